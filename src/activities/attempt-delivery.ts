@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { classifyOutcome } from '../delivery/classify-outcome.js';
+import { nextAttemptDelayMs, maxAttemptsOf } from '../delivery/retry-schedule.js';
+import { sendAttempt } from '../delivery/send-attempt.js';
+import { buildWebhookHeaders } from '../delivery/sign-payload.js';
+import type { AttemptRecord, Outcome, SendResult } from '../delivery/types.js';
+import { recordDeliveryProgress } from '../repositories/deliveries-repo.js';
+import { checkUrlSyntax } from '../security/url-safety.js';
+import type { ActivityDeps } from './create-activities.js';
+import type { AttemptInput, AttemptOutcome } from './attempt-types.js';
+import { loadTarget, type Target } from './load-target.js';
+import { reserveSlot } from './rate-limiter.js';
+
+/** Waits up to this long for a rate-limit slot inside the activity; longer waits become a workflow timer. */
+const MAX_INLINE_WAIT_MS = 2_000;
+export const USER_AGENT = 'Herald-Webhooks/0.1 (+https://github.com/herald)';
+
+/** Pipeline of one attempt: prepare → reserve slot → send → classify → decide → record. */
+export async function attemptDelivery(deps: ActivityDeps, input: AttemptInput): Promise<AttemptOutcome> {
+  const target = await loadTarget(deps.db, input);
+  if (target.kind === 'stopped') {
+    await recordDeliveryProgress(deps.db, input.deliveryId, { status: 'cancelled', lastError: target.reason, nextAttemptAt: null });
+    return target;
+  }
+  const wait = await waitForSlot(deps, target, input.reservedSlotAtMs);
+  if (wait.kind === 'throttled') return wait;
+
+  const result = await send(deps, target);
+  const outcome = classifyOutcome(result, Date.now());
+  const endMs = Date.parse(result.startedAt) + result.durationMs;
+  const decision = decide(deps, target, input, outcome, endMs);
+  if (outcome.kind === 'gone') await deactivateWebhook(deps, target.webhook.id, `receiver answered 410 Gone at ${new Date(endMs).toISOString()}`);
+
+  const record: AttemptRecord = {
+    id: `att_${randomUUID()}`,
+    attempt: input.attempt,
+    webhookId: target.webhook.id,
+    address: target.webhook.url,
+    createdAt: result.startedAt,
+    durationMs: result.durationMs,
+    responseStatusCode: result.statusCode ?? null,
+    responseHeaders: result.responseHeaders,
+    responseBody: result.responseBody,
+    error: result.error ?? null,
+    maxAttempts: maxAttemptsOf(target.webhook.retry_policy),
+    nextAttemptAt: decision.nextAttemptAtMs === null ? null : new Date(decision.nextAttemptAtMs).toISOString(),
+  };
+  await recordDeliveryProgress(deps.db, input.deliveryId, {
+    status: decision.status,
+    attempts: input.attempt,
+    lastStatusCode: record.responseStatusCode,
+    lastError: record.error ? `${record.error.kind}: ${record.error.message}` : decision.reason,
+    lastAttemptAt: new Date(Date.parse(result.startedAt)),
+    nextAttemptAt: decision.nextAttemptAtMs === null ? null : new Date(decision.nextAttemptAtMs),
+  });
+  deps.log.debug('attempt', { deliveryId: input.deliveryId, attempt: input.attempt, status: decision.status, code: record.responseStatusCode, ms: result.durationMs });
+  return { kind: 'attempted', record, status: decision.status, reason: decision.reason, attemptedAtMs: Date.parse(result.startedAt) };
+}
+
+async function waitForSlot(deps: ActivityDeps, target: Target, reservedSlotAtMs?: number): Promise<{ kind: 'ready' } | { kind: 'throttled'; slotAtMs: number }> {
+  let waitMs: number;
+  if (reservedSlotAtMs !== undefined) waitMs = reservedSlotAtMs - Date.now();
+  else {
+    const slot = await reserveSlot(deps.db, `webhook:${target.webhook.id}`, target.webhook.rate_limit_per_second);
+    waitMs = slot.waitMs;
+    if (waitMs > MAX_INLINE_WAIT_MS) return { kind: 'throttled', slotAtMs: Date.now() + waitMs };
+  }
+  if (waitMs > 0) await sleep(waitMs);
+  return { kind: 'ready' };
+}
+
+async function send(deps: ActivityDeps, target: Target): Promise<SendResult> {
+  const { webhook, event } = target;
+  const startedAt = new Date().toISOString();
+  // Re-check the URL's static rules at send time: config or stored data may have changed.
+  const syntax = checkUrlSyntax(webhook.url, { allowPrivate: deps.config.delivery.allowPrivateTargets });
+  if (!syntax.ok) {
+    return { startedAt, durationMs: 0, responseHeaders: {}, responseBody: '', responseBodyTruncated: false, error: { kind: 'blocked', message: syntax.message } };
+  }
+  const body = JSON.stringify({ id: event.id, type: event.type, timestamp: event.created_at.toISOString(), data: event.data });
+  const standard = buildWebhookHeaders({
+    msgId: event.id,
+    timestampSeconds: Math.floor(Date.now() / 1000),
+    body,
+    secrets: target.secrets,
+    userAgent: USER_AGENT,
+  });
+  return sendAttempt(deps.agent, {
+    url: webhook.url,
+    method: webhook.http_method,
+    headers: { ...webhook.headers, ...standard },
+    body,
+    timeoutMs: deps.config.delivery.timeoutMs,
+    maxResponseBytes: deps.config.delivery.responseBodyMaxBytes,
+  });
+}
+
+interface Decision {
+  status: 'succeeded' | 'failed' | 'retrying';
+  reason: string | null;
+  nextAttemptAtMs: number | null;
+}
+
+function decide(deps: ActivityDeps, target: Target, input: AttemptInput, outcome: Outcome, endMs: number): Decision {
+  switch (outcome.kind) {
+    case 'success':
+      return { status: 'succeeded', reason: null, nextAttemptAtMs: null };
+    case 'gone':
+      return { status: 'failed', reason: 'receiver answered 410 Gone; webhook deactivated', nextAttemptAtMs: null };
+    case 'blocked':
+      return { status: 'failed', reason: 'target address is not allowed; not retried', nextAttemptAtMs: null };
+    case 'retryable': {
+      const delay = nextAttemptDelayMs({
+        policy: target.webhook.retry_policy,
+        attempt: input.attempt,
+        firstAttemptAtMs: input.firstAttemptAtMs ?? endMs,
+        nowMs: endMs,
+        retryAfterMs: outcome.retryAfterMs,
+        random: Math.random(),
+        timeScale: deps.config.delivery.retryTimeScale,
+      });
+      if (delay === null) return { status: 'failed', reason: 'retry policy exhausted', nextAttemptAtMs: null };
+      return { status: 'retrying', reason: null, nextAttemptAtMs: endMs + delay };
+    }
+  }
+}
+
+async function deactivateWebhook(deps: ActivityDeps, webhookId: string, reason: string): Promise<void> {
+  await deps.db.updateTable('webhooks').set({ active: false, disabled_reason: reason, updated_at: new Date() }).where('id', '=', webhookId).execute();
+  deps.log.warn('webhook deactivated', { webhookId, reason });
+}

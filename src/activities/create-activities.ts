@@ -1,0 +1,46 @@
+import type { Kysely } from 'kysely';
+import type { Dispatcher } from 'undici';
+import type { HeraldConfig } from '../config.js';
+import type { Database } from '../db/database.js';
+import type { Logger } from '../log.js';
+import { findMatchingWebhookIds } from '../repositories/webhooks-repo.js';
+import { insertPendingDeliveries, recordDeliveryProgress } from '../repositories/deliveries-repo.js';
+import { deliveryWorkflowId } from '../workflows/delivery-contract.js';
+import { attemptDelivery } from './attempt-delivery.js';
+import type { AttemptInput } from './attempt-types.js';
+
+export interface ActivityDeps {
+  db: Kysely<Database>;
+  config: HeraldConfig;
+  /** Delivery HTTP agent; its DNS lookup vets every address it dials. */
+  agent: Dispatcher;
+  log: Logger;
+}
+
+/** Activities close over their deps; nothing here is module-level state. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    /** One page of matching webhooks, with their pending delivery rows written in one statement. */
+    async findSubscribers(input: { teamId: string; eventId: string; eventType: string; projectId: string | null; afterWebhookId: string | null; limit: number }) {
+      const hooks = await findMatchingWebhookIds(deps.db, input.teamId, input.eventType, input.projectId, input.afterWebhookId, input.limit);
+      const subs = hooks.map((h) => ({ webhookId: h.id, httpMethod: h.http_method, url: h.url, deliveryId: deliveryWorkflowId(input.eventId, h.id) }));
+      await insertPendingDeliveries(
+        deps.db,
+        subs.map((s) => ({ id: s.deliveryId, teamId: input.teamId, eventId: input.eventId, webhookId: s.webhookId, eventType: input.eventType })),
+      );
+      return subs;
+    },
+
+    async markEventDispatched(input: { teamId: string; eventId: string }) {
+      await deps.db.updateTable('events').set({ dispatched_at: new Date() }).where('team_id', '=', input.teamId).where('id', '=', input.eventId).where('dispatched_at', 'is', null).execute();
+    },
+
+    async attemptDelivery(input: AttemptInput) {
+      return attemptDelivery(deps, input);
+    },
+
+    async markDelivery(input: { deliveryId: string; status: string; reason: string | null }) {
+      await recordDeliveryProgress(deps.db, input.deliveryId, { status: input.status, lastError: input.reason, nextAttemptAt: null });
+    },
+  };
+}

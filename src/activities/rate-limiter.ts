@@ -1,0 +1,21 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/database.js';
+
+/**
+ * GCRA with no burst, shared by every worker through one Postgres row per webhook: each call
+ * reserves the next free slot, spaced 1/rate seconds apart, and returns its time (epoch ms).
+ * One `INSERT … ON CONFLICT … RETURNING` statement, so reservations never race.
+ * Postgres' clock is the one clock all workers agree on; the returned wait is relative to it.
+ */
+export async function reserveSlot(db: Kysely<Database>, key: string, ratePerSecond: number): Promise<{ slotAtMs: number; waitMs: number }> {
+  const intervalUs = Math.ceil(1_000_000 / ratePerSecond);
+  const step = sql`make_interval(secs => ${intervalUs / 1_000_000})`;
+  const row = await sql<{ slot_at: Date; wait_ms: number }>`
+    insert into rate_limits as r (key, tat) values (${key}, clock_timestamp() + ${step})
+    on conflict (key) do update set tat = greatest(r.tat, clock_timestamp()) + ${step}
+    returning r.tat - ${step} as slot_at,
+              greatest(0, extract(epoch from (r.tat - ${step} - clock_timestamp())) * 1000)::float8 as wait_ms
+  `.execute(db);
+  const first = row.rows[0]!;
+  return { slotAtMs: first.slot_at.getTime(), waitMs: Number(first.wait_ms) };
+}

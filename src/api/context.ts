@@ -1,0 +1,38 @@
+import type { IncomingMessage } from 'node:http';
+import type { Client } from '@temporalio/client';
+import type { Kysely } from 'kysely';
+import type { HeraldConfig } from '../config.js';
+import type { Database } from '../db/database.js';
+import type { Logger } from '../log.js';
+import type { Resolver } from '../security/url-safety.js';
+
+/** Everything the API needs; built once per process by the entry point. */
+export interface ApiDeps {
+  db: Kysely<Database>;
+  temporal: Client;
+  config: HeraldConfig;
+  /** Injectable so tests can make a name resolve to a private address. */
+  resolve: Resolver;
+  log: Logger;
+}
+
+export interface Context {
+  deps: ApiDeps;
+  /** Raw key from the request; checked by the auth middleware. */
+  apiKey?: string;
+  /** Response headers a procedure wants to set (rate-limit figures). */
+  responseHeaders: Record<string, string>;
+}
+
+/** For tests and the HTTP adapter alike: no HTTP objects needed. */
+export function createContextInner(deps: ApiDeps, apiKey?: string): Context {
+  return { deps, apiKey, responseHeaders: {} };
+}
+
+/** Accepts `Authorization: Bearer <key>` or `X-API-KEY: <key>`. */
+export function apiKeyFromRequest(req: IncomingMessage): string | undefined {
+  const auth = req.headers.authorization;
+  if (auth?.toLowerCase().startsWith('bearer ')) return auth.slice(7).trim() || undefined;
+  const header = req.headers['x-api-key'];
+  return (Array.isArray(header) ? header[0] : header)?.trim() || undefined;
+}

@@ -1,0 +1,39 @@
+import http from 'node:http';
+import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { appRouter } from './app-router.js';
+import { type ApiDeps, apiKeyFromRequest, createContextInner } from './context.js';
+import { checkHealth } from './routers/health-router.js';
+
+/** Request bodies above this are refused with 413 before parsing (events cap `data` at 256 KiB). */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * The API over plain JSON HTTP: `/trpc/<router>.<procedure>` (GET for queries with
+ * `?input=<json>`, POST with a JSON body for mutations) and `GET /healthz`.
+ */
+export function createApiServer(deps: ApiDeps): http.Server {
+  const trpc = createHTTPHandler({
+    router: appRouter,
+    basePath: '/trpc/',
+    maxBodySize: MAX_BODY_BYTES,
+    createContext: ({ req }) => createContextInner(deps, apiKeyFromRequest(req)),
+    // Headers a procedure set (rate-limit figures) go out with the response.
+    responseMeta: ({ ctx }) => ({ headers: ctx?.responseHeaders ?? {} }),
+    onError: ({ error, path }) => {
+      if (error.code === 'INTERNAL_SERVER_ERROR') deps.log.error('api error', { path, message: error.message });
+    },
+  });
+  const server = http.createServer(async (req, res) => {
+    if (req.url === '/healthz' || req.url === '/healthz/') {
+      const health = await checkHealth(deps);
+      res.writeHead(health.ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(health));
+      return;
+    }
+    if (req.url?.startsWith('/trpc/')) return trpc(req, res);
+    res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `no route: ${req.method} ${req.url}` } }));
+  });
+  // Slow-loris guard: a client must send its headers and body promptly.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  return server;
+}

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { generateApiKey } from '../../security/api-keys.js';
+import { notFound } from '../errors.js';
+import { newId } from '../ids.js';
+import { authedProcedure, router } from '../trpc.js';
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export const apiKeysRouter = router({
+  /** The key is in this response only; Herald stores its hash. */
+  create: authedProcedure
+    .input(z.object({ name: z.string().trim().min(1, 'must be 1–100 characters').max(100, 'must be 1–100 characters') }))
+    .mutation(async ({ ctx, input }) => {
+      const { key, prefix, hash } = generateApiKey();
+      const id = newId('key');
+      await ctx.deps.db.insertInto('api_keys').values({ id, team_id: ctx.team.id, name: input.name, prefix, key_hash: hash, created_at: new Date() }).execute();
+      return { id, name: input.name, prefix, key };
+    }),
+  list: authedProcedure.query(async ({ ctx }) => {
+    const rows = await ctx.deps.db.selectFrom('api_keys').selectAll().where('team_id', '=', ctx.team.id).orderBy('created_at').execute();
+    return {
+      data: rows.map((k) => ({ id: k.id, name: k.name, prefix: k.prefix, createdAt: k.created_at.toISOString(), lastUsedAt: iso(k.last_used_at), revokedAt: iso(k.revoked_at) })),
+    };
+  }),
+  /** Takes effect on the next request: keys are checked against the database every time. */
+  revoke: authedProcedure.input(z.object({ id: z.string().min(1).max(64) })).mutation(async ({ ctx, input }) => {
+    const r = await ctx.deps.db
+      .updateTable('api_keys')
+      .set({ revoked_at: new Date() })
+      .where('team_id', '=', ctx.team.id)
+      .where('id', '=', input.id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    if (r.numUpdatedRows === 0n) throw notFound('api key', input.id);
+    return { id: input.id, revoked: true as const };
+  }),
+});

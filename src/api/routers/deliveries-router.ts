@@ -1,0 +1,150 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { z } from 'zod';
+import type { DeliveryRow } from '../../db/database.js';
+import { findDelivery, recordDeliveryProgress } from '../../repositories/deliveries-repo.js';
+import { findWebhook } from '../../repositories/webhooks-repo.js';
+import { type DeliveryState, stateQuery } from '../../workflows/delivery-contract.js';
+import type { Context } from '../context.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import { conflict, notFound } from '../errors.js';
+import { startDelivery } from '../start-workflows.js';
+import { authedProcedure, router } from '../trpc.js';
+
+const STATUSES = ['pending', 'delivering', 'retrying', 'succeeded', 'failed', 'cancelled'] as const;
+const idInput = z.object({ id: z.string().min(1).max(300) });
+
+const toDto = (d: DeliveryRow) => ({
+  id: d.id,
+  eventId: d.event_id,
+  webhookId: d.webhook_id,
+  eventType: d.event_type,
+  status: d.status,
+  attempts: d.attempts,
+  lastStatusCode: d.last_status_code,
+  lastError: d.last_error,
+  lastAttemptAt: d.last_attempt_at?.toISOString() ?? null,
+  nextAttemptAt: d.next_attempt_at?.toISOString() ?? null,
+  createdAt: d.created_at.toISOString(),
+  updatedAt: d.updated_at.toISOString(),
+});
+
+async function requireDelivery(ctx: Context & { team: { id: string } }, id: string): Promise<DeliveryRow> {
+  const row = await findDelivery(ctx.deps.db, ctx.team.id, id);
+  if (!row) throw notFound('delivery', id);
+  return row;
+}
+
+async function isRunning(ctx: Context, id: string): Promise<boolean> {
+  try {
+    const d = await ctx.deps.temporal.workflow.getHandle(id).describe();
+    return d.status.name === 'RUNNING';
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
+}
+
+/** Starts a new run of a finished delivery under the same id. */
+async function replay(ctx: Context & { team: { id: string } }, row: DeliveryRow): Promise<void> {
+  if (await isRunning(ctx, row.id)) throw conflict(`delivery ${row.id} is still running; cancel it or use retryNow`);
+  const webhook = await findWebhook(ctx.deps.db, ctx.team.id, row.webhook_id);
+  if (!webhook) throw notFound('webhook', row.webhook_id);
+  await recordDeliveryProgress(ctx.deps.db, row.id, { status: 'pending', attempts: 0, nextAttemptAt: null, lastError: null });
+  await startDelivery(
+    ctx.deps.temporal,
+    ctx.deps.config.temporal.taskQueue,
+    { teamId: ctx.team.id, eventId: row.event_id, webhookId: row.webhook_id, eventType: row.event_type, httpMethod: webhook.http_method, url: webhook.url },
+    true,
+  );
+}
+
+async function signalRunning(ctx: Context & { team: { id: string } }, id: string, send: () => Promise<void>) {
+  const row = await requireDelivery(ctx, id);
+  try {
+    if (!(await isRunning(ctx, id))) throw conflict(`delivery ${id} is not running (status: ${row.status})`);
+    await send();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw conflict(`delivery ${id} is not running (status: ${row.status})`);
+    throw err;
+  }
+  return { id, signalled: true as const };
+}
+
+export const deliveriesRouter = router({
+  list: authedProcedure
+    .input(
+      z
+        .object({
+          webhookId: z.string().max(64).optional(),
+          eventId: z.string().max(128).optional(),
+          status: z.enum(STATUSES).optional(),
+          pageSize: z.number().int().min(1, 'must be 1–100').max(100, 'must be 1–100').default(25),
+          cursor: z.string().max(400).optional(),
+        })
+        .default({ pageSize: 25 }),
+    )
+    .query(async ({ ctx, input }) => {
+      let q = ctx.deps.db.selectFrom('deliveries').selectAll().where('team_id', '=', ctx.team.id);
+      if (input.webhookId) q = q.where('webhook_id', '=', input.webhookId);
+      if (input.eventId) q = q.where('event_id', '=', input.eventId);
+      if (input.status) q = q.where('status', '=', input.status);
+      if (input.cursor) {
+        const c = decodeCursor(input.cursor);
+        q = q.where((eb) => eb.or([eb('created_at', '<', c.at), eb.and([eb('created_at', '=', c.at), eb('id', '<', c.id)])]));
+      }
+      const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(input.pageSize + 1).execute();
+      const page = rows.slice(0, input.pageSize);
+      const last = page[page.length - 1];
+      return { data: page.map(toDto), nextCursor: rows.length > input.pageSize && last ? encodeCursor(last.created_at, last.id) : null };
+    }),
+
+  /** Status plus every attempt, read from the workflow (running or finished, within retention). */
+  get: authedProcedure.input(idInput).query(async ({ ctx, input }) => {
+    const row = await requireDelivery(ctx, input.id);
+    let state: DeliveryState | null = null;
+    try {
+      state = await ctx.deps.temporal.workflow.getHandle(input.id).query(stateQuery);
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+    return {
+      ...toDto(row),
+      status: state?.status ?? row.status,
+      reason: state?.reason ?? row.last_error,
+      attemptRecords: state?.attempts ?? [],
+      historyAvailable: state !== null,
+    };
+  }),
+
+  cancel: authedProcedure.input(idInput.extend({ reason: z.string().max(200).optional() })).mutation(({ ctx, input }) =>
+    signalRunning(ctx, input.id, () => ctx.deps.temporal.workflow.getHandle(input.id).signal('cancel', input.reason ?? 'cancelled by operator')),
+  ),
+
+  retryNow: authedProcedure.input(idInput).mutation(({ ctx, input }) =>
+    signalRunning(ctx, input.id, () => ctx.deps.temporal.workflow.getHandle(input.id).signal('retryNow')),
+  ),
+
+  replay: authedProcedure.input(idInput).mutation(async ({ ctx, input }) => {
+    await replay(ctx, await requireDelivery(ctx, input.id));
+    return { id: input.id, replayed: true as const };
+  }),
+
+  /** Replays every failed delivery of a webhook since a time (e.g. after the receiver's outage). */
+  recover: authedProcedure
+    .input(z.object({ webhookId: z.string().min(1).max(64), since: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' }) }))
+    .mutation(async ({ ctx, input }) => {
+      if (!(await findWebhook(ctx.deps.db, ctx.team.id, input.webhookId))) throw notFound('webhook', input.webhookId);
+      const failed = await ctx.deps.db
+        .selectFrom('deliveries')
+        .selectAll()
+        .where('team_id', '=', ctx.team.id)
+        .where('webhook_id', '=', input.webhookId)
+        .where('status', '=', 'failed')
+        .where('created_at', '>=', new Date(input.since))
+        .orderBy('created_at')
+        .limit(10_000)
+        .execute();
+      for (const row of failed) await replay(ctx, row);
+      return { replayed: failed.length, ids: failed.map((r) => r.id) };
+    }),
+});

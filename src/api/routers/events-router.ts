@@ -1,0 +1,83 @@
+import { TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import type { EventRow } from '../../db/database.js';
+import { EVENT_TYPE_NAME } from '../../delivery/event-type-patterns.js';
+import { validatePayload } from '../../delivery/payload-schema.js';
+import { badRequest, notFound } from '../errors.js';
+import { newId } from '../ids.js';
+import { startDispatch } from '../start-workflows.js';
+import { authedProcedure, router } from '../trpc.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+
+/** Largest accepted `data`, serialized as JSON (bytes). */
+export const MAX_EVENT_DATA_BYTES = 256 * 1024;
+const EVENT_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+const toDto = (e: EventRow) => ({ id: e.id, type: e.type, projectId: e.project_id, data: e.data, createdAt: e.created_at.toISOString(), dispatchedAt: e.dispatched_at?.toISOString() ?? null });
+
+const publishSchema = z.object({
+  type: z.string().regex(EVENT_TYPE_NAME, 'must be an event type name'),
+  data: z.record(z.string(), z.unknown(), 'must be a JSON object'),
+  id: z.string().regex(EVENT_ID, 'must be 1–128 letters, digits, `.`, `_` or `-`').optional(),
+  projectId: z.string().min(1).max(64).optional(),
+});
+
+export const eventsRouter = router({
+  /**
+   * Stores the event, then starts its dispatch. Idempotent on `id`: the same id returns the
+   * stored event and never fans out twice (Postgres' primary key guards it beyond Temporal's retention).
+   */
+  publish: authedProcedure.input(publishSchema).mutation(async ({ ctx, input }) => {
+    const { db, temporal, config } = ctx.deps;
+    const teamId = ctx.team.id;
+    const size = Buffer.byteLength(JSON.stringify(input.data), 'utf8');
+    if (size > MAX_EVENT_DATA_BYTES) {
+      throw new TRPCError({ code: 'PAYLOAD_TOO_LARGE', message: `data: must be at most ${MAX_EVENT_DATA_BYTES} bytes as JSON (got ${size})` });
+    }
+    const type = await db.selectFrom('event_types').select(['archived', 'schema']).where('team_id', '=', teamId).where('name', '=', input.type).executeTakeFirst();
+    if (!type) throw badRequest('type', `unknown event type: ${input.type}`);
+    if (type.archived) throw badRequest('type', `event type is archived: ${input.type}`);
+    if (type.schema) {
+      const violation = validatePayload(type.schema, input.data);
+      if (violation) throw badRequest(violation.split(':')[0]!, violation.slice(violation.indexOf(':') + 1).trim());
+    }
+    if (input.projectId) {
+      const p = await db.selectFrom('projects').select('id').where('team_id', '=', teamId).where('id', '=', input.projectId).executeTakeFirst();
+      if (!p) throw notFound('project', input.projectId);
+    }
+    const id = input.id ?? newId('evt');
+    const inserted = await db
+      .insertInto('events')
+      .values({ team_id: teamId, id, type: input.type, project_id: input.projectId ?? null, data: JSON.stringify(input.data), created_at: new Date() })
+      .onConflict((oc) => oc.columns(['team_id', 'id']).doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    const event = inserted ?? (await db.selectFrom('events').selectAll().where('team_id', '=', teamId).where('id', '=', id).executeTakeFirstOrThrow());
+    // A replayed publish whose first try died before dispatch started gets dispatched now.
+    if (!event.dispatched_at) {
+      await startDispatch(temporal, config.temporal.taskQueue, { teamId, eventId: id, eventType: event.type, projectId: event.project_id });
+    }
+    return { ...toDto(event), duplicate: !inserted };
+  }),
+
+  get: authedProcedure.input(z.object({ id: z.string().min(1).max(128) })).query(async ({ ctx, input }) => {
+    const e = await ctx.deps.db.selectFrom('events').selectAll().where('team_id', '=', ctx.team.id).where('id', '=', input.id).executeTakeFirst();
+    if (!e) throw notFound('event', input.id);
+    return toDto(e);
+  }),
+
+  list: authedProcedure
+    .input(z.object({ type: z.string().max(128).optional(), pageSize: z.number().int().min(1, 'must be 1–100').max(100, 'must be 1–100').default(25), cursor: z.string().max(200).optional() }).default({ pageSize: 25 }))
+    .query(async ({ ctx, input }) => {
+      let q = ctx.deps.db.selectFrom('events').selectAll().where('team_id', '=', ctx.team.id);
+      if (input.type) q = q.where('type', '=', input.type);
+      if (input.cursor) {
+        const c = decodeCursor(input.cursor);
+        q = q.where((eb) => eb.or([eb('created_at', '<', c.at), eb.and([eb('created_at', '=', c.at), eb('id', '<', c.id)])]));
+      }
+      const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(input.pageSize + 1).execute();
+      const page = rows.slice(0, input.pageSize);
+      const last = page[page.length - 1];
+      return { data: page.map(toDto), nextCursor: rows.length > input.pageSize && last ? encodeCursor(last.created_at, last.id) : null };
+    }),
+});

@@ -1,0 +1,143 @@
+import { generateWebhookSecret } from '../../delivery/webhook-secret.js';
+import { DEFAULT_RETRY_POLICY } from '../../delivery/types.js';
+import {
+  deleteWebhookRow,
+  findWebhook,
+  insertWebhook,
+  listWebhookRows,
+  updateWebhookRow,
+} from '../../repositories/webhooks-repo.js';
+import { insertPendingDeliveries, webhookStats } from '../../repositories/deliveries-repo.js';
+import { conflict, notFound } from '../errors.js';
+import { startDelivery } from '../start-workflows.js';
+import { deliveryWorkflowId } from '../../workflows/delivery-contract.js';
+import { newId } from '../ids.js';
+import { authedProcedure, router } from '../trpc.js';
+import { toWebhookDto } from '../webhook-dto.js';
+import { assertActiveLimit, assertKnownEventTypes, assertProjectExists, assertSafeUrl } from '../webhook-rules.js';
+import { createWebhookSchema, listWebhooksSchema, updateWebhookSchema, webhookIdSchema } from '../webhook-schemas.js';
+
+/** Event type of `webhooks.test` pings; outside any catalog, sent to one webhook only. */
+export const TEST_EVENT_TYPE = 'webhook.test';
+
+export const webhooksRouter = router({
+  create: authedProcedure.input(createWebhookSchema).mutation(async ({ ctx, input }) => {
+    const { db } = ctx.deps;
+    await assertSafeUrl(ctx.deps, input.url);
+    if (input.projectId) await assertProjectExists(db, ctx.team.id, input.projectId);
+    await assertKnownEventTypes(db, ctx.team.id, input.eventTypes);
+    const secret = generateWebhookSecret();
+    const row = await db.transaction().execute(async (trx) => {
+      if (input.active) await assertActiveLimit(trx, ctx.deps, ctx.team.id);
+      return insertWebhook(trx, {
+        id: newId('wh'),
+        team_id: ctx.team.id,
+        project_id: input.projectId ?? null,
+        name: input.name,
+        description: input.description ?? null,
+        url: input.url,
+        http_method: input.httpMethod,
+        headers: JSON.stringify(input.headers),
+        event_types: input.eventTypes,
+        active: input.active,
+        rate_limit_per_second: input.rateLimitPerSecond,
+        retry_policy: JSON.stringify(input.retryPolicy ?? DEFAULT_RETRY_POLICY),
+        secret,
+      });
+    });
+    // The secret is returned once here for convenience; webhooks.getSecret reads it later.
+    return { ...toWebhookDto(row), secret };
+  }),
+
+  get: authedProcedure.input(webhookIdSchema).query(async ({ ctx, input }) => {
+    const row = await findWebhook(ctx.deps.db, ctx.team.id, input.id);
+    if (!row) throw notFound('webhook', input.id);
+    return { ...toWebhookDto(row), ...(await webhookStats(ctx.deps.db, row.id)) };
+  }),
+
+  list: authedProcedure.input(listWebhooksSchema).query(async ({ ctx, input }) => {
+    const { rows, total } = await listWebhookRows(ctx.deps.db, ctx.team.id, input, input.page, input.pageSize);
+    return {
+      data: rows.map(toWebhookDto),
+      pagination: {
+        currentPage: input.page,
+        pageSize: input.pageSize,
+        pagesTotal: Math.ceil(total / input.pageSize),
+        itemsTotal: total,
+      },
+    };
+  }),
+
+  update: authedProcedure.input(updateWebhookSchema).mutation(async ({ ctx, input }) => {
+    const { db } = ctx.deps;
+    const current = await findWebhook(db, ctx.team.id, input.id);
+    if (!current) throw notFound('webhook', input.id);
+    if (input.url !== undefined) await assertSafeUrl(ctx.deps, input.url);
+    if (input.projectId) await assertProjectExists(db, ctx.team.id, input.projectId);
+    if (input.eventTypes) await assertKnownEventTypes(db, ctx.team.id, input.eventTypes);
+    const row = await db.transaction().execute(async (trx) => {
+      if (input.active === true && !current.active) await assertActiveLimit(trx, ctx.deps, ctx.team.id, current.id);
+      return updateWebhookRow(trx, ctx.team.id, input.id, {
+        name: input.name,
+        description: input.description,
+        url: input.url,
+        http_method: input.httpMethod,
+        headers: input.headers && JSON.stringify(input.headers),
+        event_types: input.eventTypes,
+        active: input.active,
+        // Re-activating clears the reason it was disabled for.
+        disabled_reason: input.active === true ? null : input.active === false ? 'deactivated by API' : undefined,
+        rate_limit_per_second: input.rateLimitPerSecond,
+        retry_policy: input.retryPolicy && JSON.stringify(input.retryPolicy),
+        project_id: input.projectId,
+      });
+    });
+    if (!row) throw notFound('webhook', input.id);
+    return toWebhookDto(row);
+  }),
+
+  delete: authedProcedure.input(webhookIdSchema).mutation(async ({ ctx, input }) => {
+    if (!(await deleteWebhookRow(ctx.deps.db, ctx.team.id, input.id))) throw notFound('webhook', input.id);
+    return { id: input.id, deleted: true as const };
+  }),
+
+  getSecret: authedProcedure.input(webhookIdSchema).query(async ({ ctx, input }) => {
+    const row = await findWebhook(ctx.deps.db, ctx.team.id, input.id);
+    if (!row) throw notFound('webhook', input.id);
+    const previousValid = row.previous_secret && row.previous_secret_expires_at && row.previous_secret_expires_at > new Date();
+    return {
+      secret: row.secret,
+      previousSecret: previousValid ? row.previous_secret : null,
+      previousSecretExpiresAt: previousValid ? row.previous_secret_expires_at!.toISOString() : null,
+    };
+  }),
+
+  /** The old secret keeps signing (alongside the new one) for the configured grace period. */
+  rotateSecret: authedProcedure.input(webhookIdSchema).mutation(async ({ ctx, input }) => {
+    const { db, config } = ctx.deps;
+    const current = await findWebhook(db, ctx.team.id, input.id);
+    if (!current) throw notFound('webhook', input.id);
+    const expires = new Date(Date.now() + config.delivery.secretRotationGraceHours * 3_600_000);
+    const secret = generateWebhookSecret();
+    await updateWebhookRow(db, ctx.team.id, input.id, { secret, previous_secret: current.secret, previous_secret_expires_at: expires });
+    return { secret, previousSecretExpiresAt: expires.toISOString() };
+  }),
+
+  /** Sends a `webhook.test` ping to this webhook alone; returns the delivery to watch. */
+  test: authedProcedure.input(webhookIdSchema).mutation(async ({ ctx, input }) => {
+    const { db, temporal, config } = ctx.deps;
+    const webhook = await findWebhook(db, ctx.team.id, input.id);
+    if (!webhook) throw notFound('webhook', input.id);
+    if (!webhook.active) throw conflict(`webhook ${input.id} is inactive; activate it before testing`);
+    const eventId = newId('evt');
+    const now = new Date();
+    await db
+      .insertInto('events')
+      .values({ team_id: ctx.team.id, id: eventId, type: TEST_EVENT_TYPE, project_id: webhook.project_id, data: JSON.stringify({ message: 'Test delivery from Herald', webhookId: webhook.id }), created_at: now, dispatched_at: now })
+      .execute();
+    const deliveryId = deliveryWorkflowId(eventId, webhook.id);
+    await insertPendingDeliveries(db, [{ id: deliveryId, teamId: ctx.team.id, eventId, webhookId: webhook.id, eventType: TEST_EVENT_TYPE }]);
+    await startDelivery(temporal, config.temporal.taskQueue, { teamId: ctx.team.id, eventId, webhookId: webhook.id, eventType: TEST_EVENT_TYPE, httpMethod: webhook.http_method, url: webhook.url }, false);
+    return { deliveryId, eventId };
+  }),
+});

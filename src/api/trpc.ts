@@ -1,0 +1,55 @@
+import { initTRPC, TRPCError } from '@trpc/server';
+import { ZodError } from 'zod';
+import { hashApiKey } from '../security/api-keys.js';
+import type { Context } from './context.js';
+import { isDatabaseUnavailable } from './db-errors.js';
+
+/** Turns zod issues into one sentence per field: `url: only port 443 is allowed`. */
+export function formatZodIssues(error: ZodError): string {
+  return error.issues
+    .map((i) => `${i.path.length ? i.path.join('.') : 'input'}: ${i.message}`)
+    .join('; ');
+}
+
+const t = initTRPC.context<Context>().create({
+  errorFormatter({ shape, error }) {
+    const zod = error.cause instanceof ZodError ? error.cause : undefined;
+    return {
+      ...shape,
+      message: zod ? formatZodIssues(zod) : shape.message,
+      data: { ...shape.data, stack: undefined, zodIssues: zod?.issues ?? null },
+    };
+  },
+});
+
+export const router = t.router;
+export const middleware = t.middleware;
+
+/** Maps infrastructure failures to a clear 503 instead of an anonymous 500. */
+const infraErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && isDatabaseUnavailable(result.error.cause)) {
+    throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'database unavailable, try again', cause: result.error });
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(infraErrors);
+
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+/** Resolves the API key to its team; every authed procedure is scoped to `ctx.team`. */
+export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  if (!ctx.apiKey) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'missing API key (Authorization: Bearer <key> or X-API-KEY)' });
+  const key = await ctx.deps.db
+    .selectFrom('api_keys')
+    .select(['id', 'team_id', 'revoked_at', 'last_used_at'])
+    .where('key_hash', '=', hashApiKey(ctx.apiKey))
+    .executeTakeFirst();
+  if (!key || key.revoked_at) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'invalid or revoked API key' });
+  // last_used_at is kept to the minute so a busy key does not write on every request.
+  if (!key.last_used_at || Date.now() - key.last_used_at.getTime() > LAST_USED_RESOLUTION_MS) {
+    await ctx.deps.db.updateTable('api_keys').set({ last_used_at: new Date() }).where('id', '=', key.id).execute();
+  }
+  return next({ ctx: { ...ctx, team: { id: key.team_id }, keyId: key.id } });
+});

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { EVENT_TYPE_NAME, EVENT_TYPE_PATTERN } from '../delivery/event-type-patterns.js';
+
+/** Header names that Herald owns or that would corrupt the request. Lower-case. */
+export const RESERVED_HEADERS = new Set([
+  'host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer',
+  'content-type', 'webhook-id', 'webhook-timestamp', 'webhook-signature', 'proxy-authorization', 'proxy-connection',
+]);
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/;
+// Visible ASCII, space and tab only: no CR/LF (header injection) and no NUL.
+const HEADER_VALUE = /^[\t\x20-\x7e]{0,1024}$/;
+
+export const headersSchema = z
+  .record(z.string(), z.string())
+  .superRefine((headers, ctx) => {
+    const names = Object.keys(headers);
+    if (names.length > 20) ctx.addIssue({ code: 'custom', message: 'at most 20 custom headers' });
+    for (const name of names) {
+      if (!HEADER_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'invalid header name' });
+      else if (RESERVED_HEADERS.has(name.toLowerCase())) ctx.addIssue({ code: 'custom', path: [name], message: 'header is reserved and cannot be set' });
+      if (!HEADER_VALUE.test(headers[name] ?? '')) ctx.addIssue({ code: 'custom', path: [name], message: 'header value must be printable ASCII, at most 1024 characters' });
+    }
+  });
+
+export const retryPolicySchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('window'),
+    windowMinutes: z.number().int('must be an integer').min(0, 'must be 0–1440').max(1440, 'must be 0–1440'),
+  }).strict(),
+  z.object({
+    kind: z.literal('attempts'),
+    maxAttempts: z.number().int('must be an integer').min(1, 'must be 1–50').max(50, 'must be 1–50'),
+    intervalSeconds: z.number().int('must be an integer').min(1, 'must be 1–86400').max(86_400, 'must be 1–86400'),
+    backoff: z.enum(['fixed', 'exponential']).default('fixed'),
+  }).strict(),
+]);
+
+export const eventTypeListSchema = z
+  .array(z.string().refine((s) => EVENT_TYPE_NAME.test(s) || EVENT_TYPE_PATTERN.test(s), 'must be an event type name, `*` or `prefix.*`'))
+  .min(1, 'must list 1 or more event types')
+  .max(500, 'at most 500 event types')
+  .transform((a) => [...new Set(a)]);
+
+const webhookFields = {
+  name: z.string().trim().min(1, 'must be 1–47 characters').max(47, 'must be 1–47 characters'),
+  description: z.string().max(255, 'must be at most 255 characters').nullable(),
+  url: z.string().min(1, 'is required (1–4096 characters)').max(4096, 'must be at most 4096 characters'),
+  httpMethod: z.enum(['POST', 'PUT', 'PATCH'], 'must be POST, PUT or PATCH'),
+  headers: headersSchema,
+  eventTypes: eventTypeListSchema,
+  active: z.boolean(),
+  rateLimitPerSecond: z.number().int('must be an integer').min(1, 'must be 1–1000').max(1000, 'must be 1–1000'),
+  retryPolicy: retryPolicySchema,
+  projectId: z.string().min(1).max(64).nullable(),
+};
+
+export const webhookIdSchema = z.object({ id: z.string().min(1, 'is required').max(64) });
+
+export const createWebhookSchema = z.object({
+  name: webhookFields.name,
+  description: webhookFields.description.optional(),
+  url: webhookFields.url,
+  httpMethod: webhookFields.httpMethod.default('POST'),
+  headers: webhookFields.headers.default({}),
+  eventTypes: webhookFields.eventTypes,
+  active: webhookFields.active.default(true),
+  rateLimitPerSecond: webhookFields.rateLimitPerSecond.default(10),
+  retryPolicy: webhookFields.retryPolicy.optional(),
+  projectId: webhookFields.projectId.optional(),
+});
+
+export const updateWebhookSchema = z.object({
+  id: webhookIdSchema.shape.id,
+  name: webhookFields.name.optional(),
+  description: webhookFields.description.optional(),
+  url: webhookFields.url.optional(),
+  httpMethod: webhookFields.httpMethod.optional(),
+  headers: webhookFields.headers.optional(),
+  eventTypes: webhookFields.eventTypes.optional(),
+  active: webhookFields.active.optional(),
+  rateLimitPerSecond: webhookFields.rateLimitPerSecond.optional(),
+  retryPolicy: webhookFields.retryPolicy.optional(),
+  projectId: webhookFields.projectId.optional(),
+});
+
+export const listWebhooksSchema = z
+  .object({
+    page: z.number().int('must be an integer').min(1, 'must be 1 or more').default(1),
+    pageSize: z.number().int('must be an integer').min(1, 'must be 1–100').max(100, 'must be 1–100').default(25),
+    eventType: z.string().max(128).optional(),
+    projectId: z.string().max(64).optional(),
+    active: z.boolean().optional(),
+  })
+  .default({ page: 1, pageSize: 25 });
+
+export type CreateWebhookInput = z.infer<typeof createWebhookSchema>;
+export type UpdateWebhookInput = z.infer<typeof updateWebhookSchema>;

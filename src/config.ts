@@ -1,0 +1,140 @@
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Herald's whole configuration, parsed once from the environment and frozen.
+ * This is the only module that reads `process.env`; every key is documented in
+ * README.md and listed in .env.example.
+ */
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+
+function defaultCacheDir(env: NodeJS.ProcessEnv): string {
+  const base = env.XDG_CACHE_HOME || path.join(env.HOME || os.homedir(), '.cache');
+  return path.join(base, 'herald');
+}
+
+const schema = z.object({
+  HERALD_DATA_DIR: z.string().default('.herald'),
+  HERALD_CACHE_DIR: optionalString,
+  HERALD_API_HOST: z.string().default('127.0.0.1'),
+  HERALD_API_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HERALD_PUBLIC_URL: optionalString,
+  DATABASE_URL: optionalString,
+  HERALD_EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(5433),
+  TEMPORAL_ADDRESS: optionalString,
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TLS: bool.default(false),
+  TEMPORAL_TLS_CERT_PATH: optionalString,
+  TEMPORAL_TLS_KEY_PATH: optionalString,
+  TEMPORAL_TLS_CA_PATH: optionalString,
+  TEMPORAL_API_KEY: optionalString,
+  TEMPORAL_UI_URL: optionalString,
+  TEMPORAL_CLI: optionalString,
+  HERALD_TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
+  HERALD_TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
+  HERALD_TEMPORAL_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  HERALD_TASK_QUEUE: z.string().min(1).default('herald-deliveries'),
+  HERALD_ALLOW_PRIVATE_TARGETS: bool.default(false),
+  HERALD_DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
+  HERALD_RESPONSE_BODY_MAX_BYTES: z.coerce.number().int().min(0).max(1_048_576).default(4096),
+  HERALD_RETRY_TIME_SCALE: z.coerce.number().positive().max(1).default(1),
+  HERALD_SECRET_ROTATION_GRACE_HOURS: z.coerce.number().min(0).max(720).default(24),
+  HERALD_MAX_ACTIVE_WEBHOOKS: z.coerce.number().int().min(1).max(100_000).default(10),
+  HERALD_API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(1200),
+  HERALD_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export interface HeraldConfig {
+  readonly dataDir: string;
+  readonly cacheDir: string;
+  readonly api: { readonly host: string; readonly port: number; readonly publicUrl?: string };
+  readonly databaseUrl?: string;
+  readonly embeddedPgPort: number;
+  readonly temporal: {
+    /** Undefined: Herald starts an embedded dev server. */
+    readonly address?: string;
+    readonly namespace: string;
+    readonly tls: boolean;
+    readonly tlsCertPath?: string;
+    readonly tlsKeyPath?: string;
+    readonly tlsCaPath?: string;
+    readonly apiKey?: string;
+    readonly uiUrl?: string;
+    readonly cliPath?: string;
+    readonly devPort: number;
+    readonly devUiPort: number;
+    readonly retentionDays: number;
+    readonly taskQueue: string;
+  };
+  readonly delivery: {
+    readonly allowPrivateTargets: boolean;
+    /** Whole-attempt budget: connect, headers and body read. */
+    readonly timeoutMs: number;
+    /** Bytes of response body kept in the attempt record. */
+    readonly responseBodyMaxBytes: number;
+    /** Multiplies window-policy delays and windows; 1 in production, smaller in tests. */
+    readonly retryTimeScale: number;
+    readonly secretRotationGraceHours: number;
+  };
+  readonly limits: { readonly maxActiveWebhooks: number; readonly apiRateLimitPerMinute: number };
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** The process PATH, where the Temporal CLI and Go are looked up. */
+  readonly pathEnv: string;
+}
+
+/** Parses an environment into a frozen config; throws one error naming every bad key. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid Herald configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const config: HeraldConfig = {
+    dataDir: path.resolve(e.HERALD_DATA_DIR),
+    cacheDir: e.HERALD_CACHE_DIR ?? defaultCacheDir(env),
+    api: { host: e.HERALD_API_HOST, port: e.HERALD_API_PORT, publicUrl: e.HERALD_PUBLIC_URL },
+    databaseUrl: e.DATABASE_URL,
+    embeddedPgPort: e.HERALD_EMBEDDED_PG_PORT,
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      tls: e.TEMPORAL_TLS,
+      tlsCertPath: e.TEMPORAL_TLS_CERT_PATH,
+      tlsKeyPath: e.TEMPORAL_TLS_KEY_PATH,
+      tlsCaPath: e.TEMPORAL_TLS_CA_PATH,
+      apiKey: e.TEMPORAL_API_KEY,
+      uiUrl: e.TEMPORAL_UI_URL,
+      cliPath: e.TEMPORAL_CLI,
+      devPort: e.HERALD_TEMPORAL_PORT,
+      devUiPort: e.HERALD_TEMPORAL_UI_PORT,
+      retentionDays: e.HERALD_TEMPORAL_RETENTION_DAYS,
+      taskQueue: e.HERALD_TASK_QUEUE,
+    },
+    delivery: {
+      allowPrivateTargets: e.HERALD_ALLOW_PRIVATE_TARGETS,
+      timeoutMs: e.HERALD_DELIVERY_TIMEOUT_MS,
+      responseBodyMaxBytes: e.HERALD_RESPONSE_BODY_MAX_BYTES,
+      retryTimeScale: e.HERALD_RETRY_TIME_SCALE,
+      secretRotationGraceHours: e.HERALD_SECRET_ROTATION_GRACE_HOURS,
+    },
+    limits: {
+      maxActiveWebhooks: e.HERALD_MAX_ACTIVE_WEBHOOKS,
+      apiRateLimitPerMinute: e.HERALD_API_RATE_LIMIT_PER_MINUTE,
+    },
+    logLevel: e.HERALD_LOG_LEVEL,
+    pathEnv: env.PATH ?? '',
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T extends object>(o: T): T {
+  for (const v of Object.values(o)) if (v && typeof v === 'object') deepFreeze(v as object);
+  return Object.freeze(o);
+}

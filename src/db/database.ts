@@ -1,0 +1,118 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { RetryPolicy } from '../delivery/types.js';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+type Json<T> = ColumnType<T, string, string>;
+
+export interface TeamsTable {
+  id: string;
+  name: string;
+  /** Null: the configured default applies. */
+  max_active_webhooks: number | null;
+  created_at: Timestamp;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  team_id: string;
+  name: string;
+  /** Visible part of the key, e.g. `hk_ab12cd34`. */
+  prefix: string;
+  /** SHA-256 hex of the whole key; the key itself is never stored. */
+  key_hash: string;
+  created_at: Timestamp;
+  last_used_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+}
+
+export interface ProjectsTable {
+  id: string;
+  team_id: string;
+  name: string;
+  created_at: Timestamp;
+}
+
+export interface EventTypesTable {
+  team_id: string;
+  name: string;
+  description: Generated<string>;
+  schema: Json<Record<string, unknown> | null> | null;
+  archived: Generated<boolean>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface WebhooksTable {
+  id: string;
+  team_id: string;
+  project_id: string | null;
+  name: string;
+  description: string | null;
+  url: string;
+  http_method: 'POST' | 'PUT' | 'PATCH';
+  headers: Json<Record<string, string>>;
+  event_types: string[];
+  active: boolean;
+  rate_limit_per_second: number;
+  retry_policy: Json<RetryPolicy>;
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: NullableTimestamp;
+  disabled_reason: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface EventsTable {
+  team_id: string;
+  id: string;
+  type: string;
+  project_id: string | null;
+  data: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+  dispatched_at: NullableTimestamp;
+}
+
+export interface DeliveriesTable {
+  /** The delivery workflow id: `delivery:<eventId>:<webhookId>`. */
+  id: string;
+  team_id: string;
+  event_id: string;
+  webhook_id: string;
+  event_type: string;
+  status: string;
+  attempts: Generated<number>;
+  last_status_code: number | null;
+  last_error: string | null;
+  last_attempt_at: NullableTimestamp;
+  next_attempt_at: NullableTimestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface RateLimitsTable {
+  key: string;
+  tat: Timestamp;
+}
+
+export interface Database {
+  teams: TeamsTable;
+  api_keys: ApiKeysTable;
+  projects: ProjectsTable;
+  event_types: EventTypesTable;
+  webhooks: WebhooksTable;
+  events: EventsTable;
+  deliveries: DeliveriesTable;
+  rate_limits: RateLimitsTable;
+}
+
+export type Team = Selectable<TeamsTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type Project = Selectable<ProjectsTable>;
+export type EventTypeRow = Selectable<EventTypesTable>;
+export type WebhookRow = Selectable<WebhooksTable>;
+export type NewWebhook = Insertable<WebhooksTable>;
+export type WebhookUpdate = Updateable<WebhooksTable>;
+export type EventRow = Selectable<EventsTable>;
+export type DeliveryRow = Selectable<DeliveriesTable>;

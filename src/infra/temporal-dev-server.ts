@@ -1,0 +1,135 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time.js';
+import { SEARCH_ATTRIBUTE_FLAGS } from '../temporal/search-attributes.js';
+import { resolveTemporalCli } from './temporal-cli.js';
+
+export interface DevServer {
+  address: string;
+  uiUrl?: string;
+  stop(): Promise<void>;
+}
+
+export interface DevServerOptions {
+  /** SQLite file; undefined keeps state in memory (tests). */
+  dbFile?: string;
+  port: number;
+  uiPort?: number;
+  namespace: string;
+  retentionDays: number;
+  cliPath?: string;
+  cacheDir: string;
+  pathEnv?: string;
+  log?: (line: string) => void;
+}
+
+/**
+ * Runs `temporal server start-dev` with Herald's search attributes, WAL-mode SQLite and the
+ * namespace retention set, and resolves once the frontend answers. Falls back to the SDK's own
+ * download when no CLI can be found or built.
+ */
+export async function startTemporalDevServer(opts: DevServerOptions): Promise<DevServer> {
+  const log = opts.log ?? (() => undefined);
+  const cli = await resolveTemporalCli({ configuredPath: opts.cliPath, cacheDir: opts.cacheDir, pathEnv: opts.pathEnv, log });
+  if (!cli) return startWithSdkDownload(opts);
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--namespace', opts.namespace, '--log-level', 'warn'];
+  if (opts.dbFile) {
+    await fs.mkdir(path.dirname(opts.dbFile), { recursive: true });
+    args.push('--db-filename', opts.dbFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
+  }
+  if (opts.uiPort) args.push('--ui-port', String(opts.uiPort), '--ui-ip', '127.0.0.1');
+  else args.push('--headless');
+  for (const sa of SEARCH_ATTRIBUTE_FLAGS) args.push('--search-attribute', sa);
+
+  const child = spawn(cli.path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const collect = (b: Buffer) => {
+    output = (output + b.toString()).slice(-8000);
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`temporal dev server exited (code ${code}):\n${output}`))),
+  );
+  const address = `127.0.0.1:${opts.port}`;
+  try {
+    await Promise.race([waitForFrontend(address, opts.namespace, 60_000), exited]);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  exited.catch(() => undefined);
+  await setRetention(address, opts.namespace, opts.retentionDays);
+  log(`Temporal dev server ready at ${address} (CLI from ${cli.source})`);
+  return {
+    address,
+    uiUrl: opts.uiPort ? `http://127.0.0.1:${opts.uiPort}` : undefined,
+    stop: () => stopChild(child),
+  };
+}
+
+async function waitForFrontend(address: string, namespace: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const conn = await Connection.connect({ address, connectTimeout: 1_000 });
+      try {
+        await conn.workflowService.describeNamespace({ namespace });
+        return;
+      } finally {
+        await conn.close();
+      }
+    } catch (err) {
+      lastError = err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  throw new Error(`Temporal at ${address} not ready after ${timeoutMs} ms: ${String(lastError)}`);
+}
+
+/** The dev server keeps 24 h by default; delivery logs need longer. */
+export async function setRetention(address: string, namespace: string, days: number): Promise<void> {
+  const conn = await Connection.connect({ address });
+  try {
+    await conn.workflowService.updateNamespace({
+      namespace,
+      config: { workflowExecutionRetentionTtl: msToTs(days * 86_400_000) },
+    });
+  } finally {
+    await conn.close();
+  }
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(killer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** Last resort for machines with internet: the SDK downloads a CLI itself. */
+async function startWithSdkDownload(opts: DevServerOptions): Promise<DevServer> {
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      ip: '127.0.0.1',
+      port: opts.port,
+      namespace: opts.namespace,
+      dbFilename: opts.dbFile,
+      ui: Boolean(opts.uiPort),
+      uiPort: opts.uiPort,
+      extraArgs: SEARCH_ATTRIBUTE_FLAGS.flatMap((sa) => ['--search-attribute', sa]),
+    },
+  });
+  const address = `127.0.0.1:${opts.port}`;
+  await setRetention(address, opts.namespace, opts.retentionDays);
+  return { address, uiUrl: opts.uiPort ? `http://127.0.0.1:${opts.uiPort}` : undefined, stop: () => env.teardown() };
+}

@@ -1,0 +1,55 @@
+import { findSeedCatalog, SEED_CATALOGS } from '../catalogs/seed-catalogs.js';
+import { loadConfig } from '../config.js';
+import { createDb } from '../db/create-db.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { createLogger } from '../log.js';
+import { importEventTypes } from '../repositories/event-types-repo.js';
+import { createKey, createTeamWithKey } from './bootstrap-team.js';
+import { startInfrastructure } from './infrastructure.js';
+
+const USAGE = `usage: npm run admin -- <command>
+  team create <name>                 create a team and print its first API key
+  team list                          list teams
+  key create <team name or id>       print a new API key for a team
+  catalog import <team> <catalog>    import a seed catalog (${SEED_CATALOGS.map((c) => c.id).join(', ')})`;
+
+/** Admin CLI against DATABASE_URL or the embedded PostgreSQL (stop `npm start` first when embedded). */
+async function run(argv: string[]): Promise<void> {
+  const [noun, verb, ...rest] = argv;
+  if (!noun || !verb) throw new Error(USAGE);
+  const config = loadConfig();
+  const infra = await startInfrastructure(config, createLogger('warn', 'admin'), { temporal: false });
+  const db = createDb(infra.databaseUrl);
+  try {
+    await migrateToLatest(db);
+    const team = async (ref: string | undefined) => {
+      if (!ref) throw new Error(USAGE);
+      const row = await db.selectFrom('teams').selectAll().where((eb) => eb.or([eb('id', '=', ref), eb('name', '=', ref)])).executeTakeFirst();
+      if (!row) throw new Error(`team not found: ${ref}`);
+      return row;
+    };
+    if (noun === 'team' && verb === 'create' && rest[0]) {
+      const { teamId, key } = await createTeamWithKey(db, rest[0]);
+      process.stdout.write(`team ${teamId} created\nAPI key (shown once): ${key}\n`);
+    } else if (noun === 'team' && verb === 'list') {
+      for (const t of await db.selectFrom('teams').selectAll().orderBy('created_at').execute()) process.stdout.write(`${t.id}\t${t.name}\n`);
+    } else if (noun === 'key' && verb === 'create') {
+      const t = await team(rest[0]);
+      process.stdout.write(`API key for ${t.name} (shown once): ${await createKey(db, t.id, rest[1] ?? 'cli')}\n`);
+    } else if (noun === 'catalog' && verb === 'import') {
+      const t = await team(rest[0]);
+      const catalog = findSeedCatalog(rest[1] ?? '');
+      if (!catalog) throw new Error(`unknown catalog: ${rest[1]}\n${USAGE}`);
+      const added = await importEventTypes(db, t.id, catalog.eventTypes);
+      process.stdout.write(`imported ${added.length} of ${catalog.eventTypes.length} event types from ${catalog.id} into ${t.name}\n`);
+    } else throw new Error(USAGE);
+  } finally {
+    await db.destroy();
+    await infra.stop();
+  }
+}
+
+run(process.argv.slice(2)).catch((err) => {
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

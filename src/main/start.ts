@@ -1,0 +1,76 @@
+import type { Server } from 'node:http';
+import type { Worker } from '@temporalio/worker';
+import { createApiServer } from '../api/http-server.js';
+import { loadConfig } from '../config.js';
+import { createDb } from '../db/create-db.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { createLogger } from '../log.js';
+import { systemResolver } from '../security/url-safety.js';
+import { connectClient, connectWorker } from '../temporal/connect.js';
+import { createActivityDeps } from '../worker/create-activity-deps.js';
+import { createHeraldWorker } from '../worker/create-worker.js';
+import { ensureDefaultTeam } from './bootstrap-team.js';
+import { startInfrastructure } from './infrastructure.js';
+
+/** `npm start`: embedded PostgreSQL and Temporal (unless configured), migrations, worker and API in one process. */
+async function run(): Promise<void> {
+  const t0 = Date.now();
+  const config = loadConfig();
+  const log = createLogger(config.logLevel, 'herald');
+  if (config.delivery.allowPrivateTargets) log.warn('HERALD_ALLOW_PRIVATE_TARGETS=true: http and private/loopback targets are allowed. Development only.');
+  const infra = await startInfrastructure(config, log);
+  const db = createDb(infra.databaseUrl);
+  const { client, connection } = await connectClient(config, infra.temporalAddress);
+  const workerConnection = await connectWorker(config, infra.temporalAddress);
+  let server: Server | undefined;
+  let worker: Worker | undefined;
+  let runPromise: Promise<void> | undefined;
+  let shuttingDown = false;
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log.info('shutting down', { signal });
+    const hardStop = setTimeout(() => process.exit(1), 15_000).unref();
+    server?.close();
+    server?.closeAllConnections();
+    if (worker?.getState() === 'RUNNING') worker.shutdown();
+    await runPromise?.catch(() => undefined);
+    await workerConnection.close().catch(() => undefined);
+    await connection.close().catch(() => undefined);
+    await db.destroy();
+    await infra.stop();
+    clearTimeout(hardStop);
+    log.info('stopped');
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+
+  await migrateToLatest(db);
+  const firstTeam = await ensureDefaultTeam(db);
+  worker = await createHeraldWorker({
+    connection: workerConnection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    deps: createActivityDeps({ db, config, log }),
+  });
+  runPromise = worker.run();
+  server = createApiServer({ db, temporal: client, config, resolve: systemResolver, log });
+  await new Promise<void>((resolve) => server!.listen(config.api.port, config.api.host, resolve));
+
+  const apiUrl = config.api.publicUrl ?? `http://${config.api.host}:${config.api.port}`;
+  const lines = [
+    '',
+    `Herald is running (ready in ${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+    `  API:         ${apiUrl}/trpc   (health: ${apiUrl}/healthz)`,
+    `  Temporal UI: ${infra.temporalUiUrl ?? '(external cluster)'}`,
+    `  Temporal:    ${infra.temporalAddress}, namespace ${config.temporal.namespace}`,
+  ];
+  if (firstTeam) lines.push('', `  First start: created team "default" with API key (shown once, stored hashed):`, `    ${firstTeam.key}`);
+  lines.push('', 'Press Ctrl-C to stop.', '');
+  process.stdout.write(lines.join('\n'));
+}
+
+run().catch((err) => {
+  process.stderr.write(`herald failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,35 @@
+import { loadConfig } from '../config.js';
+import { createDb } from '../db/create-db.js';
+import { createLogger } from '../log.js';
+import { connectWorker } from '../temporal/connect.js';
+import { createActivityDeps } from '../worker/create-activity-deps.js';
+import { createHeraldWorker } from '../worker/create-worker.js';
+
+/** `npm run worker`: a stateless worker against external Temporal (TEMPORAL_ADDRESS) and Postgres (DATABASE_URL). */
+async function run(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel, 'worker');
+  if (!config.databaseUrl || !config.temporal.address) throw new Error('npm run worker needs DATABASE_URL and TEMPORAL_ADDRESS (use npm start for embedded defaults)');
+  if (config.delivery.allowPrivateTargets) log.warn('HERALD_ALLOW_PRIVATE_TARGETS=true: http and private/loopback targets are allowed. Development only.');
+  const db = createDb(config.databaseUrl);
+  const connection = await connectWorker(config, config.temporal.address);
+  try {
+    const worker = await createHeraldWorker({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      deps: createActivityDeps({ db, config, log }),
+    });
+    log.info('worker running', { taskQueue: config.temporal.taskQueue });
+    // Worker.run() handles SIGINT/SIGTERM itself: it drains in-flight tasks, then resolves.
+    await worker.run();
+  } finally {
+    await connection.close();
+    await db.destroy();
+  }
+}
+
+run().catch((err) => {
+  process.stderr.write(`worker failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,76 @@
+import { type Kysely, sql, type Transaction } from 'kysely';
+import { candidatePatterns } from '../delivery/event-type-patterns.js';
+import type { Database, NewWebhook, WebhookRow, WebhookUpdate } from '../db/database.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export async function findWebhook(db: Db, teamId: string, id: string): Promise<WebhookRow | undefined> {
+  return db.selectFrom('webhooks').selectAll().where('team_id', '=', teamId).where('id', '=', id).executeTakeFirst();
+}
+
+/** Loads by id alone: for the delivery worker, which carries no team context. */
+export async function findWebhookById(db: Db, id: string): Promise<WebhookRow | undefined> {
+  return db.selectFrom('webhooks').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function insertWebhook(db: Db, row: NewWebhook): Promise<WebhookRow> {
+  return db.insertInto('webhooks').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function updateWebhookRow(db: Db, teamId: string, id: string, patch: WebhookUpdate): Promise<WebhookRow | undefined> {
+  return db
+    .updateTable('webhooks')
+    .set({ ...patch, updated_at: new Date() })
+    .where('team_id', '=', teamId)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function deleteWebhookRow(db: Db, teamId: string, id: string): Promise<boolean> {
+  const r = await db.deleteFrom('webhooks').where('team_id', '=', teamId).where('id', '=', id).executeTakeFirst();
+  return r.numDeletedRows > 0n;
+}
+
+/** Locks the team row so concurrent creates cannot both pass the active-webhook limit. */
+export async function lockTeamAndCountActive(trx: Transaction<Database>, teamId: string, excludeId?: string) {
+  const team = await trx.selectFrom('teams').select(['id', 'max_active_webhooks']).where('id', '=', teamId).forUpdate().executeTakeFirstOrThrow();
+  let q = trx.selectFrom('webhooks').select((eb) => eb.fn.countAll<number>().as('n')).where('team_id', '=', teamId).where('active', '=', true);
+  if (excludeId) q = q.where('id', '!=', excludeId);
+  const { n } = await q.executeTakeFirstOrThrow();
+  return { active: Number(n), limit: team.max_active_webhooks };
+}
+
+export interface WebhookFilter {
+  eventType?: string;
+  projectId?: string;
+  active?: boolean;
+}
+
+export async function listWebhookRows(db: Db, teamId: string, f: WebhookFilter, page: number, pageSize: number) {
+  let q = db.selectFrom('webhooks').where('team_id', '=', teamId);
+  if (f.eventType) q = q.where(sql<boolean>`event_types && ${sql.val(candidatePatterns(f.eventType))}::text[]`);
+  if (f.projectId) q = q.where('project_id', '=', f.projectId);
+  if (f.active !== undefined) q = q.where('active', '=', f.active);
+  const [{ n }, rows] = await Promise.all([
+    q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    q.selectAll().orderBy('created_at', 'asc').orderBy('id', 'asc').limit(pageSize).offset((page - 1) * pageSize).execute(),
+  ]);
+  return { rows, total: Number(n) };
+}
+
+/**
+ * Active webhooks subscribed to `type` for an event in `projectId` (team-wide webhooks match
+ * every project), in id order after `afterId`: the dispatcher pages through these.
+ */
+export async function findMatchingWebhookIds(db: Db, teamId: string, type: string, projectId: string | null, afterId: string | null, limit: number) {
+  let q = db
+    .selectFrom('webhooks')
+    .select(['id', 'http_method', 'url'])
+    .where('team_id', '=', teamId)
+    .where('active', '=', true)
+    .where(sql<boolean>`event_types && ${sql.val(candidatePatterns(type))}::text[]`);
+  q = projectId ? q.where((eb) => eb.or([eb('project_id', 'is', null), eb('project_id', '=', projectId)])) : q.where('project_id', 'is', null);
+  if (afterId) q = q.where('id', '>', afterId);
+  return q.orderBy('id', 'asc').limit(limit).execute();
+}

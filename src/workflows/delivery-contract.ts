@@ -1,0 +1,37 @@
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { AttemptRecord, DeliveryStatus } from '../delivery/types.js';
+
+/** Input of one delivery: ids only. Secrets, URL and payload are loaded by the activity. */
+export interface DeliveryInput {
+  teamId: string;
+  eventId: string;
+  webhookId: string;
+  eventType: string;
+}
+
+export interface DeliveryState {
+  status: DeliveryStatus;
+  /** Why the delivery ended as failed or cancelled. */
+  reason: string | null;
+  attempts: AttemptRecord[];
+  nextAttemptAt: string | null;
+}
+
+export const cancelSignal = defineSignal<[reason?: string]>('cancel');
+export const retryNowSignal = defineSignal('retryNow');
+export const stateQuery = defineQuery<DeliveryState>('state');
+
+/** `delivery:<eventId>:<webhookId>`: one delivery per event and webhook, found by id alone. */
+export function deliveryWorkflowId(eventId: string, webhookId: string): string {
+  return `delivery:${eventId}:${webhookId}`;
+}
+
+export function dispatchWorkflowId(teamId: string, eventId: string): string {
+  return `dispatch:${teamId}:${eventId}`;
+}
+
+/** The line shown in the Temporal UI: `POST https://… · video.media.ready`. */
+export function deliverySummary(method: string, url: string, eventType: string): string {
+  const shortUrl = url.length > 120 ? `${url.slice(0, 117)}...` : url;
+  return `${method} ${shortUrl} · ${eventType}`;
+}

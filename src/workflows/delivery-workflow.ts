@@ -1,0 +1,87 @@
+import { condition, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { createActivities } from '../activities/create-activities.js';
+import type { DeliveryStatus } from '../delivery/types.js';
+import { AttemptCountKey, DeliveryStatusKey } from '../temporal/search-attributes.js';
+import { cancelSignal, type DeliveryInput, type DeliveryState, retryNowSignal, stateQuery } from './delivery-contract.js';
+
+type Activities = ReturnType<typeof createActivities>;
+
+// Receiver failures come back as results; only infrastructure errors (Postgres down, worker
+// lost) throw, and those are retried without end: an accepted event must never be dropped.
+const { attemptDelivery, markDelivery } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/**
+ * One event to one webhook, retried by the webhook's own policy. The full attempt history
+ * lives in workflow state (query `state`) and is the workflow's result.
+ */
+export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliveryState> {
+  const deliveryId = workflowInfo().workflowId;
+  const state: DeliveryState = { status: 'pending', reason: null, attempts: [], nextAttemptAt: null };
+  let cancelRequested: string | undefined;
+  let retryNow = false;
+  setHandler(stateQuery, () => state);
+  setHandler(cancelSignal, (reason) => {
+    cancelRequested = reason || 'cancelled by operator';
+  });
+  setHandler(retryNowSignal, () => {
+    retryNow = true;
+  });
+
+  const setStatus = (status: DeliveryStatus) => {
+    state.status = status;
+    upsertSearchAttributes([
+      { key: DeliveryStatusKey, value: status },
+      { key: AttemptCountKey, value: state.attempts.length },
+    ]);
+  };
+  /** Waits until `atMs` (workflow time) unless cancelled or told to retry now. */
+  const waitUntil = async (atMs: number, honourRetryNow: boolean) => {
+    const ms = atMs - Date.now();
+    if (ms > 0) await condition(() => cancelRequested !== undefined || (honourRetryNow && retryNow), ms);
+  };
+  const finishCancelled = async (reason: string) => {
+    state.reason = reason;
+    state.nextAttemptAt = null;
+    setStatus('cancelled');
+    await markDelivery({ deliveryId, status: 'cancelled', reason });
+    return state;
+  };
+
+  let firstAttemptAtMs: number | undefined;
+  let reservedSlotAtMs: number | undefined;
+  for (;;) {
+    if (cancelRequested) return finishCancelled(cancelRequested);
+    state.status = 'delivering';
+    const outcome = await attemptDelivery({
+      deliveryId,
+      teamId: input.teamId,
+      eventId: input.eventId,
+      webhookId: input.webhookId,
+      attempt: state.attempts.length + 1,
+      firstAttemptAtMs,
+      reservedSlotAtMs,
+    });
+    reservedSlotAtMs = undefined;
+    if (outcome.kind === 'throttled') {
+      // The slot stays reserved for us; wait for it without holding a connection or an attempt.
+      reservedSlotAtMs = outcome.slotAtMs;
+      state.status = state.attempts.length ? 'retrying' : 'pending';
+      await waitUntil(outcome.slotAtMs, false);
+      continue;
+    }
+    if (outcome.kind === 'stopped') return finishCancelled(outcome.reason);
+
+    firstAttemptAtMs ??= outcome.attemptedAtMs;
+    state.attempts.push(outcome.record);
+    state.nextAttemptAt = outcome.record.nextAttemptAt;
+    state.reason = outcome.reason;
+    setStatus(outcome.status);
+    if (outcome.status !== 'retrying') return state;
+
+    retryNow = false;
+    await waitUntil(Date.parse(outcome.record.nextAttemptAt!), true);
+  }
+}

@@ -1,0 +1,69 @@
+import {
+  continueAsNew,
+  ParentClosePolicy,
+  proxyActivities,
+  startChild,
+  WorkflowIdReusePolicy,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { createActivities } from '../activities/create-activities.js';
+import { DeliveryStatusKey, EventIdKey, EventTypeKey, TeamIdKey, WebhookIdKey } from '../temporal/search-attributes.js';
+import { deliverySummary } from './delivery-contract.js';
+import { deliveryWorkflow } from './delivery-workflow.js';
+
+type Activities = ReturnType<typeof createActivities>;
+
+const { findSubscribers, markEventDispatched } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/** Webhooks per batch; each batch is followed by continue-as-new so history stays small. */
+export const DISPATCH_BATCH_SIZE = 200;
+
+export interface DispatchInput {
+  teamId: string;
+  eventId: string;
+  eventType: string;
+  projectId: string | null;
+  /** Last webhook id already fanned out to (continue-as-new cursor). */
+  afterWebhookId?: string | null;
+}
+
+/**
+ * Fans one event out to every matching active webhook: one delivery workflow each, started as
+ * an abandoned child so it outlives this workflow. Re-running is harmless: delivery ids are
+ * deterministic and a duplicate start is skipped.
+ */
+export async function dispatchWorkflow(input: DispatchInput): Promise<{ started: number }> {
+  const batch = await findSubscribers({ ...input, afterWebhookId: input.afterWebhookId ?? null, limit: DISPATCH_BATCH_SIZE });
+  let started = 0;
+  await Promise.all(
+    batch.map(async (s) => {
+      try {
+        await startChild(deliveryWorkflow, {
+          workflowId: s.deliveryId,
+          args: [{ teamId: input.teamId, eventId: input.eventId, webhookId: s.webhookId, eventType: input.eventType }],
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          staticSummary: deliverySummary(s.httpMethod, s.url, input.eventType),
+          typedSearchAttributes: [
+            { key: TeamIdKey, value: input.teamId },
+            { key: WebhookIdKey, value: s.webhookId },
+            { key: EventTypeKey, value: input.eventType },
+            { key: EventIdKey, value: input.eventId },
+            { key: DeliveryStatusKey, value: 'pending' },
+          ],
+        });
+        started++;
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
+    }),
+  );
+  if (batch.length === DISPATCH_BATCH_SIZE) {
+    await continueAsNew<typeof dispatchWorkflow>({ ...input, afterWebhookId: batch[batch.length - 1]!.webhookId });
+  }
+  await markEventDispatched({ teamId: input.teamId, eventId: input.eventId });
+  return { started };
+}

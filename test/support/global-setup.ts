@@ -1,0 +1,55 @@
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { loadConfig } from '../../src/config.js';
+import { startEmbeddedPostgres } from '../../src/infra/embedded-postgres.js';
+import { startTemporalDevServer } from '../../src/infra/temporal-dev-server.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pgAdminUrl: string;
+    temporalAddress: string;
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Once per test run: a real PostgreSQL (embedded binaries, fresh data dir) and a real Temporal
+ * dev server (in-memory). Test files isolate themselves with their own database and task queue.
+ */
+export default async function setup(project: TestProject) {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'herald-test-'));
+  // initdb runs as the unprivileged postgres user when we are root; it must reach the dir.
+  await fs.chmod(dir, 0o755);
+  const config = loadConfig();
+  const [pg, temporal] = await Promise.all([
+    startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: await freePort(), database: 'postgres' }),
+    startTemporalDevServer({
+      port: await freePort(),
+      namespace: 'default',
+      retentionDays: 1,
+      cacheDir: config.cacheDir,
+      cliPath: config.temporal.cliPath,
+      pathEnv: config.pathEnv,
+      log: (l) => console.log(l),
+    }),
+  ]);
+  project.provide('pgAdminUrl', pg.url);
+  project.provide('temporalAddress', temporal.address);
+  return async () => {
+    await Promise.allSettled([temporal.stop(), pg.stop()]);
+    await fs.rm(dir, { recursive: true, force: true });
+  };
+}
