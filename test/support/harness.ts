@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, type Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { appRouter } from '../../src/api/app-router.js';
 import { type ApiDeps, createContextInner } from '../../src/api/context.js';
@@ -17,6 +17,13 @@ import { createTeamWithKey } from '../../src/main/bootstrap-team.js';
 import type { Resolver } from '../../src/security/url-safety.js';
 import { createActivityDeps } from '../../src/worker/create-activity-deps.js';
 import { createHeraldWorker, WORKFLOWS_PATH } from '../../src/worker/create-worker.js';
+
+let runtimeInstalled = false;
+function quietRuntime() {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+}
 
 let bundlePromise: ReturnType<typeof bundleWorkflowCode> | undefined;
 /** One workflow bundle per test file (webpack is the slow part of worker start). */
@@ -73,6 +80,7 @@ export async function createHarness(opts: HarnessOptions = {}) {
   let workerRun: Promise<void> | undefined;
   let workerConnection: NativeConnection | undefined;
   if (opts.worker !== false) {
+    quietRuntime();
     workerConnection = await NativeConnection.connect({ address: temporalAddress });
     worker = await createHeraldWorker({
       connection: workerConnection,
