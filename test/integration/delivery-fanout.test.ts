@@ -1,0 +1,42 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, type Harness } from '../support/harness.js';
+import { startReceiver, waitFor } from '../support/receiver.js';
+import { teamWithType } from '../support/scenario.js';
+
+describe('fan-out', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness();
+  });
+  afterAll(async () => h?.close());
+
+  it('delivers one event to 100 subscribed webhooks, each once, matched by type, wildcard and project', async () => {
+    const rx = await startReceiver();
+    try {
+      const t = await teamWithType(h, 'video.media.ready', { maxActiveWebhooks: 200 });
+      const project = await t.api.projects.create.mutate({ name: 'studio' });
+      const other = await t.api.projects.create.mutate({ name: 'other' });
+      const patterns = ['video.media.ready', 'video.*', '*', 'video.media.*'];
+      for (let i = 0; i < 100; i++) {
+        await t.api.webhooks.create.mutate({ name: `w${i}`, url: `${rx.url}/${i}`, eventTypes: [patterns[i % 4]!], projectId: i % 10 === 0 ? project.id : undefined });
+      }
+      // Not matching: another project, inactive, another type.
+      await t.api.webhooks.create.mutate({ name: 'other-project', url: `${rx.url}/x1`, eventTypes: ['*'], projectId: other.id });
+      await t.api.webhooks.create.mutate({ name: 'inactive', url: `${rx.url}/x2`, eventTypes: ['*'], active: false });
+      await t.api.eventTypes.create.mutate({ name: 'audio.ready', description: '' });
+      await t.api.webhooks.create.mutate({ name: 'audio', url: `${rx.url}/x3`, eventTypes: ['audio.ready'] });
+
+      const e = await t.api.events.publish.mutate({ type: 'video.media.ready', data: { big: 'fan-out' }, projectId: project.id });
+      await waitFor(() => rx.arrivals.length >= 100, 60_000, '100 deliveries');
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(rx.arrivals).toHaveLength(100);
+      expect(new Set(rx.arrivals.map((a) => a.path)).size).toBe(100);
+      expect(rx.arrivals.some((a) => a.path.includes('/x'))).toBe(false);
+      const listed = await t.api.deliveries.list.query({ eventId: e.id, pageSize: 100 });
+      expect(listed.data).toHaveLength(100);
+      await waitFor(async () => (await h.db.selectFrom('events').select('dispatched_at').where('id', '=', e.id).executeTakeFirst())?.dispatched_at);
+    } finally {
+      await rx.close();
+    }
+  });
+});
