@@ -14,6 +14,10 @@ import { reserveSlot } from './rate-limiter.js';
 
 /** Waits up to this long for a rate-limit slot inside the activity; longer waits become a workflow timer. */
 const MAX_INLINE_WAIT_MS = 2_000;
+/** A throttled delivery's timer is set this long before its slot (timers are coarse). */
+const EARLY_WAKE_MS = 1_500;
+/** A send may start at most this late after its reserved slot; later, the slot is given up. */
+const MAX_LATE_MS = 50;
 export const USER_AGENT = 'Herald-Webhooks/0.1 (+https://github.com/herald)';
 
 /** Pipeline of one attempt: prepare → reserve slot → send → classify → decide → record. */
@@ -58,14 +62,20 @@ export async function attemptDelivery(deps: ActivityDeps, input: AttemptInput): 
   return { kind: 'attempted', record, status: decision.status, reason: decision.reason, attemptedAtMs: Date.parse(result.startedAt) };
 }
 
-async function waitForSlot(deps: ActivityDeps, target: Target, reservedSlotAtMs?: number): Promise<{ kind: 'ready' } | { kind: 'throttled'; slotAtMs: number }> {
-  let waitMs: number;
-  if (reservedSlotAtMs !== undefined) waitMs = reservedSlotAtMs - Date.now();
-  else {
+/**
+ * Holds the attempt until its rate-limit slot. Sends start within MAX_LATE_MS of their slot:
+ * a stale reservation (a timer that fired late) is dropped and a fresh slot reserved, so late
+ * sends can never bunch up above the limit.
+ */
+async function waitForSlot(deps: ActivityDeps, target: Target, reservedSlotAtMs?: number): Promise<{ kind: 'ready' } | { kind: 'throttled'; slotAtMs: number; wakeAtMs: number }> {
+  let slotAtMs = reservedSlotAtMs;
+  if (slotAtMs === undefined || slotAtMs - Date.now() < -MAX_LATE_MS) {
     const slot = await reserveSlot(deps.db, `webhook:${target.webhook.id}`, target.webhook.rate_limit_per_second);
-    waitMs = slot.waitMs;
-    if (waitMs > MAX_INLINE_WAIT_MS) return { kind: 'throttled', slotAtMs: Date.now() + waitMs };
+    slotAtMs = Date.now() + slot.waitMs;
   }
+  const waitMs = slotAtMs - Date.now();
+  // Workflow timers fire on a coarse (~1 s) grid: wake early and finish the wait here.
+  if (waitMs > MAX_INLINE_WAIT_MS) return { kind: 'throttled', slotAtMs, wakeAtMs: slotAtMs - EARLY_WAKE_MS };
   if (waitMs > 0) await sleep(waitMs);
   return { kind: 'ready' };
 }

@@ -15,7 +15,7 @@ export interface AttemptInput {
 
 /** What the attempt activity reports back; the workflow switches on `kind`. */
 export type AttemptOutcome =
-  | { kind: 'throttled'; slotAtMs: number }
+  | { kind: 'throttled'; slotAtMs: number; wakeAtMs: number }
   | { kind: 'stopped'; reason: string }
   | {
       kind: 'attempted';

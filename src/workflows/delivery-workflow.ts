@@ -69,7 +69,7 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
       // The slot stays reserved for us; wait for it without holding a connection or an attempt.
       reservedSlotAtMs = outcome.slotAtMs;
       state.status = state.attempts.length ? 'retrying' : 'pending';
-      await waitUntil(outcome.slotAtMs, false);
+      await waitUntil(outcome.wakeAtMs, false);
       continue;
     }
     if (outcome.kind === 'stopped') return finishCancelled(outcome.reason);

@@ -1,0 +1,59 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import type { HeraldConfig } from '../../src/config.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+/** Runs `src/main/worker.ts` as a separate OS process against the harness' services. */
+export async function startWorkerProcess(config: HeraldConfig, databaseUrl: string, env: Record<string, string> = {}) {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main/worker.ts'], {
+    cwd: ROOT,
+    env: {
+      PATH: config.pathEnv,
+      HOME: process.env.HOME,
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: config.temporal.address,
+      TEMPORAL_NAMESPACE: config.temporal.namespace,
+      HERALD_TASK_QUEUE: config.temporal.taskQueue,
+      HERALD_ALLOW_PRIVATE_TARGETS: String(config.delivery.allowPrivateTargets),
+      HERALD_LOG_LEVEL: 'debug',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  let buf = '';
+  const onData = (b: Buffer) => {
+    buf += b.toString();
+    const parts = buf.split('\n');
+    buf = parts.pop() ?? '';
+    lines.push(...parts);
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker process did not start:\n${lines.join('\n')}`)), 60_000);
+    const check = setInterval(() => {
+      if (lines.some((l) => l.includes('worker running'))) {
+        clearInterval(check);
+        clearTimeout(timer);
+        resolve();
+      }
+    }, 50);
+    child.once('exit', (code) => {
+      clearInterval(check);
+      clearTimeout(timer);
+      reject(new Error(`worker process exited (${code}):\n${lines.join('\n')}`));
+    });
+  });
+  return {
+    child,
+    lines,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill(signal);
+      await exited;
+    },
+  };
+}
