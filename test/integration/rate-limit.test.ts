@@ -41,9 +41,10 @@ describe('per-webhook rate limit, shared through Postgres', () => {
       expect(peakPerSecond(times)).toBeLessThanOrEqual(6);
       const span = Math.max(...times) - Math.min(...times);
       expect(span).toBeGreaterThanOrEqual(((N - 1) / 5) * 1000 - 100);
-      const attemptsBy = workers.map((w) => w.lines.filter((l) => l.includes('"msg":"attempt"')).length);
-      expect(attemptsBy.every((n) => n > 0)).toBe(true);
-      expect(attemptsBy.reduce((a, b) => a + b, 0)).toBe(N);
+      // Both processes did part of the work (their logs are read after the receiver saw the last send).
+      const attemptsBy = () => workers.map((w) => w.lines.filter((l) => l.includes('"msg":"attempt"')).length);
+      await waitFor(() => attemptsBy().reduce((a, b) => a + b, 0) === N, 5_000, 'worker logs');
+      expect(attemptsBy().every((n) => n > 0)).toBe(true);
     } finally {
       await rx.close();
     }
