@@ -9,6 +9,7 @@ import { systemResolver } from '../security/url-safety.js';
 import { connectClient, connectWorker } from '../temporal/connect.js';
 import { createActivityDeps } from '../worker/create-activity-deps.js';
 import { createHeraldWorker } from '../worker/create-worker.js';
+import { installRuntime } from '../worker/install-runtime.js';
 import { ensureDefaultTeam } from './bootstrap-team.js';
 import { startInfrastructure } from './infrastructure.js';
 
@@ -17,6 +18,7 @@ async function run(): Promise<void> {
   const t0 = Date.now();
   const config = loadConfig();
   const log = createLogger(config.logLevel, 'herald');
+  installRuntime(config);
   if (config.delivery.allowPrivateTargets) log.warn('HERALD_ALLOW_PRIVATE_TARGETS=true: http and private/loopback targets are allowed. Development only.');
   const infra = await startInfrastructure(config, log);
   const db = createDb(infra.databaseUrl);

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, type Worker } from '@temporalio/worker';
+import { installRuntime } from '../../src/worker/install-runtime.js';
 import { inject } from 'vitest';
 import { appRouter } from '../../src/api/app-router.js';
 import { type ApiDeps, createContextInner } from '../../src/api/context.js';
@@ -19,11 +20,6 @@ import { createActivityDeps } from '../../src/worker/create-activity-deps.js';
 import { createHeraldWorker, WORKFLOWS_PATH } from '../../src/worker/create-worker.js';
 
 let runtimeInstalled = false;
-function quietRuntime() {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-}
 
 let bundlePromise: ReturnType<typeof bundleWorkflowCode> | undefined;
 /** One workflow bundle per test file (webpack is the slow part of worker start). */
@@ -80,7 +76,8 @@ export async function createHarness(opts: HarnessOptions = {}) {
   let workerRun: Promise<void> | undefined;
   let workerConnection: NativeConnection | undefined;
   if (opts.worker !== false) {
-    quietRuntime();
+    if (!runtimeInstalled) installRuntime(config);
+    runtimeInstalled = true;
     workerConnection = await NativeConnection.connect({ address: temporalAddress });
     worker = await createHeraldWorker({
       connection: workerConnection,
