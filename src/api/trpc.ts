@@ -1,7 +1,8 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import { hashApiKey } from '../security/api-keys.js';
-import type { Context } from './context.js';
+import { type ApiRateLimiter, createApiRateLimiter } from './api-rate-limiter.js';
+import type { ApiDeps, Context } from './context.js';
 import { isDatabaseUnavailable } from './db-errors.js';
 
 /** Turns zod issues into one sentence per field: `url: only port 443 is allowed`. */
@@ -51,5 +52,20 @@ export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   if (!key.last_used_at || Date.now() - key.last_used_at.getTime() > LAST_USED_RESOLUTION_MS) {
     await ctx.deps.db.updateTable('api_keys').set({ last_used_at: new Date() }).where('id', '=', key.id).execute();
   }
+  const decision = limiterFor(ctx.deps).check(key.id);
+  ctx.responseHeaders['x-ratelimit-limit'] = String(decision.limit);
+  ctx.responseHeaders['x-ratelimit-remaining'] = String(decision.remaining);
+  ctx.responseHeaders['x-ratelimit-retry-after'] = String(decision.retryAfterSeconds);
+  if (!decision.allowed) {
+    throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `rate limit of ${decision.limit} requests per minute exceeded; retry in ${decision.retryAfterSeconds} s` });
+  }
   return next({ ctx: { ...ctx, team: { id: key.team_id }, keyId: key.id } });
 });
+
+/** One limiter per API (per deps object), sized from config. */
+const limiters = new WeakMap<ApiDeps, ApiRateLimiter>();
+function limiterFor(deps: ApiDeps): ApiRateLimiter {
+  let l = limiters.get(deps);
+  if (!l) limiters.set(deps, (l = createApiRateLimiter(deps.config.limits.apiRateLimitPerMinute)));
+  return l;
+}

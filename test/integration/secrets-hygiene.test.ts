@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, type Harness } from '../support/harness.js';
+import { startReceiver } from '../support/receiver.js';
+import { deliveryIdOf, teamWithType, waitForDelivery } from '../support/scenario.js';
+
+/** History as JSON with byte fields as UTF-8, plus every base64 payload decoded, so a secret cannot hide in encoding. */
+function searchableHistory(history: unknown): string {
+  const json = JSON.stringify(history, (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v));
+  const decoded: string[] = [];
+  JSON.parse(json, (k, v) => {
+    if (k === 'data' && typeof v === 'string') decoded.push(Buffer.from(v, 'base64').toString('utf8'));
+    return v;
+  });
+  return `${json}\n${decoded.join('\n')}`;
+}
+
+describe('secrets never reach workflow history or logs', () => {
+  let h: Harness;
+  const logged: string[] = [];
+  const writes = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
+  beforeAll(async () => {
+    process.stdout.write = ((chunk: unknown, ...rest: never[]) => (logged.push(String(chunk)), writes.out(chunk as string, ...rest))) as typeof process.stdout.write;
+    process.stderr.write = ((chunk: unknown, ...rest: never[]) => (logged.push(String(chunk)), writes.err(chunk as string, ...rest))) as typeof process.stderr.write;
+    h = await createHarness({ env: { HERALD_LOG_LEVEL: 'debug' } });
+  });
+  afterAll(async () => {
+    process.stdout.write = writes.out;
+    process.stderr.write = writes.err;
+    await h?.close();
+  });
+
+  it('keeps signing secrets, rotated secrets, API keys and custom header values out of histories and logs', async () => {
+    const rx = await startReceiver((_a, i) => ({ status: i === 0 ? 500 : 200 }));
+    try {
+      const t = await teamWithType(h);
+      const headerValue = 'Bearer customer-header-secret-5f2a9c';
+      const w = await t.api.webhooks.create.mutate({
+        name: 'secret',
+        url: rx.url,
+        eventTypes: [t.type],
+        headers: { Authorization: headerValue },
+        retryPolicy: { kind: 'attempts', maxAttempts: 3, intervalSeconds: 1, backoff: 'fixed' },
+      });
+      const rotated = await t.api.webhooks.rotateSecret.mutate({ id: w.id });
+      const e = await t.api.events.publish.mutate({ type: t.type, data: { note: 'public payload' } });
+      const id = deliveryIdOf(e.id, w.id);
+      await waitForDelivery(t.api, id, ['succeeded']);
+      expect(rx.arrivals[0]!.headers.authorization).toBe(headerValue);
+      expect(String(rx.arrivals[0]!.headers['webhook-signature']).split(' ')).toHaveLength(2);
+
+      const histories = await Promise.all(
+        [id, `dispatch:${t.teamId}:${e.id}`].map(async (wid) => searchableHistory(await h.temporal.workflow.getHandle(wid).fetchHistory())),
+      );
+      const corpus = [...histories, logged.join('')].join('\n');
+      // The search is real: ids and the payload are there…
+      expect(histories[0]).toContain(e.id);
+      expect(histories[0]).toContain('responseStatusCode');
+      // …and no secret is.
+      const secrets = [w.secret, rotated.secret, t.key, headerValue, w.secret.slice(6), rotated.secret.slice(6)];
+      for (const s of secrets) expect(corpus.includes(s), `found a secret starting ${s.slice(0, 10)}`).toBe(false);
+    } finally {
+      await rx.close();
+    }
+  });
+});
