@@ -8,6 +8,7 @@ import { insertPendingDeliveries, recordDeliveryProgress } from '../repositories
 import { deliveryWorkflowId } from '../workflows/delivery-contract.js';
 import { attemptDelivery } from './attempt-delivery.js';
 import type { AttemptInput } from './attempt-types.js';
+import { withHeartbeat } from './with-heartbeat.js';
 
 export interface ActivityDeps {
   db: Kysely<Database>;
@@ -36,7 +37,7 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async attemptDelivery(input: AttemptInput) {
-      return attemptDelivery(deps, input);
+      return withHeartbeat(() => attemptDelivery(deps, input));
     },
 
     async markDelivery(input: { deliveryId: string; status: string; reason: string | null }) {

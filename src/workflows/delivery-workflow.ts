@@ -8,9 +8,12 @@ type Activities = ReturnType<typeof createActivities>;
 
 // Receiver failures come back as results; only infrastructure errors (Postgres down, worker
 // lost) throw, and those are retried without end: an accepted event must never be dropped.
+// An attempt takes at most the delivery timeout (≤ 120 s) plus a ≤ 2 s rate-limit wait; the
+// heartbeat timeout notices a dead worker long before start-to-close would.
 const { attemptDelivery, markDelivery } = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  startToCloseTimeout: '3 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 
 /**

@@ -13,9 +13,11 @@ import { deliveryWorkflow } from './delivery-workflow.js';
 
 type Activities = ReturnType<typeof createActivities>;
 
+// One indexed query and one batch insert: seconds at most. A short timeout means a dead
+// worker's fan-out is picked up again quickly.
 const { findSubscribers, markEventDispatched } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 
 /** Webhooks per batch; each batch is followed by continue-as-new so history stays small. */
