@@ -3,7 +3,7 @@ import { ZodError } from 'zod';
 import { hashApiKey } from '../security/api-keys.js';
 import { type ApiRateLimiter, createApiRateLimiter } from './api-rate-limiter.js';
 import type { ApiDeps, Context } from './context.js';
-import { isDatabaseUnavailable } from './db-errors.js';
+import { isDatabaseUnavailable, isTemporalUnavailable } from './infra-errors.js';
 
 /** Turns zod issues into one sentence per field: `url: only port 443 is allowed`. */
 export function formatZodIssues(error: ZodError): string {
@@ -31,6 +31,9 @@ const infraErrors = t.middleware(async ({ next }) => {
   const result = await next();
   if (!result.ok && isDatabaseUnavailable(result.error.cause)) {
     throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'database unavailable, try again', cause: result.error });
+  }
+  if (!result.ok && isTemporalUnavailable(result.error.cause)) {
+    throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'workflow engine unavailable, try again (publishing the same id again is safe)', cause: result.error });
   }
   return result;
 });

@@ -5,8 +5,15 @@ import type { HeraldConfig } from '../../src/config.js';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** Runs `src/main/worker.ts` as a separate OS process against the harness' services. */
-export async function startWorkerProcess(config: HeraldConfig, databaseUrl: string, env: Record<string, string> = {}) {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main/worker.ts'], {
+export function startWorkerProcess(config: HeraldConfig, databaseUrl: string, env: Record<string, string> = {}) {
+  return startHeraldProcess('worker', config, databaseUrl, env);
+}
+
+const READY = { worker: 'worker running', api: 'api listening' } as const;
+
+/** Runs a Herald entry point (`src/main/<entry>.ts`) as its own OS process; resolves once it is ready. */
+export async function startHeraldProcess(entry: 'worker' | 'api', config: HeraldConfig, databaseUrl: string, env: Record<string, string> = {}) {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', `src/main/${entry}.ts`], {
     cwd: ROOT,
     env: {
       PATH: config.pathEnv,
@@ -32,9 +39,9 @@ export async function startWorkerProcess(config: HeraldConfig, databaseUrl: stri
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker process did not start:\n${lines.join('\n')}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`${entry} process did not start:\n${lines.join('\n')}`)), 60_000);
     const check = setInterval(() => {
-      if (lines.some((l) => l.includes('worker running'))) {
+      if (lines.some((l) => l.includes(READY[entry]))) {
         clearInterval(check);
         clearTimeout(timer);
         resolve();
@@ -43,7 +50,7 @@ export async function startWorkerProcess(config: HeraldConfig, databaseUrl: stri
     child.once('exit', (code) => {
       clearInterval(check);
       clearTimeout(timer);
-      reject(new Error(`worker process exited (${code}):\n${lines.join('\n')}`));
+      reject(new Error(`${entry} process exited (${code}):\n${lines.join('\n')}`));
     });
   });
   return {

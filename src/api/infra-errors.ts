@@ -7,3 +7,17 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   }
   return false;
 }
+
+// gRPC status codes that mean "the Temporal frontend is not answering right now".
+const GRPC_UNAVAILABLE = 14;
+const GRPC_DEADLINE_EXCEEDED = 4;
+
+/** True when the Temporal frontend could not be reached (restart, network). */
+export function isTemporalUnavailable(err: unknown): boolean {
+  for (let e: any = err, depth = 0; e && depth < 6; e = e.cause, depth++) {
+    if (e.name === 'ServiceError' || typeof e.code === 'number') {
+      if (e.code === GRPC_UNAVAILABLE || e.code === GRPC_DEADLINE_EXCEEDED) return true;
+    }
+  }
+  return false;
+}

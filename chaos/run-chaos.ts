@@ -1,0 +1,143 @@
+import fs from 'node:fs/promises';
+import { startReceiver } from '../test/support/receiver.js';
+import { startChaosReceiver } from './chaos-receiver.js';
+import { type Cluster, startCluster } from './cluster.js';
+import { publishSteadily } from './publisher.js';
+
+// `npm run chaos [-- --events 500 --rate 100 --only worker]`: each scenario publishes events
+// to loopback receivers, injects one fault mid-run, and checks that every accepted event
+// arrived at least once. Bounded: every wait has a deadline.
+const args = process.argv.slice(2);
+const arg = (name: string, dflt: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? args[i + 1]! : dflt;
+};
+const EVENTS = Number(arg('events', '500'));
+const RATE = Number(arg('rate', '100'));
+const ONLY = arg('only', '');
+const DEADLINE_MS = 240_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Row {
+  scenario: string;
+  accepted: number;
+  refused: string;
+  delivered: number;
+  failedByPolicy: number;
+  lost: number;
+  duplicated: number;
+  recoverySeconds: number;
+  slowestPublishMs: number;
+  note: string;
+}
+
+function rssKb(pid: number | undefined): Promise<number> {
+  return fs.readFile(`/proc/${pid}/status`, 'utf8').then((s) => Number(/VmRSS:\s+(\d+)/.exec(s)?.[1] ?? 0), () => 0);
+}
+
+async function faultScenario(name: string, fault: (c: Cluster) => Promise<void>): Promise<Row> {
+  const cluster = await startCluster();
+  const rx = await startReceiver();
+  try {
+    await cluster.client.eventTypes.create.mutate({ name: 'chaos.tick', description: '' });
+    await cluster.client.webhooks.create.mutate({ name: 'chaos', url: rx.url, eventTypes: ['chaos.tick'], rateLimitPerSecond: 1000 });
+    let faultEnd = 0;
+    const report = await publishSteadily(cluster.client, 'chaos.tick', EVENTS, RATE, async () => {
+      await fault(cluster);
+      faultEnd = Date.now();
+    });
+    const deadline = Date.now() + DEADLINE_MS;
+    const unique = () => new Set(rx.arrivals.map((a) => JSON.parse(a.body).id as string));
+    while (report.accepted.some((id) => !unique().has(id)) && Date.now() < deadline) await sleep(200);
+    const got = unique();
+    const lost = report.accepted.filter((id) => !got.has(id)).length;
+    return {
+      scenario: name,
+      accepted: report.accepted.length,
+      refused: Object.entries(report.refused).map(([k, v]) => `${v}× ${k}`).join(', ') || '0',
+      delivered: report.accepted.length - lost,
+      failedByPolicy: 0,
+      lost,
+      duplicated: rx.arrivals.length - got.size,
+      recoverySeconds: Math.round((Date.now() - faultEnd) / 100) / 10,
+      slowestPublishMs: report.slowestMs,
+      note: '',
+    };
+  } finally {
+    await rx.close();
+    await cluster.close();
+  }
+}
+
+async function receiverChaos(): Promise<Row> {
+  const cluster = await startCluster({ HERALD_DELIVERY_TIMEOUT_MS: '2000' });
+  const rx = await startChaosReceiver({ ok: 40, error: 20, hang: 5, reset: 10, slow: 10, endless: 5, huge: 10 });
+  try {
+    await cluster.client.eventTypes.create.mutate({ name: 'chaos.tick', description: '' });
+    await cluster.client.webhooks.create.mutate({
+      name: 'hostile', url: rx.url, eventTypes: ['chaos.tick'], rateLimitPerSecond: 1000,
+      retryPolicy: { kind: 'attempts', maxAttempts: 5, intervalSeconds: 1, backoff: 'fixed' },
+    });
+    const rss0 = await rssKb(cluster.worker.child.pid);
+    let rssMax = rss0;
+    const sampler = setInterval(async () => (rssMax = Math.max(rssMax, await rssKb(cluster.worker.child.pid))), 500);
+    const t0 = Date.now();
+    const report = await publishSteadily(cluster.client, 'chaos.tick', EVENTS, RATE, async () => undefined);
+    const deadline = Date.now() + DEADLINE_MS;
+    const terminal = async () =>
+      cluster.db.selectFrom('deliveries').select(['event_id', 'status', 'attempts']).where('status', 'in', ['succeeded', 'failed']).execute();
+    let rows = await terminal();
+    while (rows.length < report.accepted.length && Date.now() < deadline) {
+      await sleep(500);
+      rows = await terminal();
+    }
+    clearInterval(sampler);
+    const done = new Map(rows.map((r) => [r.event_id, r]));
+    const succeeded = rows.filter((r) => r.status === 'succeeded').length;
+    const failed = rows.filter((r) => r.status === 'failed');
+    const badFailures = failed.filter((r) => r.attempts !== 5).length;
+    return {
+      scenario: 'receiver chaos',
+      accepted: report.accepted.length,
+      refused: Object.entries(report.refused).map(([k, v]) => `${v}× ${k}`).join(', ') || '0',
+      delivered: succeeded,
+      failedByPolicy: failed.length,
+      lost: report.accepted.filter((id) => !done.has(id)).length,
+      duplicated: rx.arrivals.filter((a) => a.behaviour === 'ok').length - succeeded,
+      recoverySeconds: Math.round((Date.now() - t0) / 100) / 10,
+      slowestPublishMs: report.slowestMs,
+      note: `worker RSS ${Math.round(rss0 / 1024)} → max ${Math.round(rssMax / 1024)} MB; failed with ≠5 attempts: ${badFailures}`,
+    };
+  } finally {
+    await rx.close();
+    await cluster.close();
+  }
+}
+
+const scenarios: [string, () => Promise<Row>][] = [
+  ['worker', () => faultScenario('worker killed (SIGKILL, restart after 2 s)', async (c) => { await c.killWorker(); await sleep(2000); await c.startWorker(); })],
+  ['temporal', () => faultScenario('Temporal restarted (same SQLite, 3 s down)', (c) => c.restartTemporal(3000))],
+  ['postgres', () => faultScenario('Postgres restarted (5 s down)', async (c) => { await c.stopPostgres(); await sleep(5000); await c.startPostgres(); })],
+  ['api', () => faultScenario('API killed (SIGKILL, restart after 2 s)', async (c) => { await c.killApi(); await sleep(2000); await c.startApi(); })],
+  ['receiver', receiverChaos],
+];
+
+async function run(): Promise<void> {
+  const rows: Row[] = [];
+  for (const [key, scenario] of scenarios) {
+    if (ONLY && key !== ONLY) continue;
+    process.stdout.write(`running: ${key}…\n`);
+    rows.push(await scenario());
+    process.stdout.write(`${JSON.stringify(rows[rows.length - 1])}\n`);
+  }
+  const header = '| scenario | accepted | refused while down | delivered | failed by policy | lost | duplicated | recovery (s) | slowest publish (ms) | note |';
+  const lines = [header, '|---|---|---|---|---|---|---|---|---|---|'];
+  for (const r of rows) lines.push(`| ${r.scenario} | ${r.accepted} | ${r.refused} | ${r.delivered} | ${r.failedByPolicy} | ${r.lost} | ${r.duplicated} | ${r.recoverySeconds} | ${r.slowestPublishMs} | ${r.note} |`);
+  process.stdout.write(`\n${lines.join('\n')}\n\nrecovery: from the fault's end (service back) until every accepted event had arrived; receiver chaos: whole run.\n`);
+  if (rows.some((r) => r.lost > 0)) process.exitCode = 1;
+}
+
+run().catch((err) => {
+  process.stderr.write(`chaos failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
