@@ -55,6 +55,9 @@ export async function startCluster(env: Record<string, string> = {}) {
     get worker() {
       return worker;
     },
+    get api() {
+      return api;
+    },
     async killWorker() {
       await worker.stop('SIGKILL');
     },

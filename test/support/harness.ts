@@ -44,6 +44,8 @@ export interface HarnessOptions {
   resolve?: Resolver;
   /** Start a worker on this harness' task queue (default true). */
   worker?: boolean;
+  /** A PostgreSQL of the test's own (e.g. one it restarts) instead of the run's shared one. */
+  pgAdminUrl?: string;
 }
 
 /**
@@ -52,7 +54,7 @@ export interface HarnessOptions {
  */
 export async function createHarness(opts: HarnessOptions = {}) {
   const dbName = `herald_${randomBytes(6).toString('hex')}`;
-  const adminUrl = inject('pgAdminUrl');
+  const adminUrl = opts.pgAdminUrl ?? inject('pgAdminUrl');
   await ensureDatabase(adminUrl, dbName);
   const databaseUrl = adminUrl.replace(/\/[^/]*$/, `/${dbName}`);
   const temporalAddress = inject('temporalAddress');
