@@ -13,7 +13,7 @@ const arg = (name: string, dflt: string) => {
   return i >= 0 && args[i + 1] ? args[i + 1]! : dflt;
 };
 const EVENTS = Number(arg('events', '500'));
-const RATE = Number(arg('rate', '100'));
+const RATE = Number(arg('rate', '40'));
 const ONLY = arg('only', '');
 const DEADLINE_MS = Number(arg('deadline', '240')) * 1000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

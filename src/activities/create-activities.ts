@@ -32,10 +32,6 @@ export function createActivities(deps: ActivityDeps) {
       return subs;
     },
 
-    async markEventDispatched(input: { teamId: string; eventId: string }) {
-      await deps.db.updateTable('events').set({ dispatched_at: new Date() }).where('team_id', '=', input.teamId).where('id', '=', input.eventId).where('dispatched_at', 'is', null).execute();
-    },
-
     async attemptDelivery(input: AttemptInput) {
       return withHeartbeat(() => attemptDelivery(deps, input));
     },

@@ -15,7 +15,7 @@ type Activities = ReturnType<typeof createActivities>;
 
 // One indexed query and one batch insert: seconds at most. A short timeout means a dead
 // worker's fan-out is picked up again quickly.
-const { findSubscribers, markEventDispatched } = proxyActivities<Activities>({
+const { findSubscribers } = proxyActivities<Activities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
@@ -66,6 +66,5 @@ export async function dispatchWorkflow(input: DispatchInput): Promise<{ started:
   if (batch.length === DISPATCH_BATCH_SIZE) {
     await continueAsNew<typeof dispatchWorkflow>({ ...input, afterWebhookId: batch[batch.length - 1]!.webhookId });
   }
-  await markEventDispatched({ teamId: input.teamId, eventId: input.eventId });
   return { started };
 }

@@ -111,6 +111,7 @@ export const deliveriesRouter = router({
       ...toDto(row),
       status: state?.status ?? row.status,
       reason: state?.reason ?? row.last_error,
+      nextAttemptAt: state ? state.nextAttemptAt : row.next_attempt_at?.toISOString() ?? null,
       attemptRecords: state?.attempts ?? [],
       historyAvailable: state !== null,
     };

@@ -5,7 +5,7 @@ import { EVENT_TYPE_NAME } from '../../delivery/event-type-patterns.js';
 import { validatePayload } from '../../delivery/payload-schema.js';
 import { badRequest, notFound } from '../errors.js';
 import { newId } from '../ids.js';
-import { startDispatch } from '../start-workflows.js';
+import { dispatchEvent } from '../dispatch-event.js';
 import { authedProcedure, router } from '../trpc.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 
@@ -28,7 +28,7 @@ export const eventsRouter = router({
    * stored event and never fans out twice (Postgres' primary key guards it beyond Temporal's retention).
    */
   publish: authedProcedure.input(publishSchema).mutation(async ({ ctx, input }) => {
-    const { db, temporal, config } = ctx.deps;
+    const { db } = ctx.deps;
     const teamId = ctx.team.id;
     const size = Buffer.byteLength(JSON.stringify(input.data), 'utf8');
     if (size > MAX_EVENT_DATA_BYTES) {
@@ -53,10 +53,8 @@ export const eventsRouter = router({
       .returningAll()
       .executeTakeFirst();
     const event = inserted ?? (await db.selectFrom('events').selectAll().where('team_id', '=', teamId).where('id', '=', id).executeTakeFirstOrThrow());
-    // A replayed publish whose first try died before dispatch started gets dispatched now.
-    if (!event.dispatched_at) {
-      await startDispatch(temporal, config.temporal.taskQueue, { teamId, eventId: id, eventType: event.type, projectId: event.project_id });
-    }
+    // A replayed publish whose first try died before dispatch finished gets dispatched now.
+    if (!event.dispatched_at) await dispatchEvent(ctx.deps, event);
     return { ...toDto(event), duplicate: !inserted };
   }),
 
