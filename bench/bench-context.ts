@@ -1,0 +1,57 @@
+import type { HeraldUnderTest } from './herald-under-test.js';
+import type { BenchOptions } from './options.js';
+import { findServicePids, cpuMs, selfCpuMs } from './proc-stats.js';
+import type { ReceiverProcess } from './receiver-client.js';
+
+/** What every scenario gets: Herald, the receiver process, the options and a line printer. */
+export interface BenchContext {
+  h: HeraldUnderTest;
+  rx: ReceiverProcess;
+  opts: BenchOptions;
+  say: (line: string) => void;
+}
+
+type RetryPolicy =
+  | { kind: 'attempts'; maxAttempts: number; intervalSeconds: number; backoff: 'fixed' | 'exponential' }
+  | { kind: 'window'; windowMinutes: number };
+
+/**
+ * Creates event type `bench.<scenario>` and `count` webhooks subscribed to it, each at
+ * `<receiver>/<scenario>/<n>`, so a scenario's arrivals are told apart by path.
+ */
+export async function setUpScenario(
+  ctx: BenchContext,
+  scenario: string,
+  count: number,
+  opts: { rateLimitPerSecond?: number; retryPolicy?: RetryPolicy } = {},
+): Promise<string> {
+  const type = `bench.${scenario}`;
+  await ctx.h.api.eventTypes.create.mutate({ name: type, description: `benchmark scenario ${scenario}` });
+  for (let n = 0; n < count; n++) {
+    await ctx.h.api.webhooks.create.mutate({
+      name: `${scenario}-${n}`,
+      url: `${ctx.rx.url}/${scenario}/${n}`,
+      eventTypes: [type],
+      rateLimitPerSecond: opts.rateLimitPerSecond ?? 1000,
+      retryPolicy: opts.retryPolicy ?? { kind: 'attempts', maxAttempts: 5, intervalSeconds: 1, backoff: 'fixed' },
+    });
+  }
+  return type;
+}
+
+/** CPU ms so far: this process (API + worker + load generator), the Temporal server, PostgreSQL. */
+export function cpuSnapshot() {
+  const pids = findServicePids();
+  return { herald: selfCpuMs(), temporal: pids.temporal.length ? cpuMs(pids.temporal) : Number.NaN, postgres: pids.postgres.length ? cpuMs(pids.postgres) : Number.NaN };
+}
+export type CpuSnapshot = ReturnType<typeof cpuSnapshot>;
+
+/** CPU ms per unit of work between two snapshots, per process group and in total. */
+export function cpuPer(before: CpuSnapshot, after: CpuSnapshot, units: number) {
+  const per = (a: number, b: number) => (units > 0 ? Math.round(((b - a) / units) * 1000) / 1000 : Number.NaN);
+  const herald = per(before.herald, after.herald);
+  const temporal = per(before.temporal, after.temporal);
+  const postgres = per(before.postgres, after.postgres);
+  const total = Math.round((herald + (Number.isNaN(temporal) ? 0 : temporal) + (Number.isNaN(postgres) ? 0 : postgres)) * 1000) / 1000;
+  return { herald, temporal, postgres, total };
+}

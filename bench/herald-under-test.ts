@@ -1,0 +1,124 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createHeraldClient } from '../src/api/client.js';
+import { createApiServer } from '../src/api/http-server.js';
+import { loadConfig } from '../src/config.js';
+import { createDb } from '../src/db/create-db.js';
+import { migrateToLatest } from '../src/db/migrate.js';
+import { createLogger } from '../src/log.js';
+import { createTeamWithKey } from '../src/main/bootstrap-team.js';
+import { startInfrastructure } from '../src/main/infrastructure.js';
+import { systemResolver } from '../src/security/url-safety.js';
+import { connectClient, connectWorker } from '../src/temporal/connect.js';
+import { createActivityDeps } from '../src/worker/create-activity-deps.js';
+import { createHeraldWorker } from '../src/worker/create-worker.js';
+import { installRuntime } from '../src/worker/install-runtime.js';
+
+/** A free loopback TCP port (listen on 0, read it, close). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves with `p`, or rejects after `ms` naming `what` (every shutdown step is bounded). */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Herald as `npm start` runs it (embedded PostgreSQL and Temporal dev server, one worker and the
+ * API in this process, same pool sizes and worker limits) on a throwaway data dir and free ports.
+ * With TEMPORAL_ADDRESS / DATABASE_URL set, those services are used instead of embedded ones.
+ */
+export async function startHeraldUnderTest(say: (line: string) => void) {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'herald-bench-'));
+  await fs.chmod(dataDir, 0o755); // the embedded postgres runs as the `postgres` user when we are root
+  const config = loadConfig({
+    ...process.env,
+    HERALD_DATA_DIR: dataDir,
+    HERALD_ALLOW_PRIVATE_TARGETS: 'true', // receivers are on 127.0.0.1
+    HERALD_API_HOST: '127.0.0.1',
+    HERALD_API_PORT: String(await freePort()),
+    HERALD_EMBEDDED_PG_PORT: String(await freePort()),
+    HERALD_TEMPORAL_PORT: String(await freePort()),
+    HERALD_TEMPORAL_UI_PORT: String(await freePort()),
+    // The bench publishes far more than the default 1200/min per key; the schema's maximum.
+    HERALD_API_RATE_LIMIT_PER_MINUTE: '1000000',
+    // Own task queue: on a shared external cluster no other worker picks up bench deliveries.
+    HERALD_TASK_QUEUE: `herald-bench-${randomBytes(4).toString('hex')}`,
+    HERALD_LOG_LEVEL: process.env.HERALD_LOG_LEVEL || 'warn',
+  });
+  const log = createLogger(config.logLevel, 'bench-herald');
+  const external = { database: Boolean(config.databaseUrl), temporal: Boolean(config.temporal.address) };
+  installRuntime(config);
+  const t0 = Date.now();
+  const infra = await startInfrastructure(config, log);
+  const db = createDb(infra.databaseUrl);
+  try {
+    await migrateToLatest(db);
+    const { client: temporal, connection } = await connectClient(config, infra.temporalAddress);
+    const workerConnection = await connectWorker(config, infra.temporalAddress);
+    const worker = await createHeraldWorker({
+      connection: workerConnection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      deps: createActivityDeps({ db, config, log }),
+    });
+    const running = worker.run();
+    running.catch((err) => say(`worker stopped with an error: ${String(err)}`));
+    const server = createApiServer({ db, temporal, config, resolve: systemResolver, log });
+    await new Promise<void>((r) => server.listen(config.api.port, config.api.host, r));
+    const apiUrl = `http://${config.api.host}:${config.api.port}`;
+    const team = await createTeamWithKey(db, `bench-${new Date().toISOString()}`);
+    // Fan-out to 100 webhooks and one webhook per scenario need more than the default 10.
+    await db.updateTable('teams').set({ max_active_webhooks: 1000 }).where('id', '=', team.teamId).execute();
+    const api = createHeraldClient({ url: apiUrl, apiKey: team.key });
+    const startupSeconds = (Date.now() - t0) / 1000;
+    say(`Herald up in ${startupSeconds.toFixed(1)} s: API ${apiUrl}, Temporal ${infra.temporalAddress}, task queue ${config.temporal.taskQueue}, data dir ${dataDir}`);
+
+    return {
+      api,
+      db,
+      temporal,
+      config,
+      dataDir,
+      external,
+      startupSeconds,
+      async close(): Promise<void> {
+        const step = async (what: string, fn: () => Promise<unknown>, ms = 30_000) =>
+          within(Promise.resolve().then(fn), ms, what).catch((err) => say(`shutdown: ${String(err)}`));
+        server.closeAllConnections();
+        await step('API server close', () => new Promise<void>((r) => server.close(() => r())));
+        await step('worker shutdown', async () => {
+          if (worker.getState() === 'RUNNING') worker.shutdown();
+          await running.catch(() => undefined);
+        });
+        await step('worker connection close', () => workerConnection.close());
+        await step('client connection close', () => connection.close());
+        await step('db pool close', () => db.destroy());
+        await step('infrastructure stop', () => infra.stop(), 60_000);
+        await step('data dir removal', () => fs.rm(dataDir, { recursive: true, force: true }));
+      },
+    };
+  } catch (err) {
+    await db.destroy().catch(() => undefined);
+    await infra.stop().catch(() => undefined);
+    await fs.rm(dataDir, { recursive: true, force: true }).catch(() => undefined);
+    throw err;
+  }
+}
+export type HeraldUnderTest = Awaited<ReturnType<typeof startHeraldUnderTest>>;

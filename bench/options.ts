@@ -1,0 +1,79 @@
+// Command-line options of `npm run bench` (flags after `--`, e.g. `npm run bench -- --quick`).
+//
+//   --quick             a short smoke run (~1.5 min): ladder 25,50,100 at 5 s a step, fewer events,
+//                       1,000 parked retries. Without it: the full run (~5–6 min on 2 cores).
+//   --rate N            top of the offered-rate ladder, events/s (default 400; quick 100). The
+//                       ladder is 25, 50, 100, 150, 200, 300, 400, 600, 800, 1000 up to N.
+//   --duration S        seconds of load per ladder step and per latency phase (default 10; quick 5).
+//   --fanout N          webhooks each load event goes to in the ladder/latency/CPU phases (default 1,
+//                       max 200); deliveries/s = events/s × N.
+//   --payload B         bytes of event `data` JSON (default 256; max 200,000).
+//   --fail-ratio R      share (0–0.9) of the receiver's answers that are 500 during the load phases
+//                       (default 0); load webhooks then retry 1 s later (attempts policy, 5 × 1 s).
+//   --parked P          deliveries parked on a 1 h retry timer for the memory figure
+//                       (default 10,000; quick 1,000).
+//   --connections C     connections of the raw undici baseline (default 50 = Herald's delivery agent).
+//   --help              prints this.
+
+export interface BenchOptions {
+  quick: boolean;
+  ladder: number[];
+  durationSeconds: number;
+  fanout: number;
+  payloadBytes: number;
+  failRatio: number;
+  parked: number;
+  connections: number;
+  /** Seconds of the raw baseline's closed loop. */
+  ceilingSeconds: number;
+  /** Events per fan-out run: [to 10 webhooks, to 100 webhooks]. */
+  fanOutEvents: [number, number];
+  retryEvents: number;
+  rateLimit: number;
+}
+
+const LADDER = [25, 50, 100, 150, 200, 300, 400, 600, 800, 1000];
+
+export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
+  const args = [...argv];
+  if (args.includes('--help') || args.includes('-h')) return 'help';
+  const known = new Set(['--quick', '--rate', '--duration', '--fanout', '--payload', '--fail-ratio', '--parked', '--connections']);
+  for (const a of args) if (a.startsWith('--') && !known.has(a)) throw new Error(`unknown option ${a} (try --help)`);
+  const quick = args.includes('--quick');
+  const num = (name: string, dflt: number, min: number, max: number): number => {
+    const i = args.indexOf(`--${name}`);
+    if (i < 0) return dflt;
+    const v = Number(args[i + 1]);
+    if (!Number.isFinite(v) || v < min || v > max) throw new Error(`--${name} must be a number in ${min}–${max} (got ${args[i + 1] ?? 'nothing'})`);
+    return v;
+  };
+  const top = num('rate', quick ? 100 : 400, 1, 5000);
+  const ladder = LADDER.filter((r) => r <= top);
+  if (!ladder.length || ladder[ladder.length - 1] !== top) ladder.push(top);
+  return {
+    quick,
+    ladder: ladder.sort((a, b) => a - b),
+    durationSeconds: num('duration', quick ? 5 : 10, 1, 120),
+    fanout: Math.round(num('fanout', 1, 1, 200)),
+    payloadBytes: Math.round(num('payload', 256, 0, 200_000)),
+    failRatio: num('fail-ratio', 0, 0, 0.9),
+    parked: Math.round(num('parked', quick ? 1_000 : 10_000, 1, 100_000)),
+    connections: Math.round(num('connections', 50, 1, 1000)),
+    ceilingSeconds: quick ? 3 : 5,
+    fanOutEvents: quick ? [5, 2] : [20, 10],
+    retryEvents: quick ? 10 : 20,
+    rateLimit: 20,
+  };
+}
+
+/** The comment block above, for --help. */
+export const HELP = `npm run bench [-- options]
+  --quick          short smoke run
+  --rate N         top of the offered-rate ladder, events/s (default 400; quick 100)
+  --duration S     seconds per ladder step / latency phase (default 10; quick 5)
+  --fanout N       webhooks per load event (default 1)
+  --payload B      event data bytes (default 256)
+  --fail-ratio R   share of 500 answers during load phases (default 0)
+  --parked P       parked retries for the memory figure (default 10000; quick 1000)
+  --connections C  raw baseline connections (default 50)
+Env: TEMPORAL_ADDRESS / DATABASE_URL use external services instead of embedded ones.`;

@@ -1,0 +1,129 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+
+// Linux process accounting for the embedded Temporal dev server and PostgreSQL, which run as
+// descendants of this process. With external services there are no such descendants and the
+// figures come back as null (we cannot see another machine's processes).
+
+/** Clock ticks per second for /proc/<pid>/stat times (USER_HZ, almost always 100). */
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+export interface ProcGroups {
+  temporal: number[];
+  postgres: number[];
+}
+
+/**
+ * Descendants of `root` (default: this process) grouped by program, from one `ps` listing.
+ * PostgreSQL backends are children of the postmaster, so they are included; the receiver
+ * child (node) is not in either group.
+ */
+export function findServicePids(root = process.pid): ProcGroups {
+  let out = '';
+  try {
+    out = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,comm='], { encoding: 'utf8' });
+  } catch {
+    return { temporal: [], postgres: [] };
+  }
+  const children = new Map<number, { pid: number; comm: string }[]>();
+  for (const line of out.split('\n')) {
+    const m = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line);
+    if (!m) continue;
+    const ppid = Number(m[2]);
+    const list = children.get(ppid) ?? [];
+    list.push({ pid: Number(m[1]), comm: m[3]!.trim() });
+    children.set(ppid, list);
+  }
+  const groups: ProcGroups = { temporal: [], postgres: [] };
+  const stack = [root];
+  for (let guard = 0; stack.length && guard < 10_000; guard++) {
+    for (const c of children.get(stack.pop()!) ?? []) {
+      if (c.comm.startsWith('temporal')) groups.temporal.push(c.pid);
+      else if (c.comm.startsWith('postgres')) groups.postgres.push(c.pid);
+      stack.push(c.pid);
+    }
+  }
+  return groups;
+}
+
+/**
+ * CPU ms used so far by these pids: utime + stime, plus cutime + cstime (children already
+ * reaped, e.g. PostgreSQL backends that exited are charged to the postmaster). Gone pids count 0.
+ */
+export function cpuMs(pids: readonly number[]): number {
+  let ticks = 0;
+  for (const p of pids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+      // Fields after "(comm) ": state is [0], utime [11], stime [12], cutime [13], cstime [14].
+      const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+    } catch {
+      /* exited */
+    }
+  }
+  return (ticks * 1000) / CLK_TCK;
+}
+
+/**
+ * Resident memory of these pids in MiB. `rss` is the sum of VmRSS, which counts shared pages
+ * (PostgreSQL's shared buffers) once per process that touched them, so it overstates a
+ * multi-process server; `anon` (RssAnon, private memory) does not.
+ */
+export function rssMiB(pids: readonly number[]): { rss: number; anon: number } {
+  let rssKb = 0;
+  let anonKb = 0;
+  for (const p of pids) {
+    try {
+      const s = fs.readFileSync(`/proc/${p}/status`, 'utf8');
+      rssKb += Number(/VmRSS:\s+(\d+)/.exec(s)?.[1] ?? 0);
+      anonKb += Number(/RssAnon:\s+(\d+)/.exec(s)?.[1] ?? 0);
+    } catch {
+      /* exited */
+    }
+  }
+  return { rss: rssKb / 1024, anon: anonKb / 1024 };
+}
+
+/** CPU ms used by this process so far (user + system, all threads: API, worker core, load generator). */
+export function selfCpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+const exposedGc: (() => void) | undefined = (() => {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (g) return g;
+  try {
+    // `npm run bench` cannot pass --expose-gc; this is the documented V8 flag route to the same gc().
+    v8.setFlagsFromString('--expose-gc');
+    return vm.runInNewContext('gc') as () => void;
+  } catch {
+    return undefined;
+  }
+})();
+
+/** Full GC when available (twice: the first pass may only schedule finalizers). */
+export function forceGc(): boolean {
+  if (!exposedGc) return false;
+  exposedGc();
+  exposedGc();
+  return true;
+}
+
+/** Bytes of a file, 0 if missing. */
+export function fileBytes(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
+  }
+}

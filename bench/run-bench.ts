@@ -1,0 +1,74 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BenchContext } from './bench-context.js';
+import { startHeraldUnderTest } from './herald-under-test.js';
+import { HELP, parseOptions } from './options.js';
+import { toMarkdown } from './report.js';
+import { runFanOut, runParked, runRateLimit, runRetryTiming } from './scenario-engine.js';
+import { measureCeiling, runLadder, runLatency } from './scenario-load.js';
+import { startReceiverProcess } from './receiver-client.js';
+
+// `npm run bench [-- options]`: brings up Herald and a receiver process, runs every scenario in
+// order, and writes bench/results/<date>.json and .md. Options: bench/options.ts.
+
+const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
+
+async function runAll(ctx: BenchContext, startedAt: string) {
+  const ceiling = await measureCeiling(ctx);
+  const ladder = await runLadder(ctx);
+  const latency = await runLatency(ctx, ladder.type, ladder.sustainedRate || ctx.opts.ladder[0]!);
+  const fanOut = [await runFanOut(ctx, 10, ctx.opts.fanOutEvents[0]), await runFanOut(ctx, 100, ctx.opts.fanOutEvents[1])];
+  const retryTiming = await runRetryTiming(ctx);
+  const rateLimit = await runRateLimit(ctx);
+  const parked = await runParked(ctx);
+  return {
+    startedAt,
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+    services: `${ctx.h.external.temporal ? 'external Temporal' : 'embedded Temporal dev server (SQLite)'}, ${ctx.h.external.database ? 'external PostgreSQL' : 'embedded PostgreSQL'}`,
+    options: ctx.opts,
+    startupSeconds: ctx.h.startupSeconds,
+    ceiling,
+    ladder,
+    latency,
+    fanOut,
+    retryTiming,
+    rateLimit,
+    parked,
+  };
+}
+export type BenchResults = Awaited<ReturnType<typeof runAll>>;
+
+async function run(): Promise<void> {
+  const opts = parseOptions(process.argv.slice(2));
+  if (opts === 'help') {
+    console.log(HELP);
+    return;
+  }
+  const say = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
+  const startedAt = new Date().toISOString();
+  const rx = await startReceiverProcess();
+  let h: Awaited<ReturnType<typeof startHeraldUnderTest>> | undefined;
+  try {
+    h = await startHeraldUnderTest(say);
+    const results = await runAll({ h, rx, opts, say }, startedAt);
+    await fs.mkdir(RESULTS_DIR, { recursive: true });
+    const base = path.join(RESULTS_DIR, `${startedAt.slice(0, 19).replace(/:/g, '-')}${opts.quick ? '-quick' : ''}`);
+    const md = toMarkdown(results);
+    await fs.writeFile(`${base}.json`, `${JSON.stringify(results, null, 2)}\n`);
+    await fs.writeFile(`${base}.md`, md);
+    console.log(`\n${md}`);
+    say(`results: ${base}.json and .md`);
+  } finally {
+    await h?.close();
+    await rx.stop();
+  }
+}
+
+run()
+  .then(() => process.exit(0)) // the Temporal native runtime keeps the loop alive after shutdown
+  .catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });

@@ -1,0 +1,129 @@
+import { sql } from 'kysely';
+import path from 'node:path';
+import { type BenchContext, setUpScenario } from './bench-context.js';
+import { openLoad, publisher } from './load.js';
+import { fileBytes, findServicePids, forceGc, rssMiB } from './proc-stats.js';
+import { peakInWindow, round, sleep, summarize } from './stats.js';
+
+/** One burst of `events` events to `webhooks` webhooks; deliveries/s from first publish to last arrival. */
+export async function runFanOut(ctx: BenchContext, webhooks: number, events: number) {
+  const type = await setUpScenario(ctx, `fan${webhooks}`, webhooks);
+  await ctx.rx.take();
+  const expected = events * webhooks;
+  const t0 = Date.now();
+  const send = publisher(ctx.h.api, type, ctx.opts.payloadBytes);
+  await Promise.all(Array.from({ length: events }, (_, i) => send(i, Date.now())));
+  const published = Date.now();
+  const complete = await ctx.rx.waitFor(expected, 120_000);
+  const arrivals = (await ctx.rx.take()).filter((a) => a.status === 200 && a.path.startsWith(`/fan${webhooks}/`));
+  const last = arrivals.reduce((m, a) => Math.max(m, a.at), t0);
+  const r = {
+    webhooks,
+    events,
+    deliveries: arrivals.length,
+    expected,
+    complete,
+    publishMs: published - t0,
+    seconds: round((last - t0) / 1000, 2),
+    deliveriesPerSecond: round(arrivals.length / Math.max(0.001, (last - t0) / 1000)),
+  };
+  ctx.say(`fan-out ${webhooks}: ${r.deliveries}/${expected} in ${r.seconds} s → ${r.deliveriesPerSecond}/s`);
+  return r;
+}
+
+/**
+ * api.video's policy (3 attempts, 3 s apart) against a receiver that fails the first two:
+ * the gap between consecutive attempts of each delivery minus the scheduled 3,000 ms.
+ */
+export async function runRetryTiming(ctx: BenchContext) {
+  const intervalMs = 3_000;
+  const type = await setUpScenario(ctx, 'retry', 1, { retryPolicy: { kind: 'attempts', maxAttempts: 3, intervalSeconds: intervalMs / 1000, backoff: 'fixed' } });
+  await ctx.rx.configure({ failFirst: 2 }, true);
+  await ctx.rx.take();
+  const n = ctx.opts.retryEvents;
+  await openLoad({ rate: 10, seconds: n / 10, send: publisher(ctx.h.api, type, 64) });
+  await ctx.rx.waitFor(n * 3, 60_000, true);
+  const byId = new Map<string, number[]>();
+  for (const a of await ctx.rx.take()) if (a.path.startsWith('/retry/')) byId.set(a.id, [...(byId.get(a.id) ?? []), a.hr]);
+  await ctx.rx.reset();
+  const errors: number[] = [];
+  for (const times of byId.values()) {
+    times.sort((a, b) => a - b);
+    for (let i = 1; i < times.length; i++) errors.push(times[i]! - times[i - 1]! - intervalMs);
+  }
+  const abs = summarize(errors.map(Math.abs));
+  const r = { scheduledGapMs: intervalMs, gaps: errors.length, errorMs: summarize(errors), absErrorMs: abs };
+  ctx.say(`retry timing: ${errors.length} gaps, error p50 ${r.errorMs.p50} ms, p99 ${r.errorMs.p99} ms`);
+  return r;
+}
+
+/** A webhook limited to `limit`/s gets 10 s worth of events at once; the receiver's per-second view. */
+export async function runRateLimit(ctx: BenchContext) {
+  const limit = ctx.opts.rateLimit;
+  const type = await setUpScenario(ctx, 'ratelimit', 1, { rateLimitPerSecond: limit });
+  await ctx.rx.take();
+  const events = limit * 10;
+  await openLoad({ rate: events, seconds: 1, send: publisher(ctx.h.api, type, 64) });
+  await ctx.rx.waitFor(events, 60_000);
+  const times = (await ctx.rx.take()).filter((a) => a.path.startsWith('/ratelimit/')).map((a) => a.hr);
+  const span = (Math.max(...times) - Math.min(...times)) / 1000;
+  const r = { limitPerSecond: limit, deliveries: times.length, peakInAny1s: peakInWindow(times, 1000), meanPerSecond: round((times.length - 1) / Math.max(0.001, span)) };
+  ctx.say(`rate limit ${limit}/s: peak ${r.peakInAny1s} in any 1 s window, mean ${r.meanPerSecond}/s over ${times.length} deliveries`);
+  return r;
+}
+
+async function footprint(ctx: BenchContext) {
+  forceGc();
+  await sleep(500);
+  const pids = findServicePids();
+  const pgBytes = await sql<{ b: string }>`select pg_database_size(current_database())::text as b`.execute(ctx.h.db);
+  return {
+    workerRssMiB: process.memoryUsage().rss / 2 ** 20,
+    workerHeapMiB: process.memoryUsage().heapUsed / 2 ** 20,
+    temporalAnonMiB: pids.temporal.length ? rssMiB(pids.temporal).anon : Number.NaN,
+    postgresAnonMiB: pids.postgres.length ? rssMiB(pids.postgres).anon : Number.NaN,
+    temporalDiskBytes: ctx.h.external.temporal ? Number.NaN : fileBytes(path.join(ctx.h.dataDir, 'temporal.sqlite')) + fileBytes(path.join(ctx.h.dataDir, 'temporal.sqlite-wal')),
+    postgresDiskBytes: Number(pgBytes.rows[0]?.b ?? Number.NaN),
+  };
+}
+
+/**
+ * Parks `parked` deliveries on a 1 h retry timer (first attempt fails, next is an hour away) and
+ * reports growth per parked delivery: worker RSS and heap (this process), Temporal and Postgres
+ * private memory, and their disk.
+ */
+export async function runParked(ctx: BenchContext) {
+  const parked = ctx.opts.parked;
+  const type = await setUpScenario(ctx, 'parked', 1, { retryPolicy: { kind: 'attempts', maxAttempts: 2, intervalSeconds: 3600, backoff: 'fixed' } });
+  await ctx.rx.configure({ failFirst: 1 }, true);
+  await ctx.rx.take();
+  const before = await footprint(ctx);
+  const t0 = Date.now();
+  const load = await openLoad({ rate: 200, seconds: parked / 200, send: publisher(ctx.h.api, type, ctx.opts.payloadBytes), drainCapMs: 120_000 });
+  const reached = await ctx.rx.waitFor(load.ok, 300_000, true);
+  const firstAttempts = (await ctx.rx.take()).filter((a) => a.path.startsWith('/parked/')).length;
+  await sleep(3_000); // let the last workflow tasks complete and park on their timers
+  const after = await footprint(ctx);
+  await ctx.rx.reset();
+  const per = (k: keyof typeof before, scale: number) => round(((after[k] - before[k]) * scale) / Math.max(1, load.ok), 2);
+  const r = {
+    parked: load.ok,
+    publishErrors: load.errors + load.dropped,
+    firstAttemptsSeen: firstAttempts,
+    allParked: reached,
+    seconds: round((Date.now() - t0) / 1000),
+    before,
+    after,
+    workerRssGrowthMiB: round(after.workerRssMiB - before.workerRssMiB),
+    workerHeapGrowthMiB: round(after.workerHeapMiB - before.workerHeapMiB),
+    perParked: {
+      workerRssKiB: per('workerRssMiB', 1024),
+      temporalAnonKiB: per('temporalAnonMiB', 1024),
+      postgresAnonKiB: per('postgresAnonMiB', 1024),
+      temporalDiskKiB: per('temporalDiskBytes', 1 / 1024),
+      postgresDiskKiB: per('postgresDiskBytes', 1 / 1024),
+    },
+  };
+  ctx.say(`parked ${r.parked}: worker RSS +${r.workerRssGrowthMiB} MiB; per parked: Temporal ${r.perParked.temporalAnonKiB} KiB mem / ${r.perParked.temporalDiskKiB} KiB disk, Postgres ${r.perParked.postgresAnonKiB} KiB mem / ${r.perParked.postgresDiskKiB} KiB disk`);
+  return r;
+}
