@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { Client } from '@temporalio/client';
 import { createHeraldClient } from '../src/api/client.js';
 import { createApiServer } from '../src/api/http-server.js';
 import { loadConfig } from '../src/config.js';
@@ -80,7 +81,10 @@ export async function startHeraldUnderTest(say: (line: string) => void) {
     });
     const running = worker.run();
     running.catch((err) => say(`worker stopped with an error: ${String(err)}`));
-    const server = createApiServer({ db, temporal, config, resolve: systemResolver, log });
+    // Eager start needs the client on the worker's NativeConnection (HERALD_BENCH_EAGER=false: off).
+    const eagerStart = process.env.HERALD_BENCH_EAGER !== 'false';
+    const apiTemporal = eagerStart ? new Client({ connection: workerConnection, namespace: config.temporal.namespace }) : temporal;
+    const server = createApiServer({ db, temporal: apiTemporal, config, resolve: systemResolver, log, eagerStart });
     await new Promise<void>((r) => server.listen(config.api.port, config.api.host, r));
     const apiUrl = `http://${config.api.host}:${config.api.port}`;
     const team = await createTeamWithKey(db, `bench-${new Date().toISOString()}`);

@@ -13,6 +13,8 @@
 //   --parked P          deliveries parked on a 1 h retry timer for the memory figure
 //                       (default 10,000; quick 1,000).
 //   --connections C     connections of the raw undici baseline (default 50 = Herald's delivery agent).
+//   --only LIST         run only these scenarios (comma-separated: ladder, latency, fanout, retry,
+//                       ratelimit, parked); the raw ceiling always runs. Default: all.
 //   --help              prints this.
 
 export interface BenchOptions {
@@ -30,14 +32,18 @@ export interface BenchOptions {
   fanOutEvents: [number, number];
   retryEvents: number;
   rateLimit: number;
+  only: Set<Scenario>;
 }
+
+export const SCENARIOS = ['ladder', 'latency', 'fanout', 'retry', 'ratelimit', 'parked'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
 
 const LADDER = [25, 50, 100, 150, 200, 300, 400, 600, 800, 1000];
 
 export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   const args = [...argv];
   if (args.includes('--help') || args.includes('-h')) return 'help';
-  const known = new Set(['--quick', '--rate', '--duration', '--fanout', '--payload', '--fail-ratio', '--parked', '--connections']);
+  const known = new Set(['--quick', '--rate', '--duration', '--fanout', '--payload', '--fail-ratio', '--parked', '--connections', '--only']);
   for (const a of args) if (a.startsWith('--') && !known.has(a)) throw new Error(`unknown option ${a} (try --help)`);
   const quick = args.includes('--quick');
   const num = (name: string, dflt: number, min: number, max: number): number => {
@@ -47,6 +53,15 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     if (!Number.isFinite(v) || v < min || v > max) throw new Error(`--${name} must be a number in ${min}–${max} (got ${args[i + 1] ?? 'nothing'})`);
     return v;
   };
+  const onlyAt = args.indexOf('--only');
+  const only = new Set<Scenario>(onlyAt < 0 ? SCENARIOS : []);
+  if (onlyAt >= 0) {
+    for (const name of (args[onlyAt + 1] ?? '').split(',').filter(Boolean)) {
+      if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`--only: unknown scenario ${name} (one of ${SCENARIOS.join(', ')})`);
+      only.add(name as Scenario);
+    }
+    if (!only.size) throw new Error(`--only needs a comma-separated list of ${SCENARIOS.join(', ')}`);
+  }
   const top = num('rate', quick ? 100 : 400, 1, 5000);
   const ladder = LADDER.filter((r) => r <= top);
   if (!ladder.length || ladder[ladder.length - 1] !== top) ladder.push(top);
@@ -63,6 +78,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     fanOutEvents: quick ? [5, 2] : [20, 10],
     retryEvents: quick ? 10 : 20,
     rateLimit: 20,
+    only,
   };
 }
 
@@ -76,4 +92,5 @@ export const HELP = `npm run bench [-- options]
   --fail-ratio R   share of 500 answers during load phases (default 0)
   --parked P       parked retries for the memory figure (default 10000; quick 1000)
   --connections C  raw baseline connections (default 50)
+  --only LIST      scenarios to run: ladder,latency,fanout,retry,ratelimit,parked (default all)
 Env: TEMPORAL_ADDRESS / DATABASE_URL use external services instead of embedded ones.`;

@@ -14,29 +14,30 @@ export function toMarkdown(r: BenchResults): string {
   L.push(`# Herald benchmark, ${r.startedAt}`, '');
   L.push(`Machine: ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memGiB} GiB, Node ${r.machine.node}. Services: ${r.services}. Options: ${JSON.stringify(r.options)}.`, '');
   L.push('| figure | Herald | raw undici baseline | Herald ÷ raw |', '|---|---|---|---|');
-  L.push(`| sustained deliveries/s (flat backlog) | ${r.ladder.sustainedDeliveriesPerSecond} | ${f(c.perSecond)} (closed loop, ${c.concurrency} conns) | ${x(r.ladder.sustainedDeliveriesPerSecond, c.perSecond)} |`);
-  for (const row of r.latency) {
+  L.push(`| raw ceiling, requests/s (closed loop, ${c.concurrency} connections) | | ${f(c.perSecond)} | |`);
+  if (r.ladder) L.push(`| sustained deliveries/s (flat backlog) | ${r.ladder.sustainedDeliveriesPerSecond} | ${f(c.perSecond)} | ${x(r.ladder.sustainedDeliveriesPerSecond, c.perSecond)} |`);
+  for (const row of r.latency ?? []) {
     const h = row.herald.endToEnd;
     const w = row.raw.endToEnd;
     L.push(`| end-to-end at ${row.rate} events/s: p50 / p95 / p99 / max ms | ${f(h.p50)} / ${f(h.p95)} / ${f(h.p99)} / ${f(h.max)} | ${f(w.p50)} / ${f(w.p95)} / ${f(w.p99)} / ${f(w.max)} | p50 ${x(h.p50, w.p50)}, p99 ${x(h.p99, w.p99)} |`);
   }
-  for (const fo of r.fanOut) {
+  for (const fo of r.fanOut ?? []) {
     L.push(`| fan-out: 1 event → ${fo.webhooks} webhooks, deliveries/s (${fo.events} events) | ${f(fo.deliveriesPerSecond)} | ${f(c.perSecond)} | ${x(fo.deliveriesPerSecond, c.perSecond)} |`);
   }
   const rt = r.retryTiming;
-  L.push(`| retry gap error vs ${rt.scheduledGapMs} ms schedule: p50 / p99 ms (${rt.gaps} gaps) | ${f(rt.errorMs.p50)} / ${f(rt.errorMs.p99)} | n/a | |`);
+  if (rt) L.push(`| retry gap error vs ${rt.scheduledGapMs} ms schedule: p50 / p99 ms (${rt.gaps} gaps) | ${f(rt.errorMs.p50)} / ${f(rt.errorMs.p99)} | n/a | |`);
   const rl = r.rateLimit;
-  L.push(`| rate limit ${rl.limitPerSecond}/s: peak in any 1 s / mean per s | ${rl.peakInAny1s} / ${f(rl.meanPerSecond)} | n/a | peak ÷ limit ${x(rl.peakInAny1s, rl.limitPerSecond)} |`);
+  if (rl) L.push(`| rate limit ${rl.limitPerSecond}/s: peak in any 1 s at receiver (at sender) / mean per s | ${rl.peakInAny1s} (${rl.senderPeakInAny1s}) / ${f(rl.meanPerSecond)} | n/a | peak ÷ limit ${x(rl.peakInAny1s, rl.limitPerSecond)} |`);
   const p = r.parked;
-  L.push(`| ${p.parked} parked retries: worker RSS growth (heap growth) | ${f(p.workerRssGrowthMiB)} MiB (${f(p.workerHeapGrowthMiB)} MiB) | n/a | |`);
-  L.push(`| per parked retry: Temporal mem / disk, Postgres mem / disk | ${f(p.perParked.temporalAnonKiB, 2)} / ${f(p.perParked.temporalDiskKiB, 2)} KiB, ${f(p.perParked.postgresAnonKiB, 2)} / ${f(p.perParked.postgresDiskKiB, 2)} KiB | n/a | |`);
-  const cpuRow = r.latency.find((row) => row.rate === 100) ?? r.latency[r.latency.length - 1];
+  if (p) L.push(`| ${p.parked} parked retries: worker RSS growth (heap growth) | ${f(p.workerRssGrowthMiB)} MiB (${f(p.workerHeapGrowthMiB)} MiB) | n/a | |`);
+  if (p) L.push(`| per parked retry: Temporal mem / disk, Postgres mem / disk | ${f(p.perParked.temporalAnonKiB, 2)} / ${f(p.perParked.temporalDiskKiB, 2)} KiB, ${f(p.perParked.postgresAnonKiB, 2)} / ${f(p.perParked.postgresDiskKiB, 2)} KiB | n/a | |`);
+  const cpuRow = r.latency?.find((row) => row.rate === 100) ?? r.latency?.[r.latency.length - 1];
   if (cpuRow) {
     const cp = cpuRow.herald.cpuPerDelivery;
     L.push(`| CPU ms per delivery at ${cpuRow.rate}/s: Herald process / Temporal / Postgres = total | ${f(cp.herald, 2)} / ${f(cp.temporal, 2)} / ${f(cp.postgres, 2)} = ${f(cp.total, 2)} | ${f(c.cpuPerRequestMs, 3)} (sender only) | ${x(cp.total, c.cpuPerRequestMs)} |`);
   }
-  L.push('', '## Offered-rate ladder', '', '| events/s | deliveries | delivered/s | backlog slope /s | drain ms | publish p99 ms | e2e p50 / p99 ms | CPU ms/delivery (Herald/Temporal/PG) | sustained |', '|---|---|---|---|---|---|---|---|---|');
-  for (const s of r.ladder.steps) {
+  if (r.ladder) L.push('', '## Offered-rate ladder', '', '| events/s | deliveries | delivered/s | backlog slope /s | drain ms | publish p99 ms | e2e p50 / p99 ms | CPU ms/delivery (Herald/Temporal/PG) | sustained |', '|---|---|---|---|---|---|---|---|---|');
+  for (const s of r.ladder?.steps ?? []) {
     const cp = s.cpuPerDelivery;
     L.push(`| ${s.rate} | ${s.delivered}/${s.offeredDeliveries} | ${f(s.deliveredPerSecond)} | ${f(s.backlogSlope)} | ${f(s.drainMs, 0)} | ${f(s.publish.p99)} | ${f(s.endToEnd.p50)} / ${f(s.endToEnd.p99)} | ${f(cp.herald, 2)} / ${f(cp.temporal, 2)} / ${f(cp.postgres, 2)} | ${s.sustained ? 'yes' : 'no'} |`);
   }

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BenchContext } from './bench-context.js';
+import { type BenchContext, setUpScenario } from './bench-context.js';
 import { startHeraldUnderTest } from './herald-under-test.js';
 import { HELP, parseOptions } from './options.js';
 import { toMarkdown } from './report.js';
@@ -16,13 +16,15 @@ import { startReceiverProcess } from './receiver-client.js';
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 
 async function runAll(ctx: BenchContext, startedAt: string) {
+  const on = ctx.opts.only;
   const ceiling = await measureCeiling(ctx);
-  const ladder = await runLadder(ctx);
-  const latency = await runLatency(ctx, ladder.type, ladder.sustainedRate || ctx.opts.ladder[0]!);
-  const fanOut = [await runFanOut(ctx, 10, ctx.opts.fanOutEvents[0]), await runFanOut(ctx, 100, ctx.opts.fanOutEvents[1])];
-  const retryTiming = await runRetryTiming(ctx);
-  const rateLimit = await runRateLimit(ctx);
-  const parked = await runParked(ctx);
+  const ladder = on.has('ladder') ? await runLadder(ctx) : null;
+  // Without the ladder, latency runs at the 100/s target only.
+  const latency = on.has('latency') ? await runLatency(ctx, ladder?.type ?? (await setUpScenario(ctx, 'load', ctx.opts.fanout)), ladder?.sustainedRate ?? 0) : null;
+  const fanOut = on.has('fanout') ? [await runFanOut(ctx, 10, ctx.opts.fanOutEvents[0]), await runFanOut(ctx, 100, ctx.opts.fanOutEvents[1])] : null;
+  const retryTiming = on.has('retry') ? await runRetryTiming(ctx) : null;
+  const rateLimit = on.has('ratelimit') ? await runRateLimit(ctx) : null;
+  const parked = on.has('parked') ? await runParked(ctx) : null;
   return {
     startedAt,
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },

@@ -140,7 +140,8 @@ export async function runLadder(ctx: BenchContext) {
  */
 export async function runLatency(ctx: BenchContext, type: string, sustainedRate: number) {
   const { opts } = ctx;
-  const rates = [...new Set([0.25, 0.5, 0.8].map((f) => Math.max(1, Math.round(f * sustainedRate))).concat(100))].sort((a, b) => a - b);
+  const shares = sustainedRate > 0 ? [0.25, 0.5, 0.8].map((f) => Math.max(1, Math.round(f * sustainedRate))) : [];
+  const rates = [...new Set(shares.concat(100))].sort((a, b) => a - b);
   const send = publisher(ctx.h.api, type, opts.payloadBytes);
   const raw = rawSender(ctx.rx.url, opts.connections, opts.payloadBytes);
   const rows = [];

@@ -2,13 +2,21 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 
 /**
+ * Jitter allowance, ms. A send starts up to 50 ms after its slot (attempt-delivery.ts) and the
+ * network and the receiver's scheduler add more, so slots are spaced (1000 + this) / rate ms
+ * apart: arrivals may then drift by up to this much and a receiver still never sees more than
+ * `rate` requests in any 1-second window. The price: at most rate × 1000/1100 sends per second.
+ */
+export const JITTER_BUDGET_MS = 100;
+
+/**
  * GCRA with no burst, shared by every worker through one Postgres row per webhook: each call
- * reserves the next free slot, spaced 1/rate seconds apart, and returns its time (epoch ms).
+ * reserves the next free slot, spaced (1 s + JITTER_BUDGET_MS) / rate apart, and returns its time (epoch ms).
  * One `INSERT … ON CONFLICT … RETURNING` statement, so reservations never race.
  * Postgres' clock is the one clock all workers agree on; the returned wait is relative to it.
  */
 export async function reserveSlot(db: Kysely<Database>, key: string, ratePerSecond: number): Promise<{ slotAtMs: number; waitMs: number }> {
-  const intervalUs = Math.ceil(1_000_000 / ratePerSecond);
+  const intervalUs = Math.ceil(((1000 + JITTER_BUDGET_MS) * 1000) / ratePerSecond);
   const step = sql`make_interval(secs => ${intervalUs / 1_000_000})`;
   const row = await sql<{ slot_at: Date; wait_ms: number }>`
     insert into rate_limits as r (key, tat) values (${key}, clock_timestamp() + ${step})

@@ -9,6 +9,8 @@ const HEARTBEAT_EVERY_MS = 3_000;
  */
 export async function withHeartbeat<T>(fn: () => Promise<T>): Promise<T> {
   const ctx = Context.current();
+  // Local activities have no heartbeat; the SDK keeps their workflow task alive instead.
+  if (ctx.info.isLocal) return fn();
   const timer = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
   try {
     return await fn();

@@ -14,6 +14,12 @@ export interface ApiDeps {
   /** Injectable so tests can make a name resolve to a private address. */
   resolve: Resolver;
   log: Logger;
+  /**
+   * True when `temporal` runs on the worker's own NativeConnection in this process (`npm start`):
+   * delivery starts then ask for eager start, and the server hands the first workflow task
+   * straight back to this worker instead of through a task-queue poll.
+   */
+  eagerStart?: boolean;
 }
 
 export interface Context {

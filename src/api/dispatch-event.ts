@@ -29,7 +29,7 @@ export async function dispatchEvent(deps: ApiDeps, event: EventRow): Promise<voi
     );
     await Promise.all(
       hooks.map((h) =>
-        startDelivery(temporal, config.temporal.taskQueue, { teamId: event.team_id, eventId: event.id, webhookId: h.id, eventType: event.type, httpMethod: h.http_method, url: h.url }, false).catch((err) => {
+        startDelivery(temporal, config.temporal.taskQueue, { teamId: event.team_id, eventId: event.id, webhookId: h.id, eventType: event.type, httpMethod: h.http_method, url: h.url }, false, deps.eagerStart).catch((err) => {
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
         }),
       ),

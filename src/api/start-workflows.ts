@@ -37,6 +37,7 @@ export async function startDelivery(
   taskQueue: string,
   input: DeliveryInput & { httpMethod: string; url: string },
   allowRerun: boolean,
+  eager = false,
 ): Promise<string> {
   const workflowId = deliveryWorkflowId(input.eventId, input.webhookId);
   const args: DeliveryInput = { teamId: input.teamId, eventId: input.eventId, webhookId: input.webhookId, eventType: input.eventType };
@@ -45,6 +46,7 @@ export async function startDelivery(
     workflowId,
     args: [args],
     workflowIdReusePolicy: allowRerun ? WorkflowIdReusePolicy.ALLOW_DUPLICATE : WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    requestEagerStart: eager,
     staticSummary: deliverySummary(input.httpMethod, input.url, input.eventType),
     typedSearchAttributes: [
       { key: TeamIdKey, value: input.teamId },

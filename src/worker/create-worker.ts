@@ -2,6 +2,16 @@ import { fileURLToPath } from 'node:url';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { type ActivityDeps, createActivities } from '../activities/create-activities.js';
 
+/**
+ * Workflows kept in memory between tasks, and the most workflow tasks in progress at once (the
+ * SDK caps the second by the first). Attempts are local activities, so a task stays in progress
+ * while its attempt runs: this is also how many attempts run at once per worker. A parked
+ * delivery need not stay cached: replaying its short history when its timer fires is cheap,
+ * while each cached workflow costs worker memory (bench: 1,000 parked grew RSS by 269 MiB with
+ * a 2,000-workflow cache).
+ */
+const MAX_CACHED_WORKFLOWS = 200;
+
 const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 export interface HeraldWorkerOptions {
@@ -25,8 +35,9 @@ export async function createHeraldWorker(opts: HeraldWorkerOptions): Promise<Wor
     activities: createActivities(opts.deps),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     maxConcurrentActivityTaskExecutions: 200,
-    maxConcurrentWorkflowTaskExecutions: 100,
-    maxCachedWorkflows: 2_000,
+    maxConcurrentLocalActivityExecutions: MAX_CACHED_WORKFLOWS,
+    maxConcurrentWorkflowTaskExecutions: MAX_CACHED_WORKFLOWS,
+    maxCachedWorkflows: MAX_CACHED_WORKFLOWS,
   });
 }
 

@@ -1,4 +1,4 @@
-import { condition, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { condition, proxyLocalActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities/create-activities.js';
 import type { DeliveryStatus } from '../delivery/types.js';
 import { AttemptCountKey, DeliveryStatusKey } from '../temporal/search-attributes.js';
@@ -6,13 +6,15 @@ import { cancelSignal, type DeliveryInput, type DeliveryState, retryNowSignal, s
 
 type Activities = ReturnType<typeof createActivities>;
 
-// Receiver failures come back as results; only infrastructure errors (Postgres down, worker
-// lost) throw, and those are retried without end: an accepted event must never be dropped.
-// An attempt takes at most the delivery timeout (≤ 120 s) plus a ≤ 2 s rate-limit wait; the
-// heartbeat timeout notices a dead worker long before start-to-close would.
-const { attemptDelivery, markDelivery } = proxyActivities<Activities>({
+// Attempts run as local activities: the first attempt runs inside the workflow's first task,
+// so a delivery that succeeds at once costs one workflow task and ~7 history events instead of
+// three tasks and ~12 (bench/results; README "Performance"). A worker that dies mid-attempt is
+// noticed by the workflow-task timeout (10 s) and the attempt runs again elsewhere.
+// Receiver failures come back as results; only infrastructure errors (Postgres down) throw, and
+// those are retried without end: an accepted event must never be dropped. An attempt takes at
+// most the delivery timeout (HERALD_DELIVERY_TIMEOUT_MS, ≤ 120 s) plus a ≤ 2 s rate-limit wait.
+const { attemptDelivery, markDelivery } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '3 minutes',
-  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 

@@ -37,10 +37,11 @@ describe('per-webhook rate limit, shared through Postgres', () => {
       await Promise.all(Array.from({ length: N }, (_, i) => t.api.events.publish.mutate({ type: t.type, data: { i } })));
       await waitFor(() => rx.arrivals.length >= N, 60_000, `${N} arrivals`);
       const times = rx.arrivals.map((a) => a.at);
-      // Stated tolerance: a send starts within 50 ms of its slot, so one extra may share a window.
-      expect(peakPerSecond(times)).toBeLessThanOrEqual(6);
+      // Never above the limit in any 1-second window, as the receiver's clock sees it.
+      expect(peakPerSecond(times)).toBeLessThanOrEqual(5);
+      // And the mean rate over the whole run is at most the limit too.
       const span = Math.max(...times) - Math.min(...times);
-      expect(span).toBeGreaterThanOrEqual(((N - 1) / 5) * 1000 - 100);
+      expect(span).toBeGreaterThanOrEqual(((N - 1) * 1000) / 5);
       // Both processes did part of the work (their logs are read after the receiver saw the last send).
       const attemptsBy = () => workers.map((w) => w.lines.filter((l) => l.includes('"msg":"attempt"')).length);
       await waitFor(() => attemptsBy().reduce((a, b) => a + b, 0) === N, 5_000, 'worker logs');
