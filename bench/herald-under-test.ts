@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { createHeraldClient } from '../src/api/client.js';
+import { httpPublisher } from './load.js';
 import { createApiServer } from '../src/api/http-server.js';
 import { loadConfig } from '../src/config.js';
 import { createDb } from '../src/db/create-db.js';
@@ -81,8 +82,8 @@ export async function startHeraldUnderTest(say: (line: string) => void) {
     });
     const running = worker.run();
     running.catch((err) => say(`worker stopped with an error: ${String(err)}`));
-    // Eager start needs the client on the worker's NativeConnection (HERALD_BENCH_EAGER=false: off).
-    const eagerStart = process.env.HERALD_BENCH_EAGER !== 'false';
+    // As `npm start` does: HERALD_EAGER_START (default true) puts the API on the worker's connection.
+    const eagerStart = config.temporal.eagerStart;
     const apiTemporal = eagerStart ? new Client({ connection: workerConnection, namespace: config.temporal.namespace }) : temporal;
     const server = createApiServer({ db, temporal: apiTemporal, config, resolve: systemResolver, log, eagerStart });
     await new Promise<void>((r) => server.listen(config.api.port, config.api.host, r));
@@ -91,11 +92,13 @@ export async function startHeraldUnderTest(say: (line: string) => void) {
     // Fan-out to 100 webhooks and one webhook per scenario need more than the default 10.
     await db.updateTable('teams').set({ max_active_webhooks: 1000 }).where('id', '=', team.teamId).execute();
     const api = createHeraldClient({ url: apiUrl, apiKey: team.key });
+    const publisher = httpPublisher(apiUrl, team.key);
     const startupSeconds = (Date.now() - t0) / 1000;
     say(`Herald up in ${startupSeconds.toFixed(1)} s: API ${apiUrl}, Temporal ${infra.temporalAddress}, task queue ${config.temporal.taskQueue}, data dir ${dataDir}`);
 
     return {
       api,
+      publish: publisher.publish,
       db,
       temporal,
       config,
@@ -105,6 +108,7 @@ export async function startHeraldUnderTest(say: (line: string) => void) {
       async close(): Promise<void> {
         const step = async (what: string, fn: () => Promise<unknown>, ms = 30_000) =>
           within(Promise.resolve().then(fn), ms, what).catch((err) => say(`shutdown: ${String(err)}`));
+        await publisher.close().catch(() => undefined);
         server.closeAllConnections();
         await step('API server close', () => new Promise<void>((r) => server.close(() => r())));
         await step('worker shutdown', async () => {

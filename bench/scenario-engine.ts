@@ -11,7 +11,7 @@ export async function runFanOut(ctx: BenchContext, webhooks: number, events: num
   await ctx.rx.take();
   const expected = events * webhooks;
   const t0 = Date.now();
-  const send = publisher(ctx.h.api, type, ctx.opts.payloadBytes);
+  const send = publisher(ctx.h.publish, type, ctx.opts.payloadBytes);
   await Promise.all(Array.from({ length: events }, (_, i) => send(i, Date.now())));
   const published = Date.now();
   const complete = await ctx.rx.waitFor(expected, 120_000);
@@ -41,7 +41,7 @@ export async function runRetryTiming(ctx: BenchContext) {
   await ctx.rx.configure({ failFirst: 2 }, true);
   await ctx.rx.take();
   const n = ctx.opts.retryEvents;
-  await openLoad({ rate: 10, seconds: n / 10, send: publisher(ctx.h.api, type, 64) });
+  await openLoad({ rate: 10, seconds: n / 10, send: publisher(ctx.h.publish, type, 64) });
   await ctx.rx.waitFor(n * 3, 60_000, true);
   const byId = new Map<string, number[]>();
   for (const a of await ctx.rx.take()) if (a.path.startsWith('/retry/')) byId.set(a.id, [...(byId.get(a.id) ?? []), a.hr]);
@@ -63,7 +63,7 @@ export async function runRateLimit(ctx: BenchContext) {
   const type = await setUpScenario(ctx, 'ratelimit', 1, { rateLimitPerSecond: limit });
   await ctx.rx.take();
   const events = limit * 10;
-  await openLoad({ rate: events, seconds: 1, send: publisher(ctx.h.api, type, 64) });
+  await openLoad({ rate: events, seconds: 1, send: publisher(ctx.h.publish, type, 64) });
   await ctx.rx.waitFor(events, 60_000);
   const times = (await ctx.rx.take()).filter((a) => a.path.startsWith('/ratelimit/')).map((a) => a.hr);
   const span = (Math.max(...times) - Math.min(...times)) / 1000;
@@ -108,7 +108,7 @@ export async function runParked(ctx: BenchContext) {
   await ctx.rx.take();
   const before = await footprint(ctx);
   const t0 = Date.now();
-  const load = await openLoad({ rate: 200, seconds: parked / 200, send: publisher(ctx.h.api, type, ctx.opts.payloadBytes), drainCapMs: 120_000 });
+  const load = await openLoad({ rate: 200, seconds: parked / 200, send: publisher(ctx.h.publish, type, ctx.opts.payloadBytes), drainCapMs: 120_000 });
   const reached = await ctx.rx.waitFor(load.ok, 300_000, true);
   const firstAttempts = (await ctx.rx.take()).filter((a) => a.path.startsWith('/parked/')).length;
   await sleep(3_000); // let the last workflow tasks complete and park on their timers

@@ -120,7 +120,7 @@ export async function runLadder(ctx: BenchContext) {
   const { opts } = ctx;
   if (opts.failRatio > 0) await ctx.rx.configure({ errorRatio: opts.failRatio, errorStatus: 500 }, true);
   const type = await setUpScenario(ctx, 'load', opts.fanout);
-  const send = publisher(ctx.h.api, type, opts.payloadBytes);
+  const send = publisher(ctx.h.publish, type, opts.payloadBytes);
   await openLoad({ rate: 20, seconds: 2, send }); // warm-up: connections, workflow cache, JIT
   await ctx.rx.waitFor(40 * opts.fanout, 15_000);
   const steps: StepResult[] = [];
@@ -142,7 +142,7 @@ export async function runLatency(ctx: BenchContext, type: string, sustainedRate:
   const { opts } = ctx;
   const shares = sustainedRate > 0 ? [0.25, 0.5, 0.8].map((f) => Math.max(1, Math.round(f * sustainedRate))) : [];
   const rates = [...new Set(shares.concat(100))].sort((a, b) => a - b);
-  const send = publisher(ctx.h.api, type, opts.payloadBytes);
+  const send = publisher(ctx.h.publish, type, opts.payloadBytes);
   const raw = rawSender(ctx.rx.url, opts.connections, opts.payloadBytes);
   const rows = [];
   try {

@@ -40,6 +40,7 @@ const schema = z.object({
   HERALD_TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   HERALD_TEMPORAL_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   HERALD_TASK_QUEUE: z.string().min(1).default('herald-deliveries'),
+  HERALD_EAGER_START: bool.default(true),
   HERALD_ALLOW_PRIVATE_TARGETS: bool.default(false),
   HERALD_DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
   HERALD_RESPONSE_BODY_MAX_BYTES: z.coerce.number().int().min(0).max(1_048_576).default(4096),
@@ -71,6 +72,8 @@ export interface HeraldConfig {
     readonly devUiPort: number;
     readonly retentionDays: number;
     readonly taskQueue: string;
+    /** `npm start` only (API and worker in one process): start deliveries eagerly on the worker's connection. */
+    readonly eagerStart: boolean;
   };
   readonly delivery: {
     readonly allowPrivateTargets: boolean;
@@ -116,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
       devUiPort: e.HERALD_TEMPORAL_UI_PORT,
       retentionDays: e.HERALD_TEMPORAL_RETENTION_DAYS,
       taskQueue: e.HERALD_TASK_QUEUE,
+      eagerStart: e.HERALD_EAGER_START,
     },
     delivery: {
       allowPrivateTargets: e.HERALD_ALLOW_PRIVATE_TARGETS,

@@ -29,8 +29,10 @@ export async function startDispatch(client: Client, taskQueue: string, input: Di
 }
 
 /**
- * Starts one delivery workflow directly (replay, test pings). With `allowRerun`, a finished
- * delivery gets a new run under the same id; the old run stays in Temporal's history.
+ * Starts one delivery workflow directly (publish with a small fan-out, replay, test pings). With
+ * `allowRerun`, a finished delivery gets a new run under the same id; the old run stays in
+ * Temporal's history. With `eager`, the client must share a NativeConnection with a worker of
+ * this task queue; the server may then hand the first task to that worker in its answer.
  */
 export async function startDelivery(
   client: Client,
@@ -38,10 +40,10 @@ export async function startDelivery(
   input: DeliveryInput & { httpMethod: string; url: string },
   allowRerun: boolean,
   eager = false,
-): Promise<string> {
+): Promise<{ workflowId: string; eagerlyStarted: boolean }> {
   const workflowId = deliveryWorkflowId(input.eventId, input.webhookId);
   const args: DeliveryInput = { teamId: input.teamId, eventId: input.eventId, webhookId: input.webhookId, eventType: input.eventType };
-  await client.workflow.start<typeof deliveryWorkflow>('deliveryWorkflow', {
+  const handle = await client.workflow.start<typeof deliveryWorkflow>('deliveryWorkflow', {
     taskQueue,
     workflowId,
     args: [args],
@@ -56,5 +58,5 @@ export async function startDelivery(
       { key: DeliveryStatusKey, value: 'pending' },
     ],
   });
-  return workflowId;
+  return { workflowId, eagerlyStarted: handle.eagerlyStarted };
 }

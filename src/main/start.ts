@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { createApiServer } from '../api/http-server.js';
 import { loadConfig } from '../config.js';
@@ -56,7 +57,10 @@ async function run(): Promise<void> {
     deps: createActivityDeps({ db, config, log }),
   });
   runPromise = worker.run();
-  server = createApiServer({ db, temporal: client, config, resolve: systemResolver, log });
+  // Co-located API and worker: the API may start deliveries on the worker's connection, eagerly.
+  const eagerStart = config.temporal.eagerStart;
+  const apiTemporal = eagerStart ? new Client({ connection: workerConnection, namespace: config.temporal.namespace }) : client;
+  server = createApiServer({ db, temporal: apiTemporal, config, resolve: systemResolver, log, eagerStart });
   await new Promise<void>((resolve) => server!.listen(config.api.port, config.api.host, resolve));
 
   const apiUrl = config.api.publicUrl ?? `http://${config.api.host}:${config.api.port}`;

@@ -46,6 +46,8 @@ export interface HarnessOptions {
   worker?: boolean;
   /** A PostgreSQL of the test's own (e.g. one it restarts) instead of the run's shared one. */
   pgAdminUrl?: string;
+  /** As `npm start`: the API starts deliveries eagerly on the worker's own connection. */
+  eagerStart?: boolean;
 }
 
 /**
@@ -89,6 +91,10 @@ export async function createHarness(opts: HarnessOptions = {}) {
       workflowBundle: await workflowBundle(),
     });
     workerRun = worker.run();
+    if (opts.eagerStart) {
+      deps.temporal = new Client({ connection: workerConnection, namespace: config.temporal.namespace });
+      deps.eagerStart = true;
+    }
   }
 
   const server: http.Server = createApiServer(deps);
