@@ -1,6 +1,6 @@
 import type { HeraldUnderTest } from './herald-under-test.js';
 import type { BenchOptions } from './options.js';
-import { findServicePids, cpuMs, selfCpuMs } from './proc-stats.js';
+import { cpuMs, findServicePids, selfCpuMs, threadCpuMs } from './proc-stats.js';
 import type { ReceiverProcess } from './receiver-client.js';
 
 /** What every scenario gets: Herald, the receiver process, the options and a line printer. */
@@ -42,7 +42,7 @@ export async function setUpScenario(
 /** CPU ms so far: this process (API + worker + load generator), the Temporal server, PostgreSQL. */
 export function cpuSnapshot() {
   const pids = findServicePids();
-  return { herald: selfCpuMs(), temporal: pids.temporal.length ? cpuMs(pids.temporal) : Number.NaN, postgres: pids.postgres.length ? cpuMs(pids.postgres) : Number.NaN };
+  return { herald: selfCpuMs(), threads: threadCpuMs(), temporal: pids.temporal.length ? cpuMs(pids.temporal) : Number.NaN, postgres: pids.postgres.length ? cpuMs(pids.postgres) : Number.NaN };
 }
 export type CpuSnapshot = ReturnType<typeof cpuSnapshot>;
 
@@ -53,5 +53,11 @@ export function cpuPer(before: CpuSnapshot, after: CpuSnapshot, units: number) {
   const temporal = per(before.temporal, after.temporal);
   const postgres = per(before.postgres, after.postgres);
   const total = Math.round((herald + (Number.isNaN(temporal) ? 0 : temporal) + (Number.isNaN(postgres) ? 0 : postgres)) * 1000) / 1000;
-  return { herald, temporal, postgres, total };
+  // The Herald process split by thread name (Linux `comm`), ms per unit.
+  const heraldThreads: Record<string, number> = {};
+  for (const [name, ms] of Object.entries(after.threads)) {
+    const v = per(before.threads[name] ?? 0, ms);
+    if (v >= 0.05) heraldThreads[name] = v;
+  }
+  return { herald, temporal, postgres, total, heraldThreads };
 }

@@ -127,3 +127,29 @@ export function fileBytes(file: string): number {
     return 0;
   }
 }
+
+/**
+ * CPU ms per thread name of this process, from /proc/self/task: `node` (main: API, activities,
+ * load generator), the workflow thread, tokio workers (the SDK's Rust core: gRPC, history),
+ * libuv's threadpool and V8's GC/compiler helpers. Names are grouped as Linux reports them.
+ */
+export function threadCpuMs(): Record<string, number> {
+  const out: Record<string, number> = {};
+  let tasks: string[] = [];
+  try {
+    tasks = fs.readdirSync('/proc/self/task');
+  } catch {
+    return out;
+  }
+  for (const t of tasks) {
+    try {
+      const stat = fs.readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/[-_ ]?\d+$/, '');
+      const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      out[comm] = (out[comm] ?? 0) + ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+    } catch {
+      /* thread exited */
+    }
+  }
+  return out;
+}

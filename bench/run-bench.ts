@@ -24,7 +24,7 @@ async function runAll(ctx: BenchContext, startedAt: string) {
   const fanOut = on.has('fanout') ? [await runFanOut(ctx, 10, ctx.opts.fanOutEvents[0]), await runFanOut(ctx, 100, ctx.opts.fanOutEvents[1])] : null;
   const retryTiming = on.has('retry') ? await runRetryTiming(ctx) : null;
   const rateLimit = on.has('ratelimit') ? await runRateLimit(ctx) : null;
-  const parked = on.has('parked') ? await runParked(ctx) : null;
+  const parked = on.has('parked') ? await runParked(ctx, Math.max(20, ladder?.sustainedRate ?? 50)) : null;
   return {
     startedAt,
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },

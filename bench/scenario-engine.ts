@@ -99,16 +99,16 @@ async function footprint(ctx: BenchContext) {
 /**
  * Parks `parked` deliveries on a 1 h retry timer (first attempt fails, next is an hour away) and
  * reports growth per parked delivery: worker RSS and heap (this process), Temporal and Postgres
- * private memory, and their disk.
+ * private memory, and their disk. Published at `rate`/s (the sustained rate, so nothing is dropped).
  */
-export async function runParked(ctx: BenchContext) {
+export async function runParked(ctx: BenchContext, rate: number) {
   const parked = ctx.opts.parked;
   const type = await setUpScenario(ctx, 'parked', 1, { retryPolicy: { kind: 'attempts', maxAttempts: 2, intervalSeconds: 3600, backoff: 'fixed' } });
   await ctx.rx.configure({ failFirst: 1 }, true);
   await ctx.rx.take();
   const before = await footprint(ctx);
   const t0 = Date.now();
-  const load = await openLoad({ rate: 200, seconds: parked / 200, send: publisher(ctx.h.publish, type, ctx.opts.payloadBytes), drainCapMs: 120_000 });
+  const load = await openLoad({ rate, seconds: parked / rate, send: publisher(ctx.h.publish, type, ctx.opts.payloadBytes), drainCapMs: 120_000 });
   const reached = await ctx.rx.waitFor(load.ok, 300_000, true);
   const firstAttempts = (await ctx.rx.take()).filter((a) => a.path.startsWith('/parked/')).length;
   await sleep(3_000); // let the last workflow tasks complete and park on their timers

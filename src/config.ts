@@ -38,6 +38,7 @@ const schema = z.object({
   TEMPORAL_CLI: optionalString,
   HERALD_TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
   HERALD_TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
+  HERALD_TEMPORAL_GOGC: z.coerce.number().int().min(25).max(10_000).default(400),
   HERALD_TEMPORAL_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   HERALD_TASK_QUEUE: z.string().min(1).default('herald-deliveries'),
   HERALD_EAGER_START: bool.default(true),
@@ -71,6 +72,8 @@ export interface HeraldConfig {
     readonly devPort: number;
     readonly devUiPort: number;
     readonly retentionDays: number;
+    /** GOGC of the embedded dev server. */
+    readonly devGoGc: number;
     readonly taskQueue: string;
     /** `npm start` only (API and worker in one process): start deliveries eagerly on the worker's connection. */
     readonly eagerStart: boolean;
@@ -118,6 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
       devPort: e.HERALD_TEMPORAL_PORT,
       devUiPort: e.HERALD_TEMPORAL_UI_PORT,
       retentionDays: e.HERALD_TEMPORAL_RETENTION_DAYS,
+      devGoGc: e.HERALD_TEMPORAL_GOGC,
       taskQueue: e.HERALD_TASK_QUEUE,
       eagerStart: e.HERALD_EAGER_START,
     },

@@ -38,6 +38,7 @@ export async function startInfrastructure(config: HeraldConfig, log: Logger, opt
         cliPath: config.temporal.cliPath,
         cacheDir: config.cacheDir,
         pathEnv: config.pathEnv,
+        goGc: config.temporal.devGoGc,
         log: (line) => log.info(line),
       });
       stops.push(server.stop);
