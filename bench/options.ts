@@ -1,9 +1,10 @@
 // Command-line options of `npm run bench` (flags after `--`, e.g. `npm run bench -- --quick`).
 //
-//   --quick             a short smoke run (~1.5 min): ladder 25,50,100 at 5 s a step, fewer events,
-//                       1,000 parked retries. Without it: the full run (~5–6 min on 2 cores).
+//   --quick             a short smoke run (~2 min): ladder up to 100 at 5 s a step, fewer events,
+//                       1,000 parked retries. Without it: the full run (~8 min on 2 cores).
 //   --rate N            top of the offered-rate ladder, events/s (default 400; quick 100). The
-//                       ladder is 25, 50, 100, 150, 200, 300, 400, 600, 800, 1000 up to N.
+//                       ladder is 25, 50, 75, 100, 125, 150, 200, 250, 300, 400, 600, 800, 1000
+//                       up to N, and stops after the first rate that is not sustained.
 //   --duration S        seconds of load per ladder step and per latency phase (default 10; quick 5).
 //   --fanout N          webhooks each load event goes to in the ladder/latency/CPU phases (default 1,
 //                       max 200); deliveries/s = events/s × N.
@@ -13,8 +14,8 @@
 //   --parked P          deliveries parked on a 1 h retry timer for the memory figure
 //                       (default 10,000; quick 1,000).
 //   --connections C     connections of the raw undici baseline (default 50 = Herald's delivery agent).
-//   --only LIST         run only these scenarios (comma-separated: ladder, latency, fanout, retry,
-//                       ratelimit, parked); the raw ceiling always runs. Default: all.
+//   --only LIST         run only these scenarios (comma-separated: ladder, latency, publish, fanout,
+//                       retry, ratelimit, parked); the raw ceiling always runs. Default: all.
 //   --help              prints this.
 
 export interface BenchOptions {
@@ -35,10 +36,10 @@ export interface BenchOptions {
   only: Set<Scenario>;
 }
 
-export const SCENARIOS = ['ladder', 'latency', 'fanout', 'retry', 'ratelimit', 'parked'] as const;
+export const SCENARIOS = ['ladder', 'latency', 'publish', 'fanout', 'retry', 'ratelimit', 'parked'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
-const LADDER = [25, 50, 100, 150, 200, 300, 400, 600, 800, 1000];
+const LADDER = [25, 50, 75, 100, 125, 150, 200, 250, 300, 400, 600, 800, 1000];
 
 export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   const args = [...argv];
@@ -92,5 +93,5 @@ export const HELP = `npm run bench [-- options]
   --fail-ratio R   share of 500 answers during load phases (default 0)
   --parked P       parked retries for the memory figure (default 10000; quick 1000)
   --connections C  raw baseline connections (default 50)
-  --only LIST      scenarios to run: ladder,latency,fanout,retry,ratelimit,parked (default all)
+  --only LIST      scenarios to run: ladder,latency,publish,fanout,retry,ratelimit,parked (default all)
 Env: TEMPORAL_ADDRESS / DATABASE_URL use external services instead of embedded ones.`;

@@ -21,6 +21,8 @@ export function toMarkdown(r: BenchResults): string {
     const w = row.raw.endToEnd;
     L.push(`| end-to-end at ${row.rate} events/s: p50 / p95 / p99 / max ms | ${f(h.p50)} / ${f(h.p95)} / ${f(h.p99)} / ${f(h.max)} | ${f(w.p50)} / ${f(w.p95)} / ${f(w.p99)} / ${f(w.max)} | p50 ${x(h.p50, w.p50)}, p99 ${x(h.p99, w.p99)} |`);
   }
+  const po = r.publishOnly;
+  if (po) L.push(`| API alone: publish with no subscriber at ${po.rate}/s, CPU ms per publish Herald / Temporal / Postgres (p99 ms) | ${f(po.cpuPerPublish.herald, 2)} / ${f(po.cpuPerPublish.temporal, 2)} / ${f(po.cpuPerPublish.postgres, 2)} (${f(po.publish.p99)}) | n/a | |`);
   for (const fo of r.fanOut ?? []) {
     L.push(`| fan-out: 1 event → ${fo.webhooks} webhooks, deliveries/s (${fo.events} events) | ${f(fo.deliveriesPerSecond)} | ${f(c.perSecond)} | ${x(fo.deliveriesPerSecond, c.perSecond)} |`);
   }
@@ -29,7 +31,7 @@ export function toMarkdown(r: BenchResults): string {
   const rl = r.rateLimit;
   if (rl) L.push(`| rate limit ${rl.limitPerSecond}/s: peak in any 1 s at receiver (at sender) / mean per s | ${rl.peakInAny1s} (${rl.senderPeakInAny1s}) / ${f(rl.meanPerSecond)} | n/a | peak ÷ limit ${x(rl.peakInAny1s, rl.limitPerSecond)} |`);
   const p = r.parked;
-  if (p) L.push(`| ${p.parked} parked retries: worker RSS growth (heap growth) | ${f(p.workerRssGrowthMiB)} MiB (${f(p.workerHeapGrowthMiB)} MiB) | n/a | |`);
+  if (p) L.push(`| ${p.parked} parked retries: worker RSS growth over the last ${p.measured} (heap growth) | ${f(p.workerRssGrowthMiB)} MiB (${f(p.workerHeapGrowthMiB)} MiB) | n/a | |`);
   if (p) L.push(`| per parked retry: Temporal mem / disk, Postgres mem / disk | ${f(p.perParked.temporalAnonKiB, 2)} / ${f(p.perParked.temporalDiskKiB, 2)} KiB, ${f(p.perParked.postgresAnonKiB, 2)} / ${f(p.perParked.postgresDiskKiB, 2)} KiB | n/a | |`);
   const cpuRow = r.latency?.find((row) => row.rate === 100) ?? r.latency?.[r.latency.length - 1];
   if (cpuRow) {

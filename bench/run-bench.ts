@@ -7,7 +7,7 @@ import { startHeraldUnderTest } from './herald-under-test.js';
 import { HELP, parseOptions } from './options.js';
 import { toMarkdown } from './report.js';
 import { runFanOut, runParked, runRateLimit, runRetryTiming } from './scenario-engine.js';
-import { measureCeiling, runLadder, runLatency } from './scenario-load.js';
+import { measureCeiling, runLadder, runLatency, runPublishOnly } from './scenario-load.js';
 import { startReceiverProcess } from './receiver-client.js';
 
 // `npm run bench [-- options]`: brings up Herald and a receiver process, runs every scenario in
@@ -18,22 +18,25 @@ const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 async function runAll(ctx: BenchContext, startedAt: string) {
   const on = ctx.opts.only;
   const ceiling = await measureCeiling(ctx);
+  // First, while the heaps are small: memory per parked retry.
+  const parked = on.has('parked') ? await runParked(ctx, 50) : null;
   const ladder = on.has('ladder') ? await runLadder(ctx) : null;
   // Without the ladder, latency runs at the 100/s target only.
   const latency = on.has('latency') ? await runLatency(ctx, ladder?.type ?? (await setUpScenario(ctx, 'load', ctx.opts.fanout)), ladder?.sustainedRate ?? 0) : null;
+  const publishOnly = on.has('publish') ? await runPublishOnly(ctx, 50) : null;
   const fanOut = on.has('fanout') ? [await runFanOut(ctx, 10, ctx.opts.fanOutEvents[0]), await runFanOut(ctx, 100, ctx.opts.fanOutEvents[1])] : null;
   const retryTiming = on.has('retry') ? await runRetryTiming(ctx) : null;
   const rateLimit = on.has('ratelimit') ? await runRateLimit(ctx) : null;
-  const parked = on.has('parked') ? await runParked(ctx, Math.max(20, ladder?.sustainedRate ?? 50)) : null;
   return {
     startedAt,
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
     services: `${ctx.h.external.temporal ? 'external Temporal' : 'embedded Temporal dev server (SQLite)'}, ${ctx.h.external.database ? 'external PostgreSQL' : 'embedded PostgreSQL'}`,
-    options: ctx.opts,
+    options: { ...ctx.opts, only: [...ctx.opts.only] },
     startupSeconds: ctx.h.startupSeconds,
     ceiling,
     ladder,
     latency,
+    publishOnly,
     fanOut,
     retryTiming,
     rateLimit,

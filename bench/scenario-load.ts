@@ -157,3 +157,18 @@ export async function runLatency(ctx: BenchContext, type: string, sustainedRate:
   }
   return rows;
 }
+
+/**
+ * The API's share of the cost: events published at `rate`/s to a type no webhook subscribes to
+ * (event stored, nothing started in Temporal). CPU ms per publish by process group.
+ */
+export async function runPublishOnly(ctx: BenchContext, rate: number) {
+  const type = 'bench.nobody';
+  await ctx.h.api.eventTypes.create.mutate({ name: type, description: 'no subscribers' });
+  const cpu0 = cpuSnapshot();
+  const load = await openLoad({ rate, seconds: ctx.opts.durationSeconds, send: publisher(ctx.h.publish, type, ctx.opts.payloadBytes) });
+  const cpu1 = cpuSnapshot();
+  const r = { rate, published: load.ok, errors: load.errors + load.dropped, publish: load.callLatency, cpuPerPublish: cpuPer(cpu0, cpu1, load.ok) };
+  ctx.say(`publish only ${rate}/s: ${r.published} ok, p99 ${r.publish.p99} ms, CPU ms/publish Herald ${r.cpuPerPublish.herald} / Temporal ${r.cpuPerPublish.temporal} / Postgres ${r.cpuPerPublish.postgres}`);
+  return r;
+}
