@@ -20,6 +20,8 @@ import { createActivityDeps } from '../src/worker/create-activity-deps.js';
 import { createHeraldWorker } from '../src/worker/create-worker.js';
 import { installRuntime } from '../src/worker/install-runtime.js';
 
+let runtimeInstalled = false;
+
 /** A free loopback TCP port (listen on 0, read it, close). */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -66,7 +68,8 @@ export async function startHeraldUnderTest(say: (line: string) => void) {
   });
   const log = createLogger(config.logLevel, 'bench-herald');
   const external = { database: Boolean(config.databaseUrl), temporal: Boolean(config.temporal.address) };
-  installRuntime(config);
+  if (!runtimeInstalled) installRuntime(config); // once per process; a second Herald reuses it
+  runtimeInstalled = true;
   const t0 = Date.now();
   const infra = await startInfrastructure(config, log);
   const db = createDb(infra.databaseUrl);

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BenchContext, setUpScenario } from './bench-context.js';
-import { startHeraldUnderTest } from './herald-under-test.js';
+import { type HeraldUnderTest, startHeraldUnderTest } from './herald-under-test.js';
 import { HELP, parseOptions } from './options.js';
 import { toMarkdown } from './report.js';
 import { runFanOut, runParked, runRateLimit, runRetryTiming } from './scenario-engine.js';
@@ -15,11 +15,14 @@ import { startReceiverProcess } from './receiver-client.js';
 
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 
-async function runAll(ctx: BenchContext, startedAt: string) {
+/**
+ * Every scenario but the parked retries, on one Herald; then the parked retries on a fresh one,
+ * so neither skews the other: heaps inflated by load would hide memory growth, and 10,000 open
+ * workflows would slow the load phases.
+ */
+async function runAll(ctx: BenchContext, startedAt: string, fresh: () => Promise<HeraldUnderTest>) {
   const on = ctx.opts.only;
   const ceiling = await measureCeiling(ctx);
-  // First, while the heaps are small: memory per parked retry.
-  const parked = on.has('parked') ? await runParked(ctx, 50) : null;
   const ladder = on.has('ladder') ? await runLadder(ctx) : null;
   // Without the ladder, latency runs at the 100/s target only.
   const latency = on.has('latency') ? await runLatency(ctx, ladder?.type ?? (await setUpScenario(ctx, 'load', ctx.opts.fanout)), ladder?.sustainedRate ?? 0) : null;
@@ -27,12 +30,20 @@ async function runAll(ctx: BenchContext, startedAt: string) {
   const fanOut = on.has('fanout') ? [await runFanOut(ctx, 10, ctx.opts.fanOutEvents[0]), await runFanOut(ctx, 100, ctx.opts.fanOutEvents[1])] : null;
   const retryTiming = on.has('retry') ? await runRetryTiming(ctx) : null;
   const rateLimit = on.has('ratelimit') ? await runRateLimit(ctx) : null;
+  const services = `${ctx.h.external.temporal ? 'external Temporal' : 'embedded Temporal dev server (SQLite)'}, ${ctx.h.external.database ? 'external PostgreSQL' : 'embedded PostgreSQL'}`;
+  const startupSeconds = ctx.h.startupSeconds;
+  let parked = null;
+  if (on.has('parked')) {
+    await ctx.h.close();
+    ctx.h = await fresh();
+    parked = await runParked(ctx, 50);
+  }
   return {
     startedAt,
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
-    services: `${ctx.h.external.temporal ? 'external Temporal' : 'embedded Temporal dev server (SQLite)'}, ${ctx.h.external.database ? 'external PostgreSQL' : 'embedded PostgreSQL'}`,
+    services,
     options: { ...ctx.opts, only: [...ctx.opts.only] },
-    startupSeconds: ctx.h.startupSeconds,
+    startupSeconds,
     ceiling,
     ladder,
     latency,
@@ -54,10 +65,10 @@ async function run(): Promise<void> {
   const say = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
   const startedAt = new Date().toISOString();
   const rx = await startReceiverProcess();
-  let h: Awaited<ReturnType<typeof startHeraldUnderTest>> | undefined;
+  const ctx: Partial<BenchContext> = { rx, opts, say };
   try {
-    h = await startHeraldUnderTest(say);
-    const results = await runAll({ h, rx, opts, say }, startedAt);
+    ctx.h = await startHeraldUnderTest(say);
+    const results = await runAll(ctx as BenchContext, startedAt, () => startHeraldUnderTest(say));
     await fs.mkdir(RESULTS_DIR, { recursive: true });
     const base = path.join(RESULTS_DIR, `${startedAt.slice(0, 19).replace(/:/g, '-')}${opts.quick ? '-quick' : ''}`);
     const md = toMarkdown(results);
@@ -66,7 +77,7 @@ async function run(): Promise<void> {
     console.log(`\n${md}`);
     say(`results: ${base}.json and .md`);
   } finally {
-    await h?.close();
+    await ctx.h?.close();
     await rx.stop();
   }
 }
