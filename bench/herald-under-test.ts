@@ -7,6 +7,11 @@ import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { createHeraldClient } from '../src/api/client.js';
 import { httpPublisher } from './load.js';
+import { startHeraldProcess } from '../test/support/herald-process.js';
+import type { Kysely } from 'kysely';
+import type { HeraldConfig } from '../src/config.js';
+import type { Database } from '../src/db/database.js';
+import type { Logger } from '../src/log.js';
 import { createApiServer } from '../src/api/http-server.js';
 import { loadConfig } from '../src/config.js';
 import { createDb } from '../src/db/create-db.js';
@@ -47,8 +52,10 @@ function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
  * Herald as `npm start` runs it (embedded PostgreSQL and Temporal dev server, one worker and the
  * API in this process, same pool sizes and worker limits) on a throwaway data dir and free ports.
  * With TEMPORAL_ADDRESS / DATABASE_URL set, those services are used instead of embedded ones.
+ * With `workerProcess`, the worker runs as its own OS process (`src/main/worker.ts`, as in
+ * production) so its memory can be read on its own; the API then starts workflows normally.
  */
-export async function startHeraldUnderTest(say: (line: string) => void) {
+export async function startHeraldUnderTest(say: (line: string) => void, opts: { workerProcess?: boolean } = {}) {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'herald-bench-'));
   await fs.chmod(dataDir, 0o755); // the embedded postgres runs as the `postgres` user when we are root
   const config = loadConfig({
@@ -76,18 +83,13 @@ export async function startHeraldUnderTest(say: (line: string) => void) {
   try {
     await migrateToLatest(db);
     const { client: temporal, connection } = await connectClient(config, infra.temporalAddress);
-    const workerConnection = await connectWorker(config, infra.temporalAddress);
-    const worker = await createHeraldWorker({
-      connection: workerConnection,
-      namespace: config.temporal.namespace,
-      taskQueue: config.temporal.taskQueue,
-      deps: createActivityDeps({ db, config, log }),
-    });
-    const running = worker.run();
-    running.catch((err) => say(`worker stopped with an error: ${String(err)}`));
+    const inProcess = opts.workerProcess ? undefined : await startInProcessWorker(config, db, log, infra.temporalAddress, say);
+    const workerProcess = opts.workerProcess
+      ? await startHeraldProcess('worker', { ...config, temporal: { ...config.temporal, address: infra.temporalAddress } }, infra.databaseUrl, { HERALD_LOG_LEVEL: 'info' })
+      : undefined;
     // As `npm start` does: HERALD_EAGER_START (default true) puts the API on the worker's connection.
-    const eagerStart = config.temporal.eagerStart;
-    const apiTemporal = eagerStart ? new Client({ connection: workerConnection, namespace: config.temporal.namespace }) : temporal;
+    const eagerStart = Boolean(inProcess) && config.temporal.eagerStart;
+    const apiTemporal = inProcess && eagerStart ? new Client({ connection: inProcess.connection, namespace: config.temporal.namespace }) : temporal;
     const server = createApiServer({ db, temporal: apiTemporal, config, resolve: systemResolver, log, eagerStart });
     await new Promise<void>((r) => server.listen(config.api.port, config.api.host, r));
     const apiUrl = `http://${config.api.host}:${config.api.port}`;
@@ -108,6 +110,8 @@ export async function startHeraldUnderTest(say: (line: string) => void) {
       dataDir,
       external,
       startupSeconds,
+      /** Pid of the worker process, or this process when the worker runs in-process. */
+      workerPid: workerProcess?.child.pid ?? process.pid,
       async close(): Promise<void> {
         const step = async (what: string, fn: () => Promise<unknown>, ms = 30_000) =>
           within(Promise.resolve().then(fn), ms, what).catch((err) => say(`shutdown: ${String(err)}`));
@@ -115,10 +119,9 @@ export async function startHeraldUnderTest(say: (line: string) => void) {
         server.closeAllConnections();
         await step('API server close', () => new Promise<void>((r) => server.close(() => r())));
         await step('worker shutdown', async () => {
-          if (worker.getState() === 'RUNNING') worker.shutdown();
-          await running.catch(() => undefined);
+          await inProcess?.stop();
+          await workerProcess?.stop();
         });
-        await step('worker connection close', () => workerConnection.close());
         await step('client connection close', () => connection.close());
         await step('db pool close', () => db.destroy());
         await step('infrastructure stop', () => infra.stop(), 60_000);
@@ -132,4 +135,24 @@ export async function startHeraldUnderTest(say: (line: string) => void) {
     throw err;
   }
 }
+async function startInProcessWorker(config: HeraldConfig, db: Kysely<Database>, log: Logger, address: string, say: (line: string) => void) {
+  const connection = await connectWorker(config, address);
+  const worker = await createHeraldWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    deps: createActivityDeps({ db, config, log }),
+  });
+  const running = worker.run();
+  running.catch((err) => say(`worker stopped with an error: ${String(err)}`));
+  return {
+    connection,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running.catch(() => undefined);
+      await connection.close();
+    },
+  };
+}
+
 export type HeraldUnderTest = Awaited<ReturnType<typeof startHeraldUnderTest>>;

@@ -2,7 +2,9 @@ import type { BenchResults } from './run-bench.js';
 import { ratio } from './stats.js';
 
 const f = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits).replace(/\.0+$/, '') : 'n/a');
+/** a ÷ b as `N×`, or `1/N` when a is under a tenth of b (so small ratios do not round to 0×). */
 const x = (a: number, b: number) => {
+  if (a > 0 && b > 0 && a / b < 0.1) return `1/${Math.round(b / a)}`;
   const r = ratio(a, b);
   return Number.isFinite(r) ? `${r}×` : 'n/a';
 };
@@ -31,7 +33,7 @@ export function toMarkdown(r: BenchResults): string {
   const rl = r.rateLimit;
   if (rl) L.push(`| rate limit ${rl.limitPerSecond}/s: peak in any 1 s at receiver (at sender) / mean per s | ${rl.peakInAny1s} (${rl.senderPeakInAny1s}) / ${f(rl.meanPerSecond)} | n/a | peak ÷ limit ${x(rl.peakInAny1s, rl.limitPerSecond)} |`);
   const p = r.parked;
-  if (p) L.push(`| ${p.parked} parked retries: worker RSS growth over the last ${p.measured} (heap growth) | ${f(p.workerRssGrowthMiB)} MiB (${f(p.workerHeapGrowthMiB)} MiB) | n/a | |`);
+  if (p) L.push(`| ${p.parked} parked retries: worker process RSS ${f(p.before.workerRssMiB, 0)} → ${f(p.after.workerRssMiB, 0)} MiB over the last ${p.measured} | ${f(p.workerRssGrowthMiB)} MiB growth | n/a | |`);
   if (p) L.push(`| per parked retry: Temporal mem / disk, Postgres mem / disk | ${f(p.perParked.temporalAnonKiB, 2)} / ${f(p.perParked.temporalDiskKiB, 2)} KiB, ${f(p.perParked.postgresAnonKiB, 2)} / ${f(p.perParked.postgresDiskKiB, 2)} KiB | n/a | |`);
   const cpuRow = r.latency?.find((row) => row.rate === 100) ?? r.latency?.[r.latency.length - 1];
   if (cpuRow) {

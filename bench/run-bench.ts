@@ -68,7 +68,7 @@ async function run(): Promise<void> {
   const ctx: Partial<BenchContext> = { rx, opts, say };
   try {
     ctx.h = await startHeraldUnderTest(say);
-    const results = await runAll(ctx as BenchContext, startedAt, () => startHeraldUnderTest(say));
+    const results = await runAll(ctx as BenchContext, startedAt, () => startHeraldUnderTest(say, { workerProcess: true }));
     await fs.mkdir(RESULTS_DIR, { recursive: true });
     const base = path.join(RESULTS_DIR, `${startedAt.slice(0, 19).replace(/:/g, '-')}${opts.quick ? '-quick' : ''}`);
     const md = toMarkdown(results);

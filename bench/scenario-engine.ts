@@ -87,8 +87,7 @@ async function footprint(ctx: BenchContext) {
   const pids = findServicePids();
   const pgBytes = await sql<{ b: string }>`select pg_database_size(current_database())::text as b`.execute(ctx.h.db);
   return {
-    workerRssMiB: process.memoryUsage().rss / 2 ** 20,
-    workerHeapMiB: process.memoryUsage().heapUsed / 2 ** 20,
+    workerRssMiB: rssMiB([ctx.h.workerPid]).rss,
     temporalAnonMiB: pids.temporal.length ? rssMiB(pids.temporal).anon : Number.NaN,
     postgresAnonMiB: pids.postgres.length ? rssMiB(pids.postgres).anon : Number.NaN,
     temporalDiskBytes: ctx.h.external.temporal ? Number.NaN : fileBytes(path.join(ctx.h.dataDir, 'temporal.sqlite')) + fileBytes(path.join(ctx.h.dataDir, 'temporal.sqlite-wal')),
@@ -98,7 +97,7 @@ async function footprint(ctx: BenchContext) {
 
 /**
  * Parks `parked` deliveries on a 1 h retry timer (first attempt fails, next is an hour away) and
- * reports growth per parked delivery: worker RSS and heap (this process), Temporal and Postgres
+ * reports growth per parked delivery: worker RSS (its own process when run so), Temporal and Postgres
  * private memory, and their disk. Published at `rate`/s, in two stages: the first 10% warm
  * everything up (pools, JIT, the workflow cache, the server's heap) and are not counted; growth
  * is measured over the other 90%. Runs first, before the load phases inflate the heaps.
@@ -133,7 +132,6 @@ export async function runParked(ctx: BenchContext, rate: number) {
     before,
     after,
     workerRssGrowthMiB: round(after.workerRssMiB - before.workerRssMiB),
-    workerHeapGrowthMiB: round(after.workerHeapMiB - before.workerHeapMiB),
     perParked: {
       workerRssKiB: per('workerRssMiB', 1024),
       temporalAnonKiB: per('temporalAnonMiB', 1024),
