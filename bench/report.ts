@@ -33,7 +33,7 @@ export function toMarkdown(r: BenchResults): string {
   const rl = r.rateLimit;
   if (rl) L.push(`| rate limit ${rl.limitPerSecond}/s: peak in any 1 s at receiver (at sender) / mean per s | ${rl.peakInAny1s} (${rl.senderPeakInAny1s}) / ${f(rl.meanPerSecond)} | n/a | peak ÷ limit ${x(rl.peakInAny1s, rl.limitPerSecond)} |`);
   const p = r.parked;
-  if (p) L.push(`| ${p.parked} parked retries: worker process RSS ${f(p.before.workerRssMiB, 0)} → ${f(p.after.workerRssMiB, 0)} MiB over the last ${p.measured} | ${f(p.workerRssGrowthMiB)} MiB growth | n/a | |`);
+  if (p) L.push(`| ${p.parked} parked retries: worker process RSS after each 10% (MiB) | ${p.workerRssSeries.map((s) => f(s.workerRssMiB, 0)).join(' → ')}: ${f(p.workerRssGrowthMiB)} MiB growth over the last ${p.measured}; second-half slope ${f(p.workerRssSlopeSecondHalfKiB, 2)} KiB per parked | n/a | |`);
   if (p) L.push(`| per parked retry: Temporal mem / disk, Postgres mem / disk | ${f(p.perParked.temporalAnonKiB, 2)} / ${f(p.perParked.temporalDiskKiB, 2)} KiB, ${f(p.perParked.postgresAnonKiB, 2)} / ${f(p.perParked.postgresDiskKiB, 2)} KiB | n/a | |`);
   const cpuRow = r.latency?.find((row) => row.rate === 100) ?? r.latency?.[r.latency.length - 1];
   if (cpuRow) {

@@ -81,6 +81,20 @@ export async function runRateLimit(ctx: BenchContext) {
   return r;
 }
 
+function leastSquaresSlope(xs: number[], ys: number[]): number {
+  const n = xs.length;
+  if (n < 2) return Number.NaN;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (xs[i]! - mx) * (ys[i]! - my);
+    den += (xs[i]! - mx) ** 2;
+  }
+  return den ? num / den : Number.NaN;
+}
+
 async function footprint(ctx: BenchContext) {
   forceGc();
   await sleep(500);
@@ -115,11 +129,29 @@ export async function runParked(ctx: BenchContext, rate: number) {
     await sleep(3_000); // let the last workflow tasks complete and park on their timers
     return { load, reached, seen };
   };
-  const warm = await park(Math.max(1, Math.round(parked / 10)));
+  const stage = Math.max(1, Math.round(parked / 10));
+  const warm = await park(stage);
   const before = await footprint(ctx);
   const t0 = Date.now();
-  const { load, reached, seen: firstAttempts } = await park(parked - warm.load.ok);
+  // Nine more stages, the worker's RSS read after each: a leak grows with every stage, while
+  // heap and allocator slack levels off.
+  const series = [{ parked: warm.load.ok, workerRssMiB: round(before.workerRssMiB) }];
+  const load = { ok: 0, errors: 0, dropped: 0 };
+  let reached = true;
+  let firstAttempts = 0;
+  for (let done = warm.load.ok; done < parked; ) {
+    const s = await park(Math.min(stage, parked - done));
+    load.ok += s.load.ok;
+    load.errors += s.load.errors;
+    load.dropped += s.load.dropped;
+    reached &&= s.reached;
+    firstAttempts += s.seen;
+    done += Math.max(1, s.load.ok);
+    series.push({ parked: done, workerRssMiB: round(rssMiB([ctx.h.workerPid]).rss) });
+  }
   const after = await footprint(ctx);
+  const half = series.slice(Math.floor(series.length / 2));
+  const slopeKiB = leastSquaresSlope(half.map((p) => p.parked), half.map((p) => p.workerRssMiB * 1024));
   await ctx.rx.reset();
   const per = (k: keyof typeof before, scale: number) => round(((after[k] - before[k]) * scale) / Math.max(1, load.ok), 2);
   const r = {
@@ -132,6 +164,9 @@ export async function runParked(ctx: BenchContext, rate: number) {
     before,
     after,
     workerRssGrowthMiB: round(after.workerRssMiB - before.workerRssMiB),
+    /** Worker RSS after each stage, and its slope over the second half (KiB per parked delivery). */
+    workerRssSeries: series,
+    workerRssSlopeSecondHalfKiB: round(slopeKiB, 2),
     perParked: {
       workerRssKiB: per('workerRssMiB', 1024),
       temporalAnonKiB: per('temporalAnonMiB', 1024),
@@ -140,6 +175,6 @@ export async function runParked(ctx: BenchContext, rate: number) {
       postgresDiskKiB: per('postgresDiskBytes', 1 / 1024),
     },
   };
-  ctx.say(`parked ${r.parked} (growth measured over the last ${r.measured}): worker RSS ${r.workerRssGrowthMiB} MiB; per parked: Temporal ${r.perParked.temporalAnonKiB} KiB mem / ${r.perParked.temporalDiskKiB} KiB disk, Postgres ${r.perParked.postgresAnonKiB} KiB mem / ${r.perParked.postgresDiskKiB} KiB disk`);
+  ctx.say(`parked ${r.parked} (growth measured over the last ${r.measured}): worker RSS ${r.workerRssGrowthMiB} MiB (series ${series.map((p) => p.workerRssMiB).join(' → ')}; second-half slope ${r.workerRssSlopeSecondHalfKiB} KiB/parked); per parked: Temporal ${r.perParked.temporalAnonKiB} KiB mem / ${r.perParked.temporalDiskKiB} KiB disk, Postgres ${r.perParked.postgresAnonKiB} KiB mem / ${r.perParked.postgresDiskKiB} KiB disk`);
   return r;
 }

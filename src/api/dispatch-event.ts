@@ -17,7 +17,7 @@ export const DIRECT_FANOUT_MAX = 10;
  * started; then marks the event dispatched, so a retried publish of the same id skips this.
  * Safe to run twice: workflow ids are deterministic and duplicate starts are ignored.
  */
-export async function dispatchEvent(deps: ApiDeps, event: EventRow): Promise<void> {
+export async function dispatchEvent(deps: Pick<ApiDeps, 'db' | 'temporal' | 'config' | 'eagerStart'>, event: EventRow): Promise<void> {
   const { db, temporal, config } = deps;
   const hooks = await findMatchingWebhookIds(db, event.team_id, event.type, event.project_id, null, DIRECT_FANOUT_MAX + 1);
   if (hooks.length > DIRECT_FANOUT_MAX) {

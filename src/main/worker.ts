@@ -1,3 +1,4 @@
+import { Client } from '@temporalio/client';
 import { loadConfig } from '../config.js';
 import { createDb } from '../db/create-db.js';
 import { createLogger } from '../log.js';
@@ -5,6 +6,7 @@ import { connectWorker } from '../temporal/connect.js';
 import { createActivityDeps } from '../worker/create-activity-deps.js';
 import { createHeraldWorker } from '../worker/create-worker.js';
 import { installRuntime } from '../worker/install-runtime.js';
+import { startSweeper } from '../worker/sweep-undispatched.js';
 
 /** `npm run worker`: a stateless worker against external Temporal (TEMPORAL_ADDRESS) and Postgres (DATABASE_URL). */
 async function run(): Promise<void> {
@@ -22,9 +24,10 @@ async function run(): Promise<void> {
       taskQueue: config.temporal.taskQueue,
       deps: createActivityDeps({ db, config, log }),
     });
+    const stopSweeper = startSweeper({ db, config, temporal: new Client({ connection, namespace: config.temporal.namespace }) }, log);
     log.info('worker running', { taskQueue: config.temporal.taskQueue });
     // Worker.run() handles SIGINT/SIGTERM itself: it drains in-flight tasks, then resolves.
-    await worker.run();
+    await worker.run().finally(stopSweeper);
   } finally {
     await connection.close();
     await db.destroy();

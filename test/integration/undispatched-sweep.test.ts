@@ -1,0 +1,45 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sweepUndispatched } from '../../src/worker/sweep-undispatched.js';
+import { createHarness, type Harness } from '../support/harness.js';
+import { startReceiver, waitFor } from '../support/receiver.js';
+import { teamWithType } from '../support/scenario.js';
+
+// An API process that dies after storing an event but before starting its workflows leaves a
+// row with no dispatch. Workers sweep such rows; these tests run one sweep by hand.
+describe('sweeping events a crashed API left undispatched', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('dispatches an old undispatched event exactly once and leaves fresh ones to their publish', async () => {
+    const rx = await startReceiver();
+    try {
+      const t = await teamWithType(h);
+      await t.api.webhooks.create.mutate({ name: 'sweep', url: rx.url, eventTypes: [t.type] });
+      const row = (id: string, ageMs: number) => ({ team_id: t.teamId, id, type: t.type, project_id: null, data: JSON.stringify({ id }), created_at: new Date(Date.now() - ageMs), dispatched_at: null });
+      // As the crashed API left them: stored, never started.
+      await h.db.insertInto('events').values([row('evt_orphan_old', 120_000), row('evt_orphan_fresh', 1_000)]).execute();
+
+      const swept = await sweepUndispatched(h.deps, 60_000);
+      expect(swept).toBe(1);
+      const arrival = await waitFor(() => rx.arrivals.find((a) => JSON.parse(a.body).id === 'evt_orphan_old'), 20_000, 'swept event delivered');
+      expect(arrival.headers['webhook-id']).toBe('evt_orphan_old');
+
+      const events = await h.db.selectFrom('events').select(['id', 'dispatched_at']).where('team_id', '=', t.teamId).execute();
+      expect(events.find((e) => e.id === 'evt_orphan_old')?.dispatched_at).toBeInstanceOf(Date);
+      expect(events.find((e) => e.id === 'evt_orphan_fresh')?.dispatched_at).toBeNull();
+
+      // A second sweep finds nothing old, and the event is not delivered twice.
+      expect(await sweepUndispatched(h.deps, 60_000)).toBe(0);
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(rx.arrivals.filter((a) => JSON.parse(a.body).id === 'evt_orphan_old')).toHaveLength(1);
+      expect(rx.arrivals.some((a) => JSON.parse(a.body).id === 'evt_orphan_fresh')).toBe(false);
+    } finally {
+      await rx.close();
+    }
+  });
+});
