@@ -85,7 +85,7 @@ export async function startHeraldUnderTest(say: (line: string) => void, opts: { 
     const { client: temporal, connection } = await connectClient(config, infra.temporalAddress);
     const inProcess = opts.workerProcess ? undefined : await startInProcessWorker(config, db, log, infra.temporalAddress, say);
     const workerProcess = opts.workerProcess
-      ? await startHeraldProcess('worker', { ...config, temporal: { ...config.temporal, address: infra.temporalAddress } }, infra.databaseUrl, { HERALD_LOG_LEVEL: 'info' })
+      ? await startHeraldProcess('worker', { ...config, temporal: { ...config.temporal, address: infra.temporalAddress } }, infra.databaseUrl, { HERALD_LOG_LEVEL: 'info' }, ['--expose-gc'], true)
       : undefined;
     // As `npm start` does: HERALD_EAGER_START (default true) puts the API on the worker's connection.
     const eagerStart = Boolean(inProcess) && config.temporal.eagerStart;
@@ -112,6 +112,8 @@ export async function startHeraldUnderTest(say: (line: string) => void, opts: { 
       startupSeconds,
       /** Pid of the worker process, or this process when the worker runs in-process. */
       workerPid: workerProcess?.child.pid ?? process.pid,
+      /** Asks the worker process for a full GC (no-op in-process; the caller collects its own). */
+      workerGc: () => workerProcess?.child.send('gc'),
       async close(): Promise<void> {
         const step = async (what: string, fn: () => Promise<unknown>, ms = 30_000) =>
           within(Promise.resolve().then(fn), ms, what).catch((err) => say(`shutdown: ${String(err)}`));

@@ -95,9 +95,15 @@ function leastSquaresSlope(xs: number[], ys: number[]): number {
   return den ? num / den : Number.NaN;
 }
 
-async function footprint(ctx: BenchContext) {
+/** A full GC in this process and, when the worker is its own process, in its main thread too. */
+async function collect(ctx: BenchContext): Promise<void> {
   forceGc();
-  await sleep(500);
+  ctx.h.workerGc();
+  await sleep(1_000);
+}
+
+async function footprint(ctx: BenchContext) {
+  await collect(ctx);
   const pids = findServicePids();
   const pgBytes = await sql<{ b: string }>`select pg_database_size(current_database())::text as b`.execute(ctx.h.db);
   return {
@@ -147,6 +153,7 @@ export async function runParked(ctx: BenchContext, rate: number) {
     reached &&= s.reached;
     firstAttempts += s.seen;
     done += Math.max(1, s.load.ok);
+    await collect(ctx);
     series.push({ parked: done, workerRssMiB: round(rssMiB([ctx.h.workerPid]).rss) });
   }
   const after = await footprint(ctx);

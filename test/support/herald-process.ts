@@ -12,8 +12,8 @@ export function startWorkerProcess(config: HeraldConfig, databaseUrl: string, en
 const READY = { worker: 'worker running', api: 'api listening' } as const;
 
 /** Runs a Herald entry point (`src/main/<entry>.ts`) as its own OS process; resolves once it is ready. */
-export async function startHeraldProcess(entry: 'worker' | 'api', config: HeraldConfig, databaseUrl: string, env: Record<string, string> = {}) {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', `src/main/${entry}.ts`], {
+export async function startHeraldProcess(entry: 'worker' | 'api', config: HeraldConfig, databaseUrl: string, env: Record<string, string> = {}, nodeArgs: string[] = [], ipc = false) {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', `src/main/${entry}.ts`], {
     cwd: ROOT,
     env: {
       PATH: config.pathEnv,
@@ -26,7 +26,7 @@ export async function startHeraldProcess(entry: 'worker' | 'api', config: Herald
       HERALD_LOG_LEVEL: 'debug',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
   let buf = '';
