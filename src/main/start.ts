@@ -48,8 +48,10 @@ async function run(): Promise<void> {
     clearTimeout(hardStop);
     log.info('stopped');
   };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  // `on`, not `once`: Ctrl-C reaches this process twice (from the terminal and relayed by tsx),
+  // and a signal finding no listener of ours would end the process mid-shutdown.
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
   await migrateToLatest(db);
   const firstTeam = await ensureDefaultTeam(db);
