@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { createHeraldClient } from '../src/api/client.js';
 import { httpPublisher } from './load.js';
+import { freePort } from '../test/support/free-port.js';
 import { startHeraldProcess } from '../test/support/herald-process.js';
 import type { Kysely } from 'kysely';
 import type { HeraldConfig } from '../src/config.js';
@@ -26,18 +25,6 @@ import { createHeraldWorker } from '../src/worker/create-worker.js';
 import { installRuntime } from '../src/worker/install-runtime.js';
 
 let runtimeInstalled = false;
-
-/** A free loopback TCP port (listen on 0, read it, close). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Resolves with `p`, or rejects after `ms` naming `what` (every shutdown step is bounded). */
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {

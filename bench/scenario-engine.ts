@@ -3,7 +3,7 @@ import path from 'node:path';
 import { type BenchContext, setUpScenario } from './bench-context.js';
 import { openLoad, publisher } from './load.js';
 import { fileBytes, findServicePids, forceGc, rssMiB } from './proc-stats.js';
-import { peakInWindow, round, sleep, summarize } from './stats.js';
+import { leastSquaresSlope, peakInWindow, round, sleep, summarize } from './stats.js';
 
 /** One burst of `events` events to `webhooks` webhooks; deliveries/s from first publish to last arrival. */
 export async function runFanOut(ctx: BenchContext, webhooks: number, events: number) {
@@ -79,20 +79,6 @@ export async function runRateLimit(ctx: BenchContext) {
   };
   ctx.say(`rate limit ${limit}/s: peak ${r.peakInAny1s} in any 1 s window at the receiver (${r.senderPeakInAny1s} by send start), mean ${r.meanPerSecond}/s over ${times.length} deliveries`);
   return r;
-}
-
-function leastSquaresSlope(xs: number[], ys: number[]): number {
-  const n = xs.length;
-  if (n < 2) return Number.NaN;
-  const mx = xs.reduce((a, b) => a + b, 0) / n;
-  const my = ys.reduce((a, b) => a + b, 0) / n;
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < n; i++) {
-    num += (xs[i]! - mx) * (ys[i]! - my);
-    den += (xs[i]! - mx) ** 2;
-  }
-  return den ? num / den : Number.NaN;
 }
 
 /** A full GC in this process and, when the worker is its own process, in its main thread too. */

@@ -1,7 +1,7 @@
 import { type BenchContext, type CpuSnapshot, cpuPer, cpuSnapshot, setUpScenario } from './bench-context.js';
 import { type Send, closedLoop, openLoad, publisher, rawSender } from './load.js';
 import type { Arrival } from './receiver-client.js';
-import { type Summary, round, summarize } from './stats.js';
+import { type Summary, leastSquaresSlope, round, summarize } from './stats.js';
 
 export interface StepResult {
   /** Offered events/s (deliveries/s = rate × fan-out). */
@@ -25,19 +25,11 @@ export interface StepResult {
   cpuPerDelivery: ReturnType<typeof cpuPer>;
 }
 
-/** Least-squares slope (units per second) of (t ms, y) samples. */
+/** Backlog growth per second from (t ms, y) samples; 0 with fewer than 3 samples. */
 function slope(samples: { t: number; y: number }[]): number {
   if (samples.length < 3) return 0;
-  const n = samples.length;
-  const mt = samples.reduce((s, p) => s + p.t, 0) / n;
-  const my = samples.reduce((s, p) => s + p.y, 0) / n;
-  let num = 0;
-  let den = 0;
-  for (const p of samples) {
-    num += (p.t - mt) * (p.y - my);
-    den += (p.t - mt) ** 2;
-  }
-  return den ? (num / den) * 1000 : 0;
+  const perMs = leastSquaresSlope(samples.map((p) => p.t), samples.map((p) => p.y));
+  return Number.isFinite(perMs) ? perMs * 1000 : 0;
 }
 
 /** End-to-end latencies (arrival − intended send, ms) of the first 2xx arrival per event on `pathPrefix`. */

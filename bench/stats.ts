@@ -50,6 +50,21 @@ export function peakInWindow(times: readonly number[], windowMs = 1000): number 
   return peak;
 }
 
+/** Least-squares slope of y over x; NaN for fewer than 2 points or when every x is the same. */
+export function leastSquaresSlope(xs: readonly number[], ys: readonly number[]): number {
+  const n = xs.length;
+  if (n < 2) return Number.NaN;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (xs[i]! - mx) * (ys[i]! - my);
+    den += (xs[i]! - mx) ** 2;
+  }
+  return den ? num / den : Number.NaN;
+}
+
 /** Rounds to `digits` decimals; keeps NaN so "no data" stays visible. */
 export const round = (n: number, digits = 1): number => {
   const f = 10 ** digits;

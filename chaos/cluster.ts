@@ -8,7 +8,7 @@ import { migrateToLatest } from '../src/db/migrate.js';
 import { type EmbeddedPg, startEmbeddedPostgres } from '../src/infra/embedded-postgres.js';
 import { type DevServer, startTemporalDevServer } from '../src/infra/temporal-dev-server.js';
 import { createTeamWithKey } from '../src/main/bootstrap-team.js';
-import { freePort } from '../test/support/global-setup.js';
+import { freePort } from '../test/support/free-port.js';
 import { startHeraldProcess } from '../test/support/herald-process.js';
 
 type Proc = Awaited<ReturnType<typeof startHeraldProcess>>;

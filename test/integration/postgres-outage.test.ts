@@ -4,7 +4,7 @@ import path from 'node:path';
 import { TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmbeddedPg, startEmbeddedPostgres } from '../../src/infra/embedded-postgres.js';
-import { freePort } from '../support/global-setup.js';
+import { freePort } from '../support/free-port.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { startReceiver } from '../support/receiver.js';
 import { deliveryIdOf, teamWithType, waitForDelivery } from '../support/scenario.js';
