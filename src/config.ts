@@ -42,6 +42,7 @@ const schema = z.object({
   HERALD_TEMPORAL_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   HERALD_TASK_QUEUE: z.string().min(1).default('herald-deliveries'),
   HERALD_EAGER_START: bool.default(true),
+  HERALD_WORKFLOW_DEADLOCK_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   HERALD_ALLOW_PRIVATE_TARGETS: bool.default(false),
   HERALD_DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
   HERALD_RESPONSE_BODY_MAX_BYTES: z.coerce.number().int().min(0).max(1_048_576).default(4096),
@@ -77,6 +78,11 @@ export interface HeraldConfig {
     readonly taskQueue: string;
     /** `npm start` only (API and worker in one process): start deliveries eagerly on the worker's connection. */
     readonly eagerStart: boolean;
+    /**
+     * The SDK's per-call deadlock detection in the workflow sandbox, ms; 0 = off (default). On,
+     * Node starts and joins a watchdog thread on every call into the sandbox (see patches/).
+     */
+    readonly workflowDeadlockTimeoutMs: number;
   };
   readonly delivery: {
     readonly allowPrivateTargets: boolean;
@@ -124,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
       devGoGc: e.HERALD_TEMPORAL_GOGC,
       taskQueue: e.HERALD_TASK_QUEUE,
       eagerStart: e.HERALD_EAGER_START,
+      workflowDeadlockTimeoutMs: e.HERALD_WORKFLOW_DEADLOCK_TIMEOUT_MS,
     },
     delivery: {
       allowPrivateTargets: e.HERALD_ALLOW_PRIVATE_TARGETS,

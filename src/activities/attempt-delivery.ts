@@ -10,7 +10,7 @@ import { checkUrlSyntax } from '../security/url-safety.js';
 import type { ActivityDeps } from './create-activities.js';
 import type { AttemptInput, AttemptOutcome } from './attempt-types.js';
 import { loadTarget, type Target } from './load-target.js';
-import { reserveSlot } from './rate-limiter.js';
+import { rateLimitKey, reserveSlot } from './rate-limiter.js';
 
 /** Waits up to this long for a rate-limit slot inside the activity; longer waits become a workflow timer. */
 const MAX_INLINE_WAIT_MS = 2_000;
@@ -22,12 +22,13 @@ export const USER_AGENT = 'Herald-Webhooks/0.1 (+https://github.com/herald)';
 
 /** Pipeline of one attempt: prepare → reserve slot → send → classify → decide → record. */
 export async function attemptDelivery(deps: ActivityDeps, input: AttemptInput): Promise<AttemptOutcome> {
-  const target = await loadTarget(deps.db, input);
+  // Reserve a slot in the same round trip unless the workflow already holds one.
+  const target = await loadTarget(deps.db, input, input.reservedSlotAtMs === undefined);
   if (target.kind === 'stopped') {
     await recordDeliveryProgress(deps.db, input.deliveryId, { status: 'cancelled', lastError: target.reason, nextAttemptAt: null });
     return target;
   }
-  const wait = await waitForSlot(deps, target, input.reservedSlotAtMs);
+  const wait = await waitForSlot(deps, target, input.reservedSlotAtMs ?? (target.slot && Date.now() + target.slot.waitMs));
   if (wait.kind === 'throttled') return wait;
 
   const result = await send(deps, target);
@@ -71,7 +72,7 @@ async function waitForSlot(deps: ActivityDeps, target: Target, reservedSlotAtMs?
   let slotAtMs = reservedSlotAtMs;
   for (;;) {
     if (slotAtMs === undefined || slotAtMs - Date.now() < -MAX_LATE_MS) {
-      const slot = await reserveSlot(deps.db, `webhook:${target.webhook.id}`, target.webhook.rate_limit_per_second);
+      const slot = await reserveSlot(deps.db, rateLimitKey(target.webhook.id), target.webhook.rate_limit_per_second);
       slotAtMs = Date.now() + slot.waitMs;
     }
     const waitMs = slotAtMs - Date.now();

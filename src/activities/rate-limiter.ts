@@ -15,6 +15,9 @@ export const JITTER_BUDGET_MS = 100;
  * One `INSERT … ON CONFLICT … RETURNING` statement, so reservations never race.
  * Postgres' clock is the one clock all workers agree on; the returned wait is relative to it.
  */
+/** The rate_limits row of one webhook. */
+export const rateLimitKey = (webhookId: string) => `webhook:${webhookId}`;
+
 export async function reserveSlot(db: Kysely<Database>, key: string, ratePerSecond: number): Promise<{ slotAtMs: number; waitMs: number }> {
   const intervalUs = Math.ceil(((1000 + JITTER_BUDGET_MS) * 1000) / ratePerSecond);
   const step = sql`make_interval(secs => ${intervalUs / 1_000_000})`;

@@ -4,6 +4,7 @@ import { hashApiKey } from '../security/api-keys.js';
 import { type ApiRateLimiter, createApiRateLimiter } from './api-rate-limiter.js';
 import type { ApiDeps, Context } from './context.js';
 import { isDatabaseUnavailable, isTemporalUnavailable } from './infra-errors.js';
+import { lookupCaches } from './lookup-caches.js';
 
 /** Turns zod issues into one sentence per field: `url: only port 443 is allowed`. */
 export function formatZodIssues(error: ZodError): string {
@@ -42,17 +43,24 @@ export const publicProcedure = t.procedure.use(infraErrors);
 
 const LAST_USED_RESOLUTION_MS = 60_000;
 
-/** Resolves the API key to its team; every authed procedure is scoped to `ctx.team`. */
+/**
+ * Resolves the API key to its team; every authed procedure is scoped to `ctx.team`. Keys are
+ * cached by hash for LOOKUP_CACHE_TTL_MS, so a busy key costs no query per request; a key revoked
+ * through another API process is refused within that bound.
+ */
 export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   if (!ctx.apiKey) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'missing API key (Authorization: Bearer <key> or X-API-KEY)' });
-  const key = await ctx.deps.db
-    .selectFrom('api_keys')
-    .select(['id', 'team_id', 'revoked_at', 'last_used_at'])
-    .where('key_hash', '=', hashApiKey(ctx.apiKey))
-    .executeTakeFirst();
-  if (!key || key.revoked_at) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'invalid or revoked API key' });
+  const hash = hashApiKey(ctx.apiKey);
+  const { keys } = lookupCaches(ctx.deps);
+  let key = keys.get(hash);
+  if (!key) {
+    const row = await ctx.deps.db.selectFrom('api_keys').select(['id', 'team_id', 'revoked_at', 'last_used_at']).where('key_hash', '=', hash).executeTakeFirst();
+    if (row) keys.set(hash, (key = { id: row.id, teamId: row.team_id, revoked: Boolean(row.revoked_at), lastUsedAtMs: row.last_used_at?.getTime() ?? 0 }));
+  }
+  if (!key || key.revoked) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'invalid or revoked API key' });
   // last_used_at is kept to the minute so a busy key does not write on every request.
-  if (!key.last_used_at || Date.now() - key.last_used_at.getTime() > LAST_USED_RESOLUTION_MS) {
+  if (Date.now() - key.lastUsedAtMs > LAST_USED_RESOLUTION_MS) {
+    key.lastUsedAtMs = Date.now();
     await ctx.deps.db.updateTable('api_keys').set({ last_used_at: new Date() }).where('id', '=', key.id).execute();
   }
   const decision = limiterFor(ctx.deps).check(key.id);
@@ -62,7 +70,7 @@ export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   if (!decision.allowed) {
     throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `rate limit of ${decision.limit} requests per minute exceeded; retry in ${decision.retryAfterSeconds} s` });
   }
-  return next({ ctx: { ...ctx, team: { id: key.team_id }, keyId: key.id } });
+  return next({ ctx: { ...ctx, team: { id: key.teamId }, keyId: key.id } });
 });
 
 /** One limiter per API (per deps object), sized from config. */

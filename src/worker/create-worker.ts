@@ -38,6 +38,9 @@ export async function createHeraldWorker(opts: HeraldWorkerOptions): Promise<Wor
     maxConcurrentLocalActivityExecutions: MAX_CACHED_WORKFLOWS,
     maxConcurrentWorkflowTaskExecutions: MAX_CACHED_WORKFLOWS,
     maxCachedWorkflows: MAX_CACHED_WORKFLOWS,
+    // Not in the SDK's public options type, but honoured (and 0 made legal by
+    // patches/@temporalio+worker+1.24.0.patch): 0 skips the watchdog thread Node starts per call.
+    ...({ isolateExecutionTimeout: opts.deps.config.temporal.workflowDeadlockTimeoutMs } as Partial<WorkerOptions>),
   });
 }
 

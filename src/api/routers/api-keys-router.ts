@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { generateApiKey } from '../../security/api-keys.js';
 import { notFound } from '../errors.js';
 import { newId } from '../ids.js';
+import { lookupCaches } from '../lookup-caches.js';
 import { authedProcedure, router } from '../trpc.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -22,7 +23,7 @@ export const apiKeysRouter = router({
       data: rows.map((k) => ({ id: k.id, name: k.name, prefix: k.prefix, createdAt: k.created_at.toISOString(), lastUsedAt: iso(k.last_used_at), revokedAt: iso(k.revoked_at) })),
     };
   }),
-  /** Takes effect on the next request: keys are checked against the database every time. */
+  /** Takes effect at once in this API process, and within LOOKUP_CACHE_TTL_MS in others. */
   revoke: authedProcedure.input(z.object({ id: z.string().min(1).max(64) })).mutation(async ({ ctx, input }) => {
     const r = await ctx.deps.db
       .updateTable('api_keys')
@@ -32,6 +33,7 @@ export const apiKeysRouter = router({
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
     if (r.numUpdatedRows === 0n) throw notFound('api key', input.id);
+    lookupCaches(ctx.deps).keys.clear();
     return { id: input.id, revoked: true as const };
   }),
 });

@@ -6,6 +6,7 @@ import { EVENT_TYPE_NAME } from '../../delivery/event-type-patterns.js';
 import { compileSchema } from '../../delivery/payload-schema.js';
 import { badRequest, notFound } from '../errors.js';
 import { authedProcedure, router } from '../trpc.js';
+import { eventTypeCacheKey, lookupCaches } from '../lookup-caches.js';
 
 const nameSchema = z.string().regex(EVENT_TYPE_NAME, 'must be 1–128 letters, digits, `.`, `_` or `-`, starting with a letter or digit');
 const jsonSchema = z.record(z.string(), z.unknown()).nullable();
@@ -64,6 +65,7 @@ export const eventTypesRouter = router({
         .returningAll()
         .executeTakeFirst();
       if (!row) throw notFound('event type', input.name);
+      lookupCaches(ctx.deps).eventTypes.delete(eventTypeCacheKey(ctx.team.id, input.name));
       return toDto(row);
     }),
 
@@ -79,6 +81,7 @@ export const eventTypesRouter = router({
         .returningAll()
         .executeTakeFirst();
       if (!row) throw notFound('event type', input.name);
+      lookupCaches(ctx.deps).eventTypes.delete(eventTypeCacheKey(ctx.team.id, input.name));
       return toDto(row);
     }),
 

@@ -5,7 +5,11 @@ import { EVENT_TYPE_NAME } from '../../delivery/event-type-patterns.js';
 import { validatePayload } from '../../delivery/payload-schema.js';
 import { badRequest, notFound } from '../errors.js';
 import { newId } from '../ids.js';
-import { dispatchEvent } from '../dispatch-event.js';
+import { DIRECT_FANOUT_MAX, dispatchEvent, startWorkflowsFor } from '../dispatch-event.js';
+import { dispatchedMarker } from '../dispatched-marker.js';
+import { findEventType } from '../find-event-type.js';
+import { insertEventWithDeliveries } from '../../repositories/publish-repo.js';
+import { deliveryWorkflowId } from '../../workflows/delivery-contract.js';
 import { authedProcedure, router } from '../trpc.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 
@@ -34,7 +38,7 @@ export const eventsRouter = router({
     if (size > MAX_EVENT_DATA_BYTES) {
       throw new TRPCError({ code: 'PAYLOAD_TOO_LARGE', message: `data: must be at most ${MAX_EVENT_DATA_BYTES} bytes as JSON (got ${size})` });
     }
-    const type = await db.selectFrom('event_types').select(['archived', 'schema']).where('team_id', '=', teamId).where('name', '=', input.type).executeTakeFirst();
+    const type = await findEventType(ctx.deps, teamId, input.type);
     if (!type) throw badRequest('type', `unknown event type: ${input.type}`);
     if (type.archived) throw badRequest('type', `event type is archived: ${input.type}`);
     if (type.schema) {
@@ -46,16 +50,17 @@ export const eventsRouter = router({
       if (!p) throw notFound('project', input.projectId);
     }
     const id = input.id ?? newId('evt');
-    const inserted = await db
-      .insertInto('events')
-      .values({ team_id: teamId, id, type: input.type, project_id: input.projectId ?? null, data: JSON.stringify(input.data), created_at: new Date() })
-      .onConflict((oc) => oc.columns(['team_id', 'id']).doNothing())
-      .returningAll()
-      .executeTakeFirst();
-    const event = inserted ?? (await db.selectFrom('events').selectAll().where('team_id', '=', teamId).where('id', '=', id).executeTakeFirstOrThrow());
+    // One round trip: event, matching webhooks and their pending rows (publish-repo.ts).
+    const inserted = await insertEventWithDeliveries(db, { teamId, id, type: input.type, projectId: input.projectId ?? null, data: JSON.stringify(input.data) }, deliveryWorkflowId(id, ''), DIRECT_FANOUT_MAX);
+    if (inserted) {
+      await startWorkflowsFor(ctx.deps, inserted.event, inserted.hooks);
+      dispatchedMarker(ctx.deps).mark(teamId, id);
+      return { ...toDto(inserted.event), duplicate: false };
+    }
+    const event = await db.selectFrom('events').selectAll().where('team_id', '=', teamId).where('id', '=', id).executeTakeFirstOrThrow();
     // A replayed publish whose first try died before dispatch finished gets dispatched now.
     if (!event.dispatched_at) await dispatchEvent(ctx.deps, event);
-    return { ...toDto(event), duplicate: !inserted };
+    return { ...toDto(event), duplicate: true };
   }),
 
   get: authedProcedure.input(z.object({ id: z.string().min(1).max(128) })).query(async ({ ctx, input }) => {

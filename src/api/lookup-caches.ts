@@ -1,0 +1,40 @@
+import type { ApiDeps } from './context.js';
+import { createTtlCache, type TtlCache } from './ttl-cache.js';
+
+/**
+ * How long an API process may use what it read about an API key or an event type, ms. A key
+ * revoked, or a type archived or changed, through another API process takes effect here within
+ * this bound; through this process, at once.
+ */
+export const LOOKUP_CACHE_TTL_MS = 5_000;
+
+export interface CachedKey {
+  id: string;
+  teamId: string;
+  revoked: boolean;
+  /** When this process last wrote `last_used_at` (or read it), epoch ms; 0 if never used. */
+  lastUsedAtMs: number;
+}
+
+export interface CachedEventType {
+  archived: boolean;
+  schema: Record<string, unknown> | null;
+}
+
+export interface LookupCaches {
+  /** By API key hash. */
+  keys: TtlCache<CachedKey>;
+  /** By `<teamId> <name>`; only types that exist are cached. */
+  eventTypes: TtlCache<CachedEventType>;
+}
+
+const byDeps = new WeakMap<ApiDeps, LookupCaches>();
+
+/** One set of caches per API (per deps object), like the per-key rate limiter. */
+export function lookupCaches(deps: ApiDeps): LookupCaches {
+  let c = byDeps.get(deps);
+  if (!c) byDeps.set(deps, (c = { keys: createTtlCache(LOOKUP_CACHE_TTL_MS), eventTypes: createTtlCache(LOOKUP_CACHE_TTL_MS) }));
+  return c;
+}
+
+export const eventTypeCacheKey = (teamId: string, name: string) => `${teamId} ${name}`;

@@ -1,0 +1,51 @@
+import { type Kysely, sql } from 'kysely';
+import { candidatePatterns } from '../delivery/event-type-patterns.js';
+import type { Database, EventRow } from '../db/database.js';
+
+export interface NewEvent {
+  teamId: string;
+  id: string;
+  type: string;
+  projectId: string | null;
+  /** `data` as JSON text. */
+  data: string;
+}
+
+export interface MatchedWebhook {
+  id: string;
+  http_method: 'POST' | 'PUT' | 'PATCH';
+  url: string;
+}
+
+/**
+ * The publish path's one round trip: inserts the event, finds up to `directMax + 1` active
+ * webhooks that match it (same rule as findMatchingWebhookIds), and, when there are at most
+ * `directMax`, inserts their pending delivery rows (id = `deliveryIdPrefix` + webhook id).
+ * Returns undefined when an event with this id already exists (nothing is written then).
+ */
+export async function insertEventWithDeliveries(db: Kysely<Database>, e: NewEvent, deliveryIdPrefix: string, directMax: number): Promise<{ event: EventRow; hooks: MatchedWebhook[] } | undefined> {
+  const projectMatch = e.projectId === null ? sql`w.project_id is null` : sql`(w.project_id is null or w.project_id = ${e.projectId})`;
+  const { rows } = await sql<EventRow & { hooks: MatchedWebhook[] }>`
+    with ins as (
+      insert into events (team_id, id, type, project_id, data, created_at)
+      values (${e.teamId}, ${e.id}, ${e.type}, ${e.projectId}, ${e.data}::jsonb, now())
+      on conflict (team_id, id) do nothing
+      returning *
+    ), hooks as (
+      select w.id, w.http_method, w.url from webhooks w
+      where exists (select 1 from ins) and w.team_id = ${e.teamId} and w.active
+        and w.event_types && ${sql.val(candidatePatterns(e.type))}::text[] and ${projectMatch}
+      order by w.id limit ${directMax + 1}
+    ), pending as (
+      insert into deliveries (id, team_id, event_id, webhook_id, event_type, status, created_at, updated_at)
+      select ${deliveryIdPrefix} || h.id, ${e.teamId}, ${e.id}, h.id, ${e.type}, 'pending', now(), now()
+      from hooks h where (select count(*) from hooks) <= ${directMax}
+      on conflict (id) do nothing
+    )
+    select ins.*, coalesce((select json_agg(hooks order by hooks.id) from hooks), '[]'::json) as hooks from ins
+  `.execute(db);
+  const row = rows[0];
+  if (!row) return undefined;
+  const { hooks, ...event } = row;
+  return { event, hooks };
+}
