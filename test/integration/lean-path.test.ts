@@ -48,7 +48,8 @@ describe('lean delivery path: eager start and local-activity attempts', () => {
       const hook = await t.api.webhooks.create.mutate({ name: 'one', url: rx.url, eventTypes: [t.type] });
       // Publish delivers it once; then a rerun of the same delivery is started by hand, eagerly.
       const event = await t.api.events.publish.mutate({ type: t.type, data: { eager: true } });
-      await waitFor(() => rx.arrivals.length >= 1, 20_000, 'publish delivery');
+      // The arrival comes before the workflow closes; a rerun can start only once it has.
+      await waitForDelivery(t.api, deliveryIdOf(event.id, hook.id), ['succeeded']);
       const started = await startDelivery(
         h.deps.temporal,
         h.config.temporal.taskQueue,

@@ -6,6 +6,7 @@ import { type Receiver, type Responder, startReceiver, waitFor } from '../suppor
 import { deliveryIdOf, teamWithType, waitForDelivery } from '../support/scenario.js';
 import { countEvents, fetchRunHistory, saveHistory } from './save-history.js';
 import type { Shape } from './fixtures.js';
+import { deliveryResult } from '../support/delivery-result.js';
 
 /**
  * Drives one delivery of each shape against real Temporal, PostgreSQL and loopback receivers and
@@ -29,7 +30,7 @@ describe('recording delivery workflow histories', () => {
     await h?.close();
   });
 
-  const result = (id: string, runId?: string) => h.temporal.workflow.getHandle(id, runId).result() as Promise<DeliveryState>;
+  const result = (id: string, runId?: string) => deliveryResult(h.temporal, id, runId);
   const save = async (shape: Shape, id: string, runId?: string) => saveHistory(h, shape, await fetchRunHistory(h, id, runId), [t.key]);
 
   /** A webhook on a fresh receiver, one published event; returns the delivery id. */
@@ -155,7 +156,7 @@ describe('recording a blocked delivery (secure default: no private targets)', ()
     const w = await t.api.webhooks.create.mutate({ name: 'rebind', url: 'https://rebind.example/hook', eventTypes: [t.type], retryPolicy: fastRetries(5) });
     const e = await t.api.events.publish.mutate({ type: t.type, data: {} });
     const id = deliveryIdOf(e.id, w.id);
-    const s = (await hb.temporal.workflow.getHandle(id).result()) as DeliveryState;
+    const s = await deliveryResult(hb.temporal, id);
     expect(s.status).toBe('failed');
     expect(s.attempts[0]!.error).toMatchObject({ kind: 'blocked' });
     await saveHistory(hb, 'blocked-target', await fetchRunHistory(hb, id), [t.key]);

@@ -1,0 +1,66 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeliveryState } from '../../src/workflows/delivery-contract.js';
+import { DELIVERY_FAILED } from '../../src/workflows/delivery-workflow.js';
+import { createHarness, type Harness } from '../support/harness.js';
+import { startReceiver } from '../support/receiver.js';
+import { deliveryIdOf, teamWithType, waitForDelivery } from '../support/scenario.js';
+
+// temporal.api.enums.v1.EventType values (history events carry the number).
+const MARKER_RECORDED = 25;
+const UPSERT_WORKFLOW_SEARCH_ATTRIBUTES = 26;
+
+// The close-status patch: terminal outcomes are the workflow's own close status, not an upsert.
+describe('a finished delivery says how it ended through its workflow close status', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness({ eagerStart: true });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('a delivery that succeeds closes Completed with its state and no search-attribute upsert', async () => {
+    const rx = await startReceiver();
+    try {
+      const t = await teamWithType(h);
+      const hook = await t.api.webhooks.create.mutate({ name: 'ok', url: rx.url, eventTypes: [t.type] });
+      const event = await t.api.events.publish.mutate({ type: t.type, data: { ok: true } });
+      const id = deliveryIdOf(event.id, hook.id);
+      await waitForDelivery(t.api, id, ['succeeded']);
+      const handle = h.deps.temporal.workflow.getHandle(id);
+      expect(((await handle.result()) as DeliveryState).status).toBe('succeeded');
+      expect((await handle.describe()).status.name).toBe('COMPLETED');
+      const types = ((await handle.fetchHistory()).events ?? []).map((e) => Number(e.eventType));
+      expect(types).not.toContain(UPSERT_WORKFLOW_SEARCH_ATTRIBUTES);
+      expect(types).toContain(MARKER_RECORDED);
+    } finally {
+      await rx.close();
+    }
+  });
+
+  it('a delivery whose retries run out closes Failed, the failure carrying every attempt, and deliveries.get still shows them', async () => {
+    const rx = await startReceiver(() => ({ status: 500, body: 'no' }));
+    try {
+      const t = await teamWithType(h);
+      const hook = await t.api.webhooks.create.mutate({ name: 'bad', url: rx.url, eventTypes: [t.type], retryPolicy: { kind: 'attempts', maxAttempts: 2, intervalSeconds: 1, backoff: 'fixed' } });
+      const event = await t.api.events.publish.mutate({ type: t.type, data: { ok: false } });
+      const id = deliveryIdOf(event.id, hook.id);
+      const d = await waitForDelivery(t.api, id, ['failed']);
+      expect(d.attemptRecords).toHaveLength(2);
+      const handle = h.deps.temporal.workflow.getHandle(id);
+      expect((await handle.describe()).status.name).toBe('FAILED');
+      const err = await handle.result().then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowFailedError);
+      const cause = (err as WorkflowFailedError).cause;
+      expect(cause).toBeInstanceOf(ApplicationFailure);
+      expect((cause as ApplicationFailure).type).toBe(DELIVERY_FAILED);
+      const state = (cause as ApplicationFailure).details?.[0] as DeliveryState;
+      expect(state.status).toBe('failed');
+      expect(state.attempts.map((a) => a.responseStatusCode)).toEqual([500, 500]);
+    } finally {
+      await rx.close();
+    }
+  });
+});
