@@ -12,6 +12,7 @@ import { insertEventWithDeliveries } from '../../repositories/publish-repo.js';
 import { deliveryWorkflowId } from '../../workflows/delivery-contract.js';
 import { authedProcedure, router } from '../trpc.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
+import { idText } from '../text-fields.js';
 
 /** Largest accepted `data`, serialized as JSON (bytes). */
 export const MAX_EVENT_DATA_BYTES = 256 * 1024;
@@ -23,7 +24,7 @@ const publishSchema = z.object({
   type: z.string().regex(EVENT_TYPE_NAME, 'must be an event type name'),
   data: z.record(z.string(), z.unknown(), 'must be a JSON object'),
   id: z.string().regex(EVENT_ID, 'must be 1–128 letters, digits, `.`, `_` or `-`').optional(),
-  projectId: z.string().min(1).max(64).optional(),
+  projectId: idText(64).optional(),
 });
 
 export const eventsRouter = router({
@@ -63,14 +64,14 @@ export const eventsRouter = router({
     return { ...toDto(event), duplicate: true };
   }),
 
-  get: authedProcedure.input(z.object({ id: z.string().min(1).max(128) })).query(async ({ ctx, input }) => {
+  get: authedProcedure.input(z.object({ id: idText(128) })).query(async ({ ctx, input }) => {
     const e = await ctx.deps.db.selectFrom('events').selectAll().where('team_id', '=', ctx.team.id).where('id', '=', input.id).executeTakeFirst();
     if (!e) throw notFound('event', input.id);
     return toDto(e);
   }),
 
   list: authedProcedure
-    .input(z.object({ type: z.string().max(128).optional(), pageSize: z.number().int().min(1, 'must be 1–100').max(100, 'must be 1–100').default(25), cursor: z.string().max(200).optional() }).default({ pageSize: 25 }))
+    .input(z.object({ type: idText(128, 0).optional(), pageSize: z.number().int().min(1, 'must be 1–100').max(100, 'must be 1–100').default(25), cursor: z.string().max(200).optional() }).default({ pageSize: 25 }))
     .query(async ({ ctx, input }) => {
       let q = ctx.deps.db.selectFrom('events').selectAll().where('team_id', '=', ctx.team.id);
       if (input.type) q = q.where('type', '=', input.type);
