@@ -37,6 +37,23 @@ describe('bad characters and nesting get a 400 naming the field and the rule', (
     expect(await post(path, body)).toEqual({ status: 400, code: 'BAD_REQUEST', message });
   });
 
+  it('refuses data nested 100,000 levels deep (a 600 KB body) at level 65, and keeps serving', async () => {
+    const n = 100_000;
+    const r = await post('events.publish', publishBody('{"a":'.repeat(n) + '1' + '}'.repeat(n)));
+    expect(r).toMatchObject({ status: 400, code: 'BAD_REQUEST' });
+    expect(r.message).toMatch(/^data\.a\.a\.a\.a\.a\.a\.a…: must not nest deeper than 64 levels of objects and arrays$/);
+    const arrays = await post('events.publish', publishBody('{"a":' + '['.repeat(n) + ']'.repeat(n) + '}'));
+    expect(arrays.status).toBe(400);
+    expect(arrays.message).toContain('must not nest deeper than 64 levels');
+    expect((await h.caller(key).eventTypes.list()).data).toHaveLength(1);
+  });
+
+  it('accepts data exactly 64 levels deep', async () => {
+    const deep = '{"a":'.repeat(63) + '{}' + '}'.repeat(63);
+    const res = await fetch(`${h.apiUrl}/trpc/events.publish`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: publishBody(deep) });
+    expect(res.status).toBe(200);
+  });
+
   it('refuses a JSON Schema nested 100,000 levels deep at level 65 (it overflowed the stack when cached)', async () => {
     const n = 100_000;
     const r = await post('eventTypes.create', `{"name":"deep.schema","schema":${'{"a":'.repeat(n)}1${'}'.repeat(n)}}`);
@@ -72,5 +89,12 @@ describe('bad characters and nesting get a 400 naming the field and the rule', (
       'reason: must not contain NUL (U+0000 at 4)',
       'cursor: is not a cursor returned by this API',
     ]);
+  });
+
+  it('refuses a request body that is not valid UTF-8', async () => {
+    const body = Buffer.concat([Buffer.from('{"type":"video.media.ready","data":{"s":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}}')]);
+    const res = await fetch(`${h.apiUrl}/trpc/events.publish`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toBe('input: the request body must be valid UTF-8');
   });
 });
