@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { classifyOutcome } from '../delivery/classify-outcome.js';
+import { eventBody } from '../delivery/event-body.js';
 import { nextAttemptDelayMs, maxAttemptsOf } from '../delivery/retry-schedule.js';
 import { sendAttempt } from '../delivery/send-attempt.js';
 import { buildWebhookHeaders } from '../delivery/sign-payload.js';
@@ -93,7 +94,8 @@ async function send(deps: ActivityDeps, target: Target): Promise<SendResult> {
   if (!syntax.ok) {
     return { startedAt, durationMs: 0, responseHeaders: {}, responseBody: '', responseBodyTruncated: false, error: { kind: 'blocked', message: syntax.message } };
   }
-  const body = JSON.stringify({ id: event.id, type: event.type, timestamp: event.created_at.toISOString(), data: event.data });
+  // `data` goes out as the text the publisher sent; the signature covers exactly this string.
+  const body = eventBody(event);
   const standard = buildWebhookHeaders({
     msgId: event.id,
     timestampSeconds: Math.floor(Date.now() / 1000),

@@ -11,6 +11,7 @@ type Row = Partial<WebhookRow> & {
   e_type: string;
   e_project_id: string | null;
   e_data: EventRow['data'];
+  e_data_raw: EventRow['data_raw'];
   e_created_at: Date;
   e_dispatched_at: Date | null;
   slot_at: Date | null;
@@ -37,17 +38,17 @@ export async function loadTarget(db: Kysely<Database>, input: AttemptInput, rese
       returning r.tat - (select s from step) as slot_at,
                 greatest(0, extract(epoch from (r.tat - (select s from step) - clock_timestamp())) * 1000)::float8 as wait_ms
     )
-    select w.*, e.id as e_id, e.team_id as e_team_id, e.type as e_type, e.project_id as e_project_id, e.data as e_data,
+    select w.*, e.id as e_id, e.team_id as e_team_id, e.type as e_type, e.project_id as e_project_id, e.data as e_data, e.data_raw as e_data_raw,
            e.created_at as e_created_at, e.dispatched_at as e_dispatched_at, slot.slot_at, slot.wait_ms
     from (select 1) one left join w on true left join e on true left join slot on true
   `.execute(db);
   const r = rows[0]!;
   if (!r.id) return { kind: 'stopped', reason: 'webhook deleted' };
-  const { e_id, e_team_id, e_type, e_project_id, e_data, e_created_at, e_dispatched_at, slot_at, wait_ms, ...w } = r;
+  const { e_id, e_team_id, e_type, e_project_id, e_data, e_data_raw, e_created_at, e_dispatched_at, slot_at, wait_ms, ...w } = r;
   const webhook = w as WebhookRow;
   if (!webhook.active) return { kind: 'stopped', reason: `webhook inactive${webhook.disabled_reason ? `: ${webhook.disabled_reason}` : ''}` };
   if (!e_id) return { kind: 'stopped', reason: 'event not found' };
-  const event: EventRow = { id: e_id, team_id: e_team_id, type: e_type, project_id: e_project_id, data: e_data, created_at: e_created_at, dispatched_at: e_dispatched_at };
+  const event: EventRow = { id: e_id, team_id: e_team_id, type: e_type, project_id: e_project_id, data: e_data, data_raw: e_data_raw, created_at: e_created_at, dispatched_at: e_dispatched_at };
   const secrets = [webhook.secret];
   if (webhook.previous_secret && webhook.previous_secret_expires_at && webhook.previous_secret_expires_at.getTime() > Date.now()) {
     secrets.push(webhook.previous_secret);

@@ -8,10 +8,11 @@ import type { Context } from '../context.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { conflict, notFound } from '../errors.js';
 import { startDelivery } from '../start-workflows.js';
+import { freeText, idText } from '../text-fields.js';
 import { authedProcedure, router } from '../trpc.js';
 
 const STATUSES = ['pending', 'delivering', 'retrying', 'succeeded', 'failed', 'cancelled'] as const;
-const idInput = z.object({ id: z.string().min(1).max(300) });
+const idInput = z.object({ id: idText(300) });
 
 const toDto = (d: DeliveryRow) => ({
   id: d.id,
@@ -75,8 +76,8 @@ export const deliveriesRouter = router({
     .input(
       z
         .object({
-          webhookId: z.string().max(64).optional(),
-          eventId: z.string().max(128).optional(),
+          webhookId: idText(64, 0).optional(),
+          eventId: idText(128, 0).optional(),
           status: z.enum(STATUSES).optional(),
           pageSize: z.number().int().min(1, 'must be 1–100').max(100, 'must be 1–100').default(25),
           cursor: z.string().max(400).optional(),
@@ -117,7 +118,7 @@ export const deliveriesRouter = router({
     };
   }),
 
-  cancel: authedProcedure.input(idInput.extend({ reason: z.string().max(200).optional() })).mutation(({ ctx, input }) =>
+  cancel: authedProcedure.input(idInput.extend({ reason: freeText(200).optional() })).mutation(({ ctx, input }) =>
     signalRunning(ctx, input.id, () => ctx.deps.temporal.workflow.getHandle(input.id).signal('cancel', input.reason ?? 'cancelled by operator')),
   ),
 
@@ -132,7 +133,7 @@ export const deliveriesRouter = router({
 
   /** Replays every failed delivery of a webhook since a time (e.g. after the receiver's outage). */
   recover: authedProcedure
-    .input(z.object({ webhookId: z.string().min(1).max(64), since: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' }) }))
+    .input(z.object({ webhookId: idText(64), since: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' }) }))
     .mutation(async ({ ctx, input }) => {
       if (!(await findWebhook(ctx.deps.db, ctx.team.id, input.webhookId))) throw notFound('webhook', input.webhookId);
       const failed = await ctx.deps.db

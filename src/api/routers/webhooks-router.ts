@@ -133,7 +133,7 @@ export const webhooksRouter = router({
     const now = new Date();
     await db
       .insertInto('events')
-      .values({ team_id: ctx.team.id, id: eventId, type: TEST_EVENT_TYPE, project_id: webhook.project_id, data: JSON.stringify({ message: 'Test delivery from Herald', webhookId: webhook.id }), created_at: now, dispatched_at: now })
+      .values({ team_id: ctx.team.id, id: eventId, type: TEST_EVENT_TYPE, project_id: webhook.project_id, data_raw: JSON.stringify({ message: 'Test delivery from Herald', webhookId: webhook.id }), created_at: now, dispatched_at: now })
       .execute();
     const deliveryId = deliveryWorkflowId(eventId, webhook.id);
     await insertPendingDeliveries(db, [{ id: deliveryId, teamId: ctx.team.id, eventId, webhookId: webhook.id, eventType: TEST_EVENT_TYPE }]);
