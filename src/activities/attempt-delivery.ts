@@ -24,12 +24,12 @@ export const USER_AGENT = 'Herald-Webhooks/0.1 (+https://github.com/herald)';
 /** Pipeline of one attempt: prepare → reserve slot → send → classify → decide → record. */
 export async function attemptDelivery(deps: ActivityDeps, input: AttemptInput): Promise<AttemptOutcome> {
   // Reserve a slot in the same round trip unless the workflow already holds one.
-  const target = await loadTarget(deps.db, input, input.reservedSlotAtMs === undefined);
+  const target = await loadTarget(deps.db, input, input.reservedSlotAtMs === undefined ? deps.pgClock : undefined);
   if (target.kind === 'stopped') {
     await recordDeliveryProgress(deps.db, input.deliveryId, { status: 'cancelled', lastError: target.reason, nextAttemptAt: null });
     return target;
   }
-  const wait = await waitForSlot(deps, target, input.reservedSlotAtMs ?? (target.slot && Date.now() + target.slot.waitMs));
+  const wait = await waitForSlot(deps, target, input.reservedSlotAtMs ?? target.slotAtMs);
   if (wait.kind === 'throttled') return wait;
 
   const result = await send(deps, target);
@@ -65,16 +65,16 @@ export async function attemptDelivery(deps: ActivityDeps, input: AttemptInput): 
 }
 
 /**
- * Holds the attempt until its rate-limit slot. Sends start within MAX_LATE_MS of their slot:
- * a stale reservation (a timer that fired late) is dropped and a fresh slot reserved, so late
- * sends can never bunch up above the limit.
+ * Holds the attempt until its rate-limit slot. Sends start within MAX_LATE_MS of their slot, as
+ * placed on this process' clock by pg-clock.ts (not "reply arrival + wait": a late reply would
+ * hide the lateness): a stale reservation (a late reply, a timer that fired late, an oversleep)
+ * is dropped and a fresh slot reserved, so late sends can never bunch up above the limit.
  */
 async function waitForSlot(deps: ActivityDeps, target: Target, reservedSlotAtMs?: number): Promise<{ kind: 'ready' } | { kind: 'throttled'; slotAtMs: number; wakeAtMs: number }> {
   let slotAtMs = reservedSlotAtMs;
   for (;;) {
     if (slotAtMs === undefined || slotAtMs - Date.now() < -MAX_LATE_MS) {
-      const slot = await reserveSlot(deps.db, rateLimitKey(target.webhook.id), target.webhook.rate_limit_per_second);
-      slotAtMs = Date.now() + slot.waitMs;
+      slotAtMs = await reserveSlot(deps.db, deps.pgClock, rateLimitKey(target.webhook.id), target.webhook.rate_limit_per_second);
     }
     const waitMs = slotAtMs - Date.now();
     // Workflow timers fire on a coarse (~1 s) grid: wake early and finish the wait here.

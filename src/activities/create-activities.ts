@@ -3,6 +3,7 @@ import type { Dispatcher } from 'undici';
 import type { HeraldConfig } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../log.js';
+import type { PgClock } from './pg-clock.js';
 import { findMatchingWebhookIds } from '../repositories/webhooks-repo.js';
 import { insertPendingDeliveries, recordDeliveryProgress } from '../repositories/deliveries-repo.js';
 import { deliveryWorkflowId } from '../workflows/delivery-contract.js';
@@ -16,6 +17,8 @@ export interface ActivityDeps {
   /** Delivery HTTP agent; its DNS lookup vets every address it dials. */
   agent: Dispatcher;
   log: Logger;
+  /** Places rate-limit slots (reserved on Postgres' clock) on this process' clock. */
+  pgClock: PgClock;
 }
 
 /** Activities close over their deps; nothing here is module-level state. */
