@@ -62,10 +62,9 @@ export function cpuMs(pids: readonly number[]): number {
   let ticks = 0;
   for (const p of pids) {
     try {
-      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
       // Fields after "(comm) ": state is [0], utime [11], stime [12], cutime [13], cstime [14].
-      const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-      ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+      const [u, s, cu, cs] = statTicks(fs.readFileSync(`/proc/${p}/stat`, 'utf8'));
+      ticks += u + s + cu + cs;
     } catch {
       /* exited */
     }
@@ -128,25 +127,45 @@ export function fileBytes(file: string): number {
   }
 }
 
+/** utime, stime, cutime, cstime of one /proc stat line, in ticks (fields after "(comm) "). */
+function statTicks(stat: string): [number, number, number, number] {
+  const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+  return [Number(f[11]), Number(f[12]), Number(f[13]), Number(f[14])];
+}
+
 /**
- * CPU ms per thread name of this process, from /proc/self/task: `node` (main: API, activities,
- * load generator), the workflow thread, tokio workers (the SDK's Rust core: gRPC, history),
- * libuv's threadpool and V8's GC/compiler helpers. Names are grouped as Linux reports them.
+ * CPU ms used so far by one process itself, all threads (utime + stime, without reaped children:
+ * Herald's children are the Temporal and PostgreSQL servers, counted on their own). NaN if gone.
  */
-export function threadCpuMs(): Record<string, number> {
+export function processCpuMs(pid: number): number {
+  try {
+    const [u, s] = statTicks(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    return ((u + s) * 1000) / CLK_TCK;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * CPU ms per thread name of a process (default this one), from /proc/<pid>/task: `node` (main:
+ * API, activities, load generator when it is this process), the workflow thread, tokio workers
+ * (the SDK's Rust core: gRPC, history), libuv's threadpool and V8's GC/compiler helpers. Names
+ * are grouped as Linux reports them, with a trailing number dropped.
+ */
+export function threadCpuMs(pid: number | 'self' = 'self'): Record<string, number> {
   const out: Record<string, number> = {};
   let tasks: string[] = [];
   try {
-    tasks = fs.readdirSync('/proc/self/task');
+    tasks = fs.readdirSync(`/proc/${pid}/task`);
   } catch {
     return out;
   }
   for (const t of tasks) {
     try {
-      const stat = fs.readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
+      const stat = fs.readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
       const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/[-_ ]?\d+$/, '');
-      const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-      out[comm] = (out[comm] ?? 0) + ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+      const [u, s] = statTicks(stat);
+      out[comm] = (out[comm] ?? 0) + ((u + s) * 1000) / CLK_TCK;
     } catch {
       /* thread exited */
     }
