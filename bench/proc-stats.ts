@@ -147,28 +147,37 @@ export function processCpuMs(pid: number): number {
 }
 
 /**
- * CPU ms per thread name of a process (default this one), from /proc/<pid>/task: `node` (main:
- * API, activities, load generator when it is this process), the workflow thread, tokio workers
- * (the SDK's Rust core: gRPC, history), libuv's threadpool and V8's GC/compiler helpers. Names
- * are grouped as Linux reports them, with a trailing number dropped.
+ * CPU ms per thread of a process (default this one), grouped by name from /proc/<pid>/task:
+ * `node main` is the main thread (tid = pid: the event loop with the API, activities and, in
+ * this process, the load generator); `workflow-proces…` the SDK's workflow thread(s);
+ * `tokio-runtime-w…` the SDK's Rust core (gRPC, history); `libuv-worker` / `V8 …` where Node
+ * names them. Node 20 leaves its V8 platform workers (GC and compiler helpers) and the libuv
+ * pool unnamed: they share the process name and are grouped as `node other`. Linux truncates
+ * names to 15 characters; a trailing number is dropped so numbered threads group together.
  */
 export function threadCpuMs(pid: number | 'self' = 'self'): Record<string, number> {
   const out: Record<string, number> = {};
+  const mainTid = String(pid === 'self' ? process.pid : pid);
   let tasks: string[] = [];
   try {
     tasks = fs.readdirSync(`/proc/${pid}/task`);
   } catch {
     return out;
   }
-  for (const t of tasks) {
+  const names = tasks.map((t) => {
     try {
       const stat = fs.readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/[-_ ]?\d+$/, '');
       const [u, s] = statTicks(stat);
-      out[comm] = (out[comm] ?? 0) + ((u + s) * 1000) / CLK_TCK;
+      return { tid: t, comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), ms: ((u + s) * 1000) / CLK_TCK };
     } catch {
-      /* thread exited */
+      return undefined; // thread exited
     }
+  });
+  const processName = names.find((n) => n?.tid === mainTid)?.comm;
+  for (const n of names) {
+    if (!n) continue;
+    const name = n.tid === mainTid ? `${n.comm} main` : n.comm === processName ? `${n.comm} other` : n.comm.replace(/[-_ ]?\d+$/, '');
+    out[name] = (out[name] ?? 0) + n.ms;
   }
   return out;
 }

@@ -12,6 +12,8 @@ const EVENT_TYPE = 'bench.load';
 const PATH_PREFIX = '/load/';
 /** Bytes of each event's `data` JSON, as in `npm run bench`. */
 const PAYLOAD_BYTES = 256;
+/** Pause between the warm-up's last arrival and the idle phase, ms. */
+const SETTLE_MS = 2_000;
 
 type CpuSplit = ReturnType<typeof cpuPer>;
 
@@ -36,7 +38,8 @@ export interface SideRun {
 
 /**
  * The phases on one running Herald, in order: set-up through its API (event type `bench.load`,
- * one webhook to `<receiver>/load/0`), warm-up, idle, latency, CPU per delivery, ladder. The load
+ * one webhook to `<receiver>/load/0`), warm-up (then 2 s to settle), idle, latency, CPU per
+ * delivery, ladder. The load
  * generator runs in this process; CPU is read from /proc for Herald's pid and its descendants.
  */
 export async function runSide(h: SpawnedHerald, rx: ReceiverProcess, opts: CompareOptions, say: (line: string) => void): Promise<SideRun> {
@@ -60,6 +63,7 @@ export async function runSide(h: SpawnedHerald, rx: ReceiverProcess, opts: Compa
     if (w.ok === 0) throw new Error(`warm-up: none of ${w.offered} publishes succeeded`);
     await rx.waitFor(w.ok, 30_000);
     await rx.take();
+    await sleep(SETTLE_MS); // let the warm-up's last workflows complete before idle is read
     const warmup = { offered: w.offered, ok: w.ok, errors: w.errors + w.dropped };
 
     const idle0 = snapshot();
