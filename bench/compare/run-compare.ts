@@ -8,6 +8,7 @@ import { compareMarkdown, compareTable } from './compare-report.js';
 import { WORKING_TREE, prepareBaseTree, resolveRef, workingTreeState } from './git-worktree.js';
 import { runSide } from './run-side.js';
 import { spawnHerald } from './spawn-herald.js';
+import { stopStack } from './stop-stack.js';
 
 // `npm run bench -- --compare <git-ref>`: the ref ("base", in a temporary worktree) and the
 // working tree ("new") run the same phases as black boxes, interleaved base, new, base, new …
@@ -29,55 +30,56 @@ export async function runCompare(argv: readonly string[]): Promise<void> {
   const loadAvgAtStart = os.loadavg();
   say(`base ${opts.ref} = ${baseSha.slice(0, 12)}; new = working tree ${WORKING_TREE} at ${head.sha.slice(0, 12)}${head.dirty ? ' (uncommitted changes)' : ''}`);
 
-  // Stop functions of whatever is running now; a signal runs them all before exiting.
-  const running = new Set<() => Promise<void>>();
+  // Whatever is running now; a signal stops it all (newest first) before exiting.
+  const running = stopStack();
   let interrupted = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (interrupted) return;
     interrupted = true;
     say(`${signal}: stopping everything this run started`);
-    void Promise.allSettled([...running].map((stop) => stop())).then(() => process.exit(130));
+    void running.stopAll().then(() => process.exit(130));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
   const base = await prepareBaseTree(baseSha, say);
-  const removeBase = async () => {
+  const removeBase = running.push(async () => {
     if (opts.keepWorktree) say(`base tree kept at ${base.dir} (--keep-worktree)`);
     else await base.remove();
-  };
-  running.add(removeBase);
+  });
   const rounds: RoundRun[] = [];
   try {
     const rx = await startReceiverProcess();
-    running.add(rx.stop);
+    const stopRx = running.push(rx.stop);
     try {
       for (let round = 1; round <= opts.rounds; round++) {
         for (const side of ['base', 'new'] as Side[]) {
           const label = `round ${round}/${opts.rounds} ${side}`;
           const tree = side === 'base' ? base.dir : WORKING_TREE;
-          if (interrupted) throw new Error('interrupted');
+          if (interrupted) throw new Error(`${label}: interrupted by a signal`);
           say(`${label}: starting Herald in ${tree}`);
-          const h = await spawnHerald(tree, `${label} (${side === 'base' ? opts.ref : 'working tree'})`, say, (stop) => running.add(stop));
+          // Registered as soon as the process exists, so a Ctrl-C during startup stops it too.
+          let stopHerald = async (): Promise<void> => undefined;
+          const h = await spawnHerald(tree, `${label} (${side === 'base' ? opts.ref : 'working tree'})`, say, (stop) => {
+            stopHerald = running.push(stop);
+          });
           say(`${label}: Herald pid ${h.pid} up in ${h.startupSeconds.toFixed(1)} s at ${h.apiUrl}`);
           try {
             const run = await runSide(h, rx, opts, (line) => say(`${label}: ${line}`));
             rounds.push({ round, side, ...run });
           } catch (err) {
+            if (interrupted) throw new Error(`${label}: interrupted by a signal`);
             throw new Error(`${label} (${side === 'base' ? `${opts.ref} at ${base.dir}` : `working tree ${WORKING_TREE}`}) failed: ${err instanceof Error ? err.message : String(err)}\n--- Herald's last output ---\n${h.tail()}`);
           } finally {
-            await h.stop();
-            running.delete(h.stop);
+            await stopHerald();
           }
         }
       }
     } finally {
-      await rx.stop();
-      running.delete(rx.stop);
+      await stopRx();
     }
   } finally {
     await removeBase();
-    running.delete(removeBase);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

@@ -5,6 +5,7 @@ import { median, medianOf } from '../../bench/compare/median.js';
 import { headlineRatios, newOverBase } from '../../bench/compare/ratios.js';
 import type { SideFigures } from '../../bench/compare/run-side.js';
 import { heraldEnv, parseStartOutput } from '../../bench/compare/start-output.js';
+import { stopStack } from '../../bench/compare/stop-stack.js';
 
 // The pure parts of `npm run bench -- --compare`; nothing here starts Herald or the benchmark.
 
@@ -100,5 +101,19 @@ describe('parseCompareOptions', () => {
   it('refuses a missing ref and options it does not know', () => {
     expect(() => parseCompareOptions(['--compare'])).toThrow(/git ref/);
     expect(() => parseCompareOptions(['--compare', 'main', '--fanout', '3'])).toThrow(/not an option/);
+  });
+});
+
+describe('stopStack', () => {
+  it('stops newest first, each once, even when the normal path already stopped it', async () => {
+    const order: string[] = [];
+    const s = stopStack();
+    const worktree = s.push(async () => void order.push('worktree'));
+    s.push(async () => void order.push('receiver'));
+    const herald = s.push(async () => void order.push('herald'));
+    await herald();
+    await s.stopAll();
+    await worktree();
+    expect(order).toEqual(['herald', 'receiver', 'worktree']);
   });
 });
