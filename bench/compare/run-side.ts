@@ -33,7 +33,7 @@ export type SideFigures = {
 /** Everything measured, for the JSON: the figures and the steps they came from. */
 export interface SideRun {
   figures: SideFigures;
-  raw: { warmup: { offered: number; ok: number; errors: number }; latency: StepResult; cpu: StepResult; ladder: StepResult[] };
+  raw: { warmup: { offered: number; ok: number; errors: number }; latency: StepResult; cpu: StepResult; ladder: StepResult[]; firstPublishError: string | null };
 }
 
 /**
@@ -55,12 +55,24 @@ export async function runSide(h: SpawnedHerald, rx: ReceiverProcess, opts: Compa
   const http = httpPublisher(h.apiUrl, h.apiKey);
   const snapshot = (): CpuSnapshot => stackCpuSnapshot(h.pid);
   const ctx = { rx };
+  // Figures from a Herald that died, or that refused every publish, are no figures: fail the side.
+  let firstError: string | undefined;
+  const publish = publisher(http.publish, EVENT_TYPE, PAYLOAD_BYTES);
+  const send: typeof publish = (i, sentAt) =>
+    publish(i, sentAt).catch((err: unknown) => {
+      firstError ??= err instanceof Error ? err.message : String(err);
+      throw err;
+    });
+  const check = (phase: string, ok = 1) => {
+    const end = h.ended();
+    if (end) throw new Error(`Herald ended (${end}) during the ${phase}`);
+    if (ok === 0) throw new Error(`no publish succeeded in the ${phase}: ${firstError ?? 'no error recorded'}`);
+  };
   try {
-    const send = publisher(http.publish, EVENT_TYPE, PAYLOAD_BYTES);
     await rx.reset();
     await rx.take();
     const w = await openLoad({ rate: opts.warmupRate, seconds: opts.warmupSeconds, send, drainCapMs: 30_000 });
-    if (w.ok === 0) throw new Error(`warm-up: none of ${w.offered} publishes succeeded`);
+    check('warm-up', w.ok);
     await rx.waitFor(w.ok, 30_000);
     await rx.take();
     await sleep(SETTLE_MS); // let the warm-up's last workflows complete before idle is read
@@ -69,12 +81,15 @@ export async function runSide(h: SpawnedHerald, rx: ReceiverProcess, opts: Compa
     const idle0 = snapshot();
     await sleep(opts.idleSeconds * 1000);
     const idleCpuMsPerSecond = cpuPer(idle0, snapshot(), opts.idleSeconds);
+    check('idle phase');
     say(`idle: ${idleCpuMsPerSecond.total} CPU ms/s (Herald ${idleCpuMsPerSecond.herald}, Temporal ${idleCpuMsPerSecond.temporal}, Postgres ${idleCpuMsPerSecond.postgres})`);
 
     const lat = await step(ctx, opts.latencyRate, opts.durationSeconds, send, 1, PATH_PREFIX, true, snapshot);
+    check('latency phase', lat.offeredDeliveries - lat.publishErrors);
     say(`latency ${lat.rate}/s: end-to-end p50 ${lat.endToEnd.p50} / p95 ${lat.endToEnd.p95} / p99 ${lat.endToEnd.p99} ms, publish p99 ${lat.publish.p99} ms, ${lat.delivered}/${lat.offeredDeliveries} delivered`);
 
     const cpu = await step(ctx, opts.cpuRate, opts.durationSeconds, send, 1, PATH_PREFIX, true, snapshot);
+    check('CPU phase', cpu.offeredDeliveries - cpu.publishErrors);
     const c = cpu.cpuPerDelivery;
     say(`CPU at ${cpu.rate}/s: ${c.total} ms/delivery (Herald ${c.herald}, Temporal ${c.temporal}, Postgres ${c.postgres}), ${cpu.delivered}/${cpu.offeredDeliveries} delivered`);
 
@@ -82,6 +97,7 @@ export async function runSide(h: SpawnedHerald, rx: ReceiverProcess, opts: Compa
     for (const rate of opts.ladder) {
       const r = await step(ctx, rate, opts.durationSeconds, send, 1, PATH_PREFIX, true, snapshot);
       ladder.push(r);
+      check(`ladder step at ${rate}/s`);
       say(`ladder ${rate}/s: ${r.delivered}/${r.offeredDeliveries} delivered, slope ${r.backlogSlope}/s, drain ${r.drainMs} ms, p99 ${r.endToEnd.p99} ms → ${r.sustained ? 'sustained' : 'NOT sustained'}`);
       if (!r.sustained) break;
     }
@@ -95,7 +111,7 @@ export async function runSide(h: SpawnedHerald, rx: ReceiverProcess, opts: Compa
         cpuPerDelivery: { rate: cpu.rate, ...cpu.cpuPerDelivery },
         sustainedDeliveriesPerSecond: best?.rate ?? 0,
       },
-      raw: { warmup, latency: lat, cpu, ladder },
+      raw: { warmup, latency: lat, cpu, ladder, firstPublishError: firstError ?? null },
     };
   } finally {
     await http.close().catch(() => undefined);

@@ -23,6 +23,8 @@ export interface SpawnedHerald {
   startupSeconds: number;
   /** The last lines it printed (stdout and stderr). */
   tail: () => string;
+  /** How it ended ("exit code 1", "signal SIGKILL"), or undefined while it runs. */
+  ended: () => string | undefined;
   /** SIGINT, wait for exit (≤ 30 s, then SIGKILL to its process group), remove the data dir. Idempotent. */
   stop: () => Promise<void>;
 }
@@ -135,7 +137,8 @@ export async function spawnHerald(tree: string, label: string, say: (line: strin
     });
     const startupSeconds = (Date.now() - t0) / 1000;
     remember();
-    return { pid, apiUrl: `http://127.0.0.1:${apiPort}`, apiKey, startupSeconds, tail, stop };
+    const ended = () => (hasExited() ? (child.signalCode ? `signal ${child.signalCode}` : `exit code ${child.exitCode}`) : undefined);
+    return { pid, apiUrl: `http://127.0.0.1:${apiPort}`, apiKey, startupSeconds, tail, ended, stop };
   } catch (err) {
     await stop();
     throw new Error(`${label}: Herald in ${tree} failed to start: ${(err as Error).message}\n--- its last output ---\n${tail()}`);
