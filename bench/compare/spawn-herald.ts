@@ -39,7 +39,22 @@ function runs(pid: number, prefix: string): boolean {
 }
 
 /**
- * Runs `tree` as `npm start` would (`node --import tsx src/main/start.ts`, cwd = tree), but
+ * node's arguments from the tree's own `npm start` script (`node [flags] <entry>`), so each side
+ * runs with the runtime flags it ships; `--import tsx src/main/start.ts` if it has no such script.
+ */
+export function startArgs(tree: string): string[] {
+  const fallback = ['--import', 'tsx', 'src/main/start.ts'];
+  try {
+    const start: unknown = JSON.parse(readFileSync(path.join(tree, 'package.json'), 'utf8')).scripts?.start;
+    const words = typeof start === 'string' ? start.trim().split(/\s+/) : [];
+    return words[0] === 'node' && words.length > 1 && words.every((w) => !/[;&|<>$`'"]/.test(w)) ? words.slice(1) : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+/**
+ * Runs `tree` as `npm start` would (its start script's node arguments, cwd = tree), but
  * spawning node directly so the pid is Herald's own, in its own process group so that a stuck
  * shutdown can be ended as a whole. Resolves once it printed "Herald is running" and the
  * first-start API key; on failure everything it started is stopped before the error is thrown.
@@ -52,7 +67,7 @@ export async function spawnHerald(tree: string, label: string, say: (line: strin
   const apiPort = await freePort();
   const env = heraldEnv(process.env, { dataDir, apiPort, pgPort: await freePort(), temporalPort: await freePort(), temporalUiPort: await freePort() });
   const t0 = Date.now();
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main/start.ts'], { cwd: tree, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, startArgs(tree), { cwd: tree, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const pid = child.pid;
   if (pid === undefined) {
     await fs.rm(dataDir, { recursive: true, force: true });

@@ -19,6 +19,8 @@ const MAX_INLINE_WAIT_MS = 2_000;
 const EARLY_WAKE_MS = 1_500;
 /** A send may start at most this late after its reserved slot; later, the slot is given up. */
 const MAX_LATE_MS = 50;
+/** The most a fresh reservation is placed ahead of now after a late one, ms. */
+const MAX_LEAD_MS = 1_000;
 export const USER_AGENT = 'Herald-Webhooks/0.1 (+https://github.com/herald)';
 
 /** Pipeline of one attempt: prepare → reserve slot → send → classify → decide → record. */
@@ -72,17 +74,21 @@ export async function attemptDelivery(deps: ActivityDeps, input: AttemptInput): 
  */
 async function waitForSlot(deps: ActivityDeps, target: Target, reservedSlotAtMs?: number): Promise<{ kind: 'ready' } | { kind: 'throttled'; slotAtMs: number; wakeAtMs: number }> {
   let slotAtMs = reservedSlotAtMs;
+  let leadMs = 0;
   for (;;) {
-    if (slotAtMs === undefined || slotAtMs - Date.now() < -MAX_LATE_MS) {
-      slotAtMs = await reserveSlot(deps.db, deps.pgClock, rateLimitKey(target.webhook.id), target.webhook.rate_limit_per_second);
+    if (slotAtMs !== undefined && Date.now() - slotAtMs > MAX_LATE_MS) {
+      // Too late for this slot (a late reply, a late timer, an oversleep): reserve one far enough
+      // ahead that the same delay cannot make the next one late too (no re-reservation loop).
+      leadMs = Math.min(MAX_LEAD_MS, 2 * (Date.now() - slotAtMs) + 10);
+      slotAtMs = undefined;
     }
+    slotAtMs ??= await reserveSlot(deps.db, deps.pgClock, rateLimitKey(target.webhook.id), target.webhook.rate_limit_per_second, leadMs);
     const waitMs = slotAtMs - Date.now();
     // Workflow timers fire on a coarse (~1 s) grid: wake early and finish the wait here.
     if (waitMs > MAX_INLINE_WAIT_MS) return { kind: 'throttled', slotAtMs, wakeAtMs: slotAtMs - EARLY_WAKE_MS };
     if (waitMs > 0) await sleep(waitMs);
     // A busy event loop can oversleep: a send that would now be late gives its slot up.
     if (Date.now() - slotAtMs <= MAX_LATE_MS) return { kind: 'ready' };
-    slotAtMs = undefined;
   }
 }
 

@@ -117,3 +117,19 @@ describe('stopStack', () => {
     expect(order).toEqual(['herald', 'receiver', 'worktree']);
   });
 });
+
+describe('compare: how a side is started', () => {
+  it("takes node's flags and entry from the tree's own start script, and falls back when it has none", async () => {
+    const { startArgs } = await import('../../bench/compare/spawn-herald.js');
+    const fsMod = await import('node:fs');
+    const dir = fsMod.mkdtempSync(`${(await import('node:os')).tmpdir()}/herald-startargs-`);
+    try {
+      fsMod.writeFileSync(`${dir}/package.json`, JSON.stringify({ scripts: { start: 'node --max-semi-space-size=32 --import tsx src/main/start.ts' } }));
+      expect(startArgs(dir)).toEqual(['--max-semi-space-size=32', '--import', 'tsx', 'src/main/start.ts']);
+      fsMod.writeFileSync(`${dir}/package.json`, JSON.stringify({ scripts: { start: 'tsx src/main/start.ts' } }));
+      expect(startArgs(dir)).toEqual(['--import', 'tsx', 'src/main/start.ts']);
+    } finally {
+      fsMod.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
