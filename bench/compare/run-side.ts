@@ -17,7 +17,7 @@ const PAYLOAD_BYTES = 256;
  * leaves behind (V8's memory reducer and concurrent compiles, Postgres' autovacuum of the rows
  * just written) to finish, so that idle means a stack with nothing to do.
  */
-const SETTLE_MS = 15_000;
+const SETTLE_MS = 30_000;
 
 type CpuSplit = ReturnType<typeof cpuPer>;
 
@@ -42,7 +42,7 @@ export interface SideRun {
 
 /**
  * The phases on one running Herald, in order: set-up through its API (event type `bench.load`,
- * one webhook to `<receiver>/load/0`), warm-up (then 15 s to settle), idle, latency, CPU per
+ * one webhook to `<receiver>/load/0`), warm-up (then 30 s to settle), idle, latency, CPU per
  * delivery, ladder. The load
  * generator runs in this process; CPU is read from /proc for Herald's pid and its descendants.
  */
