@@ -44,6 +44,7 @@ const schema = z.object({
   HERALD_EAGER_START: bool.default(true),
   HERALD_WORKFLOW_DEADLOCK_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   HERALD_WORKFLOW_STACK_TRACES: bool.default(false),
+  HERALD_WORKFLOW_THREAD: bool.default(false),
   HERALD_ALLOW_PRIVATE_TARGETS: bool.default(false),
   HERALD_DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
   HERALD_RESPONSE_BODY_MAX_BYTES: z.coerce.number().int().min(0).max(1_048_576).default(4096),
@@ -86,6 +87,11 @@ export interface HeraldConfig {
     readonly workflowDeadlockTimeoutMs: number;
     /** Stack traces of running workflows for the Temporal UI; off by default: a stack per promise (see patches/). */
     readonly workflowStackTraces: boolean;
+    /**
+     * Run workflow code on a worker thread (the SDK's default) instead of the worker's main thread.
+     * Off by default: every activation then costs structured-clone copies both ways (postMessage).
+     */
+    readonly workflowThread: boolean;
   };
   readonly delivery: {
     readonly allowPrivateTargets: boolean;
@@ -135,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
       eagerStart: e.HERALD_EAGER_START,
       workflowDeadlockTimeoutMs: e.HERALD_WORKFLOW_DEADLOCK_TIMEOUT_MS,
       workflowStackTraces: e.HERALD_WORKFLOW_STACK_TRACES,
+      workflowThread: e.HERALD_WORKFLOW_THREAD,
     },
     delivery: {
       allowPrivateTargets: e.HERALD_ALLOW_PRIVATE_TARGETS,

@@ -41,6 +41,11 @@ export async function createHeraldWorker(opts: HeraldWorkerOptions): Promise<Wor
     maxConcurrentLocalActivityExecutions: MAX_CACHED_WORKFLOWS,
     maxConcurrentWorkflowTaskExecutions: MAX_CACHED_WORKFLOWS,
     maxCachedWorkflows: MAX_CACHED_WORKFLOWS,
+    // The SDK's debugMode does exactly one thing besides the deadlock timeout (set below): it runs
+    // workflows in this thread instead of a worker thread, which saves the structured-clone copy
+    // of every activation and completion (postMessage), ~1 ms of CPU per delivery here. Stack
+    // traces need the thread: their promise hook would otherwise watch every promise of this one.
+    debugMode: !(opts.deps.config.temporal.workflowThread || opts.deps.config.temporal.workflowStackTraces),
     // Not in the SDK's public options type, but honoured (and 0 made legal by
     // patches/@temporalio+worker+1.24.0.patch): 0 skips the watchdog thread Node starts per call.
     ...({ isolateExecutionTimeout: opts.deps.config.temporal.workflowDeadlockTimeoutMs } as Partial<WorkerOptions>),

@@ -1,0 +1,23 @@
+// Ad-hoc profiling driver (not committed): a spawned Herald, a receiver, 50 events/s for N s.
+import { openLoad, httpPublisher, publisher } from '../bench/load.js';
+import { startReceiverProcess } from '../bench/receiver-client.js';
+import { spawnHerald } from '../bench/compare/spawn-herald.js';
+import { createHeraldClient } from '../src/api/client.js';
+import fs from 'node:fs';
+const seconds = Number(process.argv[2] ?? 20);
+const rx = await startReceiverProcess();
+const h = await spawnHerald(process.cwd(), 'prof', (l) => console.log(l));
+const api = createHeraldClient({ url: h.apiUrl, apiKey: h.apiKey });
+await api.eventTypes.create.mutate({ name: 'bench.load', description: 'x' });
+await api.webhooks.create.mutate({ name: 'l', url: `${rx.url}/load/0`, eventTypes: ['bench.load'], rateLimitPerSecond: 1000 });
+const http = httpPublisher(h.apiUrl, h.apiKey);
+const send = publisher(http.publish, 'bench.load', 256);
+await openLoad({ rate: 20, seconds: 5, send });
+fs.writeFileSync('/tmp/herald.pid', String(h.pid));
+console.log('LOAD START', h.pid);
+const r = await openLoad({ rate: 50, seconds, send });
+console.log('LOAD END', r.ok);
+await http.close();
+await h.stop();
+await rx.stop();
+process.exit(0);
