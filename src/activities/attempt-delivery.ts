@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { classifyOutcome } from '../delivery/classify-outcome.js';
 import { nextAttemptDelayMs, maxAttemptsOf } from '../delivery/retry-schedule.js';
+import { messageId } from '../delivery/message-id.js';
 import { sendAttempt } from '../delivery/send-attempt.js';
 import { buildWebhookHeaders } from '../delivery/sign-payload.js';
 import type { AttemptRecord, Outcome, SendResult } from '../delivery/types.js';
@@ -95,7 +96,7 @@ async function send(deps: ActivityDeps, target: Target): Promise<SendResult> {
   }
   const body = JSON.stringify({ id: event.id, type: event.type, timestamp: event.created_at.toISOString(), data: event.data });
   const standard = buildWebhookHeaders({
-    msgId: event.id,
+    msgId: messageId(event.team_id, event.id),
     timestampSeconds: Math.floor(Date.now() / 1000),
     body,
     secrets: target.secrets,

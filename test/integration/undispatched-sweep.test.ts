@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { messageId } from '../../src/delivery/message-id.js';
 import { sweepUndispatched } from '../../src/worker/sweep-undispatched.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { startReceiver, waitFor } from '../support/receiver.js';
@@ -27,7 +28,7 @@ describe('sweeping events a crashed API left undispatched', () => {
       const swept = await sweepUndispatched(h.deps, 60_000);
       expect(swept).toBe(1);
       const arrival = await waitFor(() => rx.arrivals.find((a) => JSON.parse(a.body).id === 'evt_orphan_old'), 20_000, 'swept event delivered');
-      expect(arrival.headers['webhook-id']).toBe('evt_orphan_old');
+      expect(arrival.headers['webhook-id']).toBe(messageId(t.teamId, 'evt_orphan_old'));
 
       const events = await h.db.selectFrom('events').select(['id', 'dispatched_at']).where('team_id', '=', t.teamId).execute();
       expect(events.find((e) => e.id === 'evt_orphan_old')?.dispatched_at).toBeInstanceOf(Date);
