@@ -2,15 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { classifyOutcome } from '../delivery/classify-outcome.js';
 import { nextAttemptDelayMs, maxAttemptsOf } from '../delivery/retry-schedule.js';
-import { messageId } from '../delivery/message-id.js';
 import { sendAttempt } from '../delivery/send-attempt.js';
-import { buildWebhookHeaders } from '../delivery/sign-payload.js';
 import type { AttemptRecord, Outcome, SendResult } from '../delivery/types.js';
 import { recordDeliveryProgress } from '../repositories/deliveries-repo.js';
 import { checkUrlSyntax } from '../security/url-safety.js';
 import type { ActivityDeps } from './create-activities.js';
 import type { AttemptInput, AttemptOutcome } from './attempt-types.js';
 import { loadTarget, type Target } from './load-target.js';
+import { prepareRequest } from './prepare-request.js';
 import { rateLimitKey, reserveSlot } from './rate-limiter.js';
 
 /** Waits up to this long for a rate-limit slot inside the activity; longer waits become a workflow timer. */
@@ -19,7 +18,6 @@ const MAX_INLINE_WAIT_MS = 2_000;
 const EARLY_WAKE_MS = 1_500;
 /** A send may start at most this late after its reserved slot; later, the slot is given up. */
 const MAX_LATE_MS = 50;
-export const USER_AGENT = 'Herald-Webhooks/0.1 (+https://github.com/herald)';
 
 /** Pipeline of one attempt: prepare → reserve slot → send → classify → decide → record. */
 export async function attemptDelivery(deps: ActivityDeps, input: AttemptInput): Promise<AttemptOutcome> {
@@ -87,26 +85,22 @@ async function waitForSlot(deps: ActivityDeps, target: Target, reservedSlotAtMs?
 }
 
 async function send(deps: ActivityDeps, target: Target): Promise<SendResult> {
-  const { webhook, event } = target;
+  const { webhook } = target;
   const startedAt = new Date().toISOString();
   // Re-check the URL's static rules at send time: config or stored data may have changed.
   const syntax = checkUrlSyntax(webhook.url, { allowPrivate: deps.config.delivery.allowPrivateTargets });
   if (!syntax.ok) {
     return { startedAt, durationMs: 0, responseHeaders: {}, responseBody: '', responseBodyTruncated: false, error: { kind: 'blocked', message: syntax.message } };
   }
-  const body = JSON.stringify({ id: event.id, type: event.type, timestamp: event.created_at.toISOString(), data: event.data });
-  const standard = buildWebhookHeaders({
-    msgId: messageId(event.team_id, event.id),
-    timestampSeconds: Math.floor(Date.now() / 1000),
-    body,
-    secrets: target.secrets,
-    userAgent: USER_AGENT,
-  });
+  const request = prepareRequest(target, Date.now());
+  if (!request.ok) {
+    return { startedAt, durationMs: 0, responseHeaders: {}, responseBody: '', responseBodyTruncated: false, error: { kind: 'invalid', message: request.message } };
+  }
   return sendAttempt(deps.agent, {
     url: webhook.url,
     method: webhook.http_method,
-    headers: { ...webhook.headers, ...standard },
-    body,
+    headers: request.headers,
+    body: request.body,
     timeoutMs: deps.config.delivery.timeoutMs,
     maxResponseBytes: deps.config.delivery.responseBodyMaxBytes,
   });
@@ -126,6 +120,8 @@ function decide(deps: ActivityDeps, target: Target, input: AttemptInput, outcome
       return { status: 'failed', reason: 'receiver answered 410 Gone; webhook deactivated', nextAttemptAtMs: null };
     case 'blocked':
       return { status: 'failed', reason: 'target address is not allowed; not retried', nextAttemptAtMs: null };
+    case 'invalid':
+      return { status: 'failed', reason: `data error: the request could not be built from the stored webhook or event (${outcome.message}); not retried`, nextAttemptAtMs: null };
     case 'retryable': {
       const delay = nextAttemptDelayMs({
         policy: target.webhook.retry_policy,
