@@ -72,6 +72,9 @@ export interface EventsTable {
   data: Json<Record<string, unknown>>;
   created_at: Timestamp;
   dispatched_at: NullableTimestamp;
+  /** Sweeps that failed to dispatch this event with a non-infrastructure error (poison). */
+  dispatch_failures: Generated<number>;
+  dispatch_error: string | null;
 }
 
 export interface DeliveriesTable {
@@ -114,5 +117,6 @@ export type EventTypeRow = Selectable<EventTypesTable>;
 export type WebhookRow = Selectable<WebhooksTable>;
 export type NewWebhook = Insertable<WebhooksTable>;
 export type WebhookUpdate = Updateable<WebhooksTable>;
-export type EventRow = Selectable<EventsTable>;
+/** An event as publish and delivery see it; the sweep's bookkeeping columns are left out. */
+export type EventRow = Omit<Selectable<EventsTable>, 'dispatch_failures' | 'dispatch_error'>;
 export type DeliveryRow = Selectable<DeliveriesTable>;
