@@ -5,12 +5,14 @@ import { nextAttemptDelayMs, maxAttemptsOf } from '../delivery/retry-schedule.js
 import { sendAttempt } from '../delivery/send-attempt.js';
 import type { AttemptRecord, Outcome, SendResult } from '../delivery/types.js';
 import { recordDeliveryProgress } from '../repositories/deliveries-repo.js';
+import { recordAttempt } from '../repositories/delivery-attempts-repo.js';
 import { checkUrlSyntax } from '../security/url-safety.js';
 import type { ActivityDeps } from './create-activities.js';
 import type { AttemptInput, AttemptOutcome } from './attempt-types.js';
 import { loadTarget, type Target } from './load-target.js';
 import { prepareRequest } from './prepare-request.js';
 import { rateLimitKey, reserveSlot } from './rate-limiter.js';
+import { capForState } from './state-record.js';
 
 /** Waits up to this long for a rate-limit slot inside the activity; longer waits become a workflow timer. */
 const MAX_INLINE_WAIT_MS = 2_000;
@@ -19,12 +21,15 @@ const EARLY_WAKE_MS = 1_500;
 /** A send may start at most this late after its reserved slot; later, the slot is given up. */
 const MAX_LATE_MS = 50;
 
-/** Pipeline of one attempt: prepare → reserve slot → send → classify → decide → record. */
-export async function attemptDelivery(deps: ActivityDeps, input: AttemptInput): Promise<AttemptOutcome> {
+/**
+ * Pipeline of one attempt: prepare → reserve slot → send → classify → decide → record.
+ * `runId` is the delivery workflow's run: attempt records are idempotent per (delivery, run, attempt).
+ */
+export async function attemptDelivery(deps: ActivityDeps, input: AttemptInput, runId: string): Promise<AttemptOutcome> {
   // Reserve a slot in the same round trip unless the workflow already holds one.
   const target = await loadTarget(deps.db, input, input.reservedSlotAtMs === undefined);
   if (target.kind === 'stopped') {
-    await recordDeliveryProgress(deps.db, input.deliveryId, { status: 'cancelled', lastError: target.reason, nextAttemptAt: null });
+    await recordDeliveryProgress(deps.db, input.deliveryId, { status: 'cancelled', lastError: target.reason, reason: target.reason, nextAttemptAt: null, runId });
     return target;
   }
   const wait = await waitForSlot(deps, target, input.reservedSlotAtMs ?? (target.slot && Date.now() + target.slot.waitMs));
@@ -50,16 +55,24 @@ export async function attemptDelivery(deps: ActivityDeps, input: AttemptInput): 
     maxAttempts: maxAttemptsOf(target.webhook.retry_policy),
     nextAttemptAt: decision.nextAttemptAtMs === null ? null : new Date(decision.nextAttemptAtMs).toISOString(),
   };
-  await recordDeliveryProgress(deps.db, input.deliveryId, {
-    status: decision.status,
-    attempts: input.attempt,
-    lastStatusCode: record.responseStatusCode,
-    lastError: record.error ? `${record.error.kind}: ${record.error.message}` : decision.reason,
-    lastAttemptAt: new Date(Date.parse(result.startedAt)),
-    nextAttemptAt: decision.nextAttemptAtMs === null ? null : new Date(decision.nextAttemptAtMs),
+  // One statement: the full record to delivery_attempts and the deliveries row.
+  await recordAttempt(deps.db, {
+    deliveryId: input.deliveryId,
+    runId,
+    teamId: input.teamId,
+    record,
+    progress: {
+      status: decision.status,
+      attempts: input.attempt,
+      lastStatusCode: record.responseStatusCode,
+      lastError: record.error ? `${record.error.kind}: ${record.error.message}` : decision.reason,
+      reason: decision.reason,
+      lastAttemptAt: new Date(Date.parse(result.startedAt)),
+      nextAttemptAt: decision.nextAttemptAtMs === null ? null : new Date(decision.nextAttemptAtMs),
+    },
   });
   deps.log.debug('attempt', { deliveryId: input.deliveryId, attempt: input.attempt, status: decision.status, code: record.responseStatusCode, ms: result.durationMs });
-  return { kind: 'attempted', record, status: decision.status, reason: decision.reason, attemptedAtMs: Date.parse(result.startedAt) };
+  return { kind: 'attempted', record: capForState(record), status: decision.status, reason: decision.reason, attemptedAtMs: Date.parse(result.startedAt) };
 }
 
 /**

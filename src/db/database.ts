@@ -92,6 +92,32 @@ export interface DeliveriesTable {
   next_attempt_at: NullableTimestamp;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** The workflow run this row mirrors (written with every attempt and by replay); null before its first. */
+  run_id: string | null;
+  /** Why the delivery ended as failed or cancelled (the workflow state's `reason`). */
+  reason: string | null;
+}
+
+/** One attempt record of one workflow run, kept beyond Temporal's retention. */
+export interface DeliveryAttemptsTable {
+  delivery_id: string;
+  run_id: string;
+  attempt: number;
+  /** The record's own id (`att_…`). */
+  id: string;
+  team_id: string;
+  webhook_id: string;
+  address: string;
+  created_at: Timestamp;
+  duration_ms: number;
+  response_status_code: number | null;
+  response_headers: Json<Record<string, string>>;
+  /** Up to HERALD_RESPONSE_BODY_MAX_BYTES; workflow state keeps only the first 1 KiB. */
+  response_body: string;
+  error: Json<{ kind: string; message: string } | null> | null;
+  max_attempts: number | null;
+  next_attempt_at: NullableTimestamp;
+  recorded_at: Generated<Date>;
 }
 
 export interface RateLimitsTable {
@@ -107,6 +133,7 @@ export interface Database {
   webhooks: WebhooksTable;
   events: EventsTable;
   deliveries: DeliveriesTable;
+  delivery_attempts: DeliveryAttemptsTable;
   rate_limits: RateLimitsTable;
 }
 

@@ -28,6 +28,10 @@ export interface DeliveryProgress {
   lastError?: string | null;
   lastAttemptAt?: Date | null;
   nextAttemptAt?: Date | null;
+  /** Why it ended as failed or cancelled (null while it runs or once it succeeded). */
+  reason?: string | null;
+  /** The workflow run that wrote this (delivery_attempts of that run are the row's attempts). */
+  runId?: string;
 }
 
 /** Mirrors a delivery's state for listing and live figures; the workflow stays the source of truth. */
@@ -41,6 +45,8 @@ export async function recordDeliveryProgress(db: Db, id: string, p: DeliveryProg
       last_error: p.lastError,
       last_attempt_at: p.lastAttemptAt,
       next_attempt_at: p.nextAttemptAt,
+      reason: p.reason,
+      run_id: p.runId,
       updated_at: new Date(),
     })
     .where('id', '=', id)

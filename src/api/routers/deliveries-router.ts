@@ -3,30 +3,15 @@ import { z } from 'zod';
 import type { DeliveryRow } from '../../db/database.js';
 import { findDelivery, recordDeliveryProgress } from '../../repositories/deliveries-repo.js';
 import { findWebhook } from '../../repositories/webhooks-repo.js';
-import { type DeliveryState, stateQuery } from '../../workflows/delivery-contract.js';
 import type { Context } from '../context.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
+import { deliveryDto, readDelivery } from '../read-delivery.js';
 import { conflict, notFound } from '../errors.js';
 import { startDelivery } from '../start-workflows.js';
 import { authedProcedure, router } from '../trpc.js';
 
 const STATUSES = ['pending', 'delivering', 'retrying', 'succeeded', 'failed', 'cancelled'] as const;
 const idInput = z.object({ id: z.string().min(1).max(300) });
-
-const toDto = (d: DeliveryRow) => ({
-  id: d.id,
-  eventId: d.event_id,
-  webhookId: d.webhook_id,
-  eventType: d.event_type,
-  status: d.status,
-  attempts: d.attempts,
-  lastStatusCode: d.last_status_code,
-  lastError: d.last_error,
-  lastAttemptAt: d.last_attempt_at?.toISOString() ?? null,
-  nextAttemptAt: d.next_attempt_at?.toISOString() ?? null,
-  createdAt: d.created_at.toISOString(),
-  updatedAt: d.updated_at.toISOString(),
-});
 
 async function requireDelivery(ctx: Context & { team: { id: string } }, id: string): Promise<DeliveryRow> {
   const row = await findDelivery(ctx.deps.db, ctx.team.id, id);
@@ -95,27 +80,11 @@ export const deliveriesRouter = router({
       const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(input.pageSize + 1).execute();
       const page = rows.slice(0, input.pageSize);
       const last = page[page.length - 1];
-      return { data: page.map(toDto), nextCursor: rows.length > input.pageSize && last ? encodeCursor(last.created_at, last.id) : null };
+      return { data: page.map(deliveryDto), nextCursor: rows.length > input.pageSize && last ? encodeCursor(last.created_at, last.id) : null };
     }),
 
-  /** Status plus every attempt, read from the workflow (running or finished, within retention). */
-  get: authedProcedure.input(idInput).query(async ({ ctx, input }) => {
-    const row = await requireDelivery(ctx, input.id);
-    let state: DeliveryState | null = null;
-    try {
-      state = await ctx.deps.temporal.workflow.getHandle(input.id).query(stateQuery);
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
-    }
-    return {
-      ...toDto(row),
-      status: state?.status ?? row.status,
-      reason: state?.reason ?? row.last_error,
-      nextAttemptAt: state ? state.nextAttemptAt : row.next_attempt_at?.toISOString() ?? null,
-      attemptRecords: state?.attempts ?? [],
-      historyAvailable: state !== null,
-    };
-  }),
+  /** Status plus every attempt: from the running workflow, or from PostgreSQL once it has closed (read-delivery.ts). */
+  get: authedProcedure.input(idInput).query(async ({ ctx, input }) => readDelivery(ctx.deps, await requireDelivery(ctx, input.id))),
 
   cancel: authedProcedure.input(idInput.extend({ reason: z.string().max(200).optional() })).mutation(({ ctx, input }) =>
     signalRunning(ctx, input.id, () => ctx.deps.temporal.workflow.getHandle(input.id).signal('cancel', input.reason ?? 'cancelled by operator')),
