@@ -53,6 +53,19 @@ export async function recordDeliveryProgress(db: Db, id: string, p: DeliveryProg
     .execute();
 }
 
+/**
+ * A replay's new run has started: the row mirrors it from now on, pending with no attempts,
+ * unless the new run has already written the row itself (its first attempt can beat this call).
+ */
+export async function resetForReplay(db: Db, id: string, runId: string): Promise<void> {
+  await db
+    .updateTable('deliveries')
+    .set({ status: 'pending', attempts: 0, next_attempt_at: null, last_error: null, reason: null, run_id: runId, updated_at: new Date() })
+    .where('id', '=', id)
+    .where('run_id', 'is distinct from', runId)
+    .execute();
+}
+
 export async function findDelivery(db: Db, teamId: string, id: string): Promise<DeliveryRow | undefined> {
   return db.selectFrom('deliveries').selectAll().where('team_id', '=', teamId).where('id', '=', id).executeTakeFirst();
 }

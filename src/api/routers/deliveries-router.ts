@@ -1,7 +1,8 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import type { DeliveryRow } from '../../db/database.js';
-import { findDelivery, recordDeliveryProgress } from '../../repositories/deliveries-repo.js';
+import { findDelivery, resetForReplay } from '../../repositories/deliveries-repo.js';
 import { findWebhook } from '../../repositories/webhooks-repo.js';
 import type { Context } from '../context.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
@@ -29,18 +30,25 @@ async function isRunning(ctx: Context, id: string): Promise<boolean> {
   }
 }
 
-/** Starts a new run of a finished delivery under the same id. */
+/**
+ * Starts a new run of a finished delivery under the same id. The row is reset only once the new
+ * run is durably started: a start that fails leaves the row as it was. Two replays racing past
+ * the running check: the second start is refused by Temporal, answered as CONFLICT.
+ */
 async function replay(ctx: Context & { team: { id: string } }, row: DeliveryRow): Promise<void> {
-  if (await isRunning(ctx, row.id)) throw conflict(`delivery ${row.id} is still running; cancel it or use retryNow`);
+  const running = () => conflict(`delivery ${row.id} is still running; cancel it or use retryNow`);
+  if (await isRunning(ctx, row.id)) throw running();
   const webhook = await findWebhook(ctx.deps.db, ctx.team.id, row.webhook_id);
   if (!webhook) throw notFound('webhook', row.webhook_id);
-  await recordDeliveryProgress(ctx.deps.db, row.id, { status: 'pending', attempts: 0, nextAttemptAt: null, lastError: null });
-  await startDelivery(
+  const started = await startDelivery(
     ctx.deps.temporal,
     ctx.deps.config.temporal.taskQueue,
     { teamId: ctx.team.id, eventId: row.event_id, webhookId: row.webhook_id, eventType: row.event_type, httpMethod: webhook.http_method, url: webhook.url },
     true,
-  );
+  ).catch((err: unknown) => {
+    throw err instanceof WorkflowExecutionAlreadyStartedError ? running() : err;
+  });
+  await resetForReplay(ctx.deps.db, row.id, started.runId);
 }
 
 async function signalRunning(ctx: Context & { team: { id: string } }, id: string, send: () => Promise<void>) {
@@ -114,7 +122,18 @@ export const deliveriesRouter = router({
         .orderBy('created_at')
         .limit(10_000)
         .execute();
-      for (const row of failed) await replay(ctx, row);
-      return { replayed: failed.length, ids: failed.map((r) => r.id) };
+      const ids: string[] = [];
+      const skipped: string[] = [];
+      for (const row of failed) {
+        try {
+          await replay(ctx, row);
+          ids.push(row.id);
+        } catch (err) {
+          // Already running again (replayed meanwhile): nothing to recover.
+          if (!(err instanceof TRPCError && err.code === 'CONFLICT')) throw err;
+          skipped.push(row.id);
+        }
+      }
+      return { replayed: ids.length, ids, skipped };
     }),
 });
