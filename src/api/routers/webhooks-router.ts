@@ -8,6 +8,7 @@ import {
   updateWebhookRow,
 } from '../../repositories/webhooks-repo.js';
 import { insertPendingDeliveries, webhookStats } from '../../repositories/deliveries-repo.js';
+import { cancelWebhookDeliveries } from '../cancel-webhook-deliveries.js';
 import { conflict, notFound } from '../errors.js';
 import { startDelivery } from '../start-workflows.js';
 import { deliveryWorkflowId } from '../../workflows/delivery-contract.js';
@@ -92,11 +93,14 @@ export const webhooksRouter = router({
       });
     });
     if (!row) throw notFound('webhook', input.id);
+    // Deactivated: its running deliveries end now (a repeated call signals any left again).
+    if (input.active === false) await cancelWebhookDeliveries(ctx.deps, ctx.team.id, row.id, `webhook inactive: ${row.disabled_reason ?? 'deactivated'}`);
     return toWebhookDto(row);
   }),
 
   delete: authedProcedure.input(webhookIdSchema).mutation(async ({ ctx, input }) => {
     if (!(await deleteWebhookRow(ctx.deps.db, ctx.team.id, input.id))) throw notFound('webhook', input.id);
+    await cancelWebhookDeliveries(ctx.deps, ctx.team.id, input.id, 'webhook deleted');
     return { id: input.id, deleted: true as const };
   }),
 
