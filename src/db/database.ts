@@ -96,6 +96,8 @@ export interface DeliveriesTable {
   run_id: string | null;
   /** Why the delivery ended as failed or cancelled (the workflow state's `reason`). */
   reason: string | null;
+  /** When the reconcile sweep last found its workflow running (rows pending or retrying only). */
+  reconciled_at: NullableTimestamp;
 }
 
 /** One attempt record of one workflow run, kept beyond Temporal's retention. */

@@ -66,6 +66,23 @@ export async function resetForReplay(db: Db, id: string, runId: string): Promise
     .execute();
 }
 
+/**
+ * Mirrors a workflow that closed without writing its row (terminated, cancelled or deleted from
+ * the Temporal UI): only while the row still says pending or retrying and nobody wrote it since
+ * it was read (`seenUpdatedAt`). Returns whether it changed the row.
+ */
+export async function settleDelivery(db: Db, id: string, seenUpdatedAt: Date, status: string, reason: string | null): Promise<boolean> {
+  const r = await db
+    .updateTable('deliveries')
+    .set({ status, reason, last_error: reason, next_attempt_at: null, updated_at: new Date() })
+    .where('id', '=', id)
+    .where('status', 'in', ['pending', 'retrying'])
+    // Dates read into JavaScript keep milliseconds; PostgreSQL keeps microseconds.
+    .where(sql`date_trunc('milliseconds', updated_at)`, '=', seenUpdatedAt)
+    .executeTakeFirst();
+  return r.numUpdatedRows > 0n;
+}
+
 export async function findDelivery(db: Db, teamId: string, id: string): Promise<DeliveryRow | undefined> {
   return db.selectFrom('deliveries').selectAll().where('team_id', '=', teamId).where('id', '=', id).executeTakeFirst();
 }

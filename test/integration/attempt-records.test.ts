@@ -75,6 +75,22 @@ describe('attempt records in PostgreSQL', () => {
     }
   });
 
+  it('a row written before attempts were kept in PostgreSQL (no run id) still shows its attempts from the workflow', async () => {
+    const rx = await startReceiver(() => ({ status: 200, body: 'legacy' }));
+    try {
+      const w = await t.api.webhooks.create.mutate({ name: 'legacy', url: rx.url, eventTypes: [t.type] });
+      const e = await t.api.events.publish.mutate({ type: t.type, data: {} });
+      const id = deliveryIdOf(e.id, w.id);
+      await waitForDelivery(t.api, id, ['succeeded']);
+      await deliveryResult(h.temporal, id);
+      await h.db.updateTable('deliveries').set({ run_id: null }).where('id', '=', id).execute();
+      await h.db.deleteFrom('delivery_attempts').where('delivery_id', '=', id).execute();
+      expect(await t.api.deliveries.get.query({ id })).toMatchObject({ status: 'succeeded', attemptsFrom: 'workflow', attemptRecords: [{ responseStatusCode: 200, responseBody: 'legacy' }] });
+    } finally {
+      await rx.close();
+    }
+  });
+
   it('a retried attempt activity rewrites its record instead of adding one, in one statement with the deliveries row', async () => {
     const rx = await startReceiver(() => ({ status: 200 }));
     try {
