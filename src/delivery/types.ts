@@ -54,7 +54,11 @@ export type Outcome =
   | { kind: 'blocked' }
   | { kind: 'invalid'; message: string };
 
-export type DeliveryStatus = 'pending' | 'delivering' | 'retrying' | 'succeeded' | 'failed' | 'cancelled';
+/**
+ * `pending` until the first attempt has a result, `retrying` between attempts; an attempt in
+ * flight keeps the status it had (a `delivering` status would cost a write per attempt).
+ */
+export type DeliveryStatus = 'pending' | 'retrying' | 'succeeded' | 'failed' | 'cancelled';
 
 /** The per-attempt record kept in workflow state (FastPix fields plus timing). */
 export interface AttemptRecord {

@@ -92,11 +92,11 @@ export async function webhookStats(db: Db, webhookId: string) {
   const counts = await db
     .selectFrom('deliveries')
     .select([
-      sql<number>`count(*) filter (where status in ('pending', 'delivering'))`.as('queue'),
+      sql<number>`count(*) filter (where status = 'pending')`.as('queue'),
       sql<number>`count(*) filter (where status = 'retrying')`.as('retry'),
     ])
     .where('webhook_id', '=', webhookId)
-    .where('status', 'in', ['pending', 'delivering', 'retrying'])
+    .where('status', 'in', ['pending', 'retrying'])
     .executeTakeFirstOrThrow();
   const latest = await db
     .selectFrom('deliveries')

@@ -70,7 +70,6 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
   let reservedSlotAtMs: number | undefined;
   for (;;) {
     if (cancelRequested) return finishCancelled(cancelRequested);
-    state.status = 'delivering';
     const outcome = await attemptDelivery({
       deliveryId,
       teamId: input.teamId,

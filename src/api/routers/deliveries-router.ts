@@ -11,7 +11,7 @@ import { conflict, notFound } from '../errors.js';
 import { startDelivery } from '../start-workflows.js';
 import { authedProcedure, router } from '../trpc.js';
 
-const STATUSES = ['pending', 'delivering', 'retrying', 'succeeded', 'failed', 'cancelled'] as const;
+const STATUSES = ['pending', 'retrying', 'succeeded', 'failed', 'cancelled'] as const;
 const idInput = z.object({ id: z.string().min(1).max(300) });
 
 async function requireDelivery(ctx: Context & { team: { id: string } }, id: string): Promise<DeliveryRow> {
