@@ -17,6 +17,18 @@
 //   --only LIST         run only these scenarios (comma-separated: ladder, latency, publish, fanout,
 //                       retry, ratelimit, parked); the raw ceiling always runs. Default: all.
 //   --help              prints this.
+//
+// Comparison with another commit (bench/compare/, its own options; the ones above do not apply):
+//   --compare REF       runs git ref REF ("base": a temporary detached worktree with its own npm ci)
+//                       and the working tree ("new") as `npm start` runs them, interleaved base, new,
+//                       base, new …, each on a fresh Herald: idle CPU, end-to-end latency at 25/s,
+//                       CPU per delivery at 50/s (per process and per Herald thread), and the ladder
+//                       25 … 400/s. Prints the medians with new ÷ base and writes
+//                       bench/results/compare-<date>.json and .md.
+//   --rounds N          with --compare: rounds of (base, new) (default 2).
+//   --quick, --duration S, --rate N  with --compare: 5 s steps; seconds per step (default 10);
+//                       top of the ladder (default 400).
+//   --keep-worktree     with --compare: keep the base worktree for the next run against that sha.
 
 export interface BenchOptions {
   quick: boolean;
@@ -94,4 +106,8 @@ export const HELP = `npm run bench [-- options]
   --parked P       parked retries for the memory figure (default 10000; quick 1000)
   --connections C  raw baseline connections (default 50)
   --only LIST      scenarios to run: ladder,latency,publish,fanout,retry,ratelimit,parked (default all)
-Env: TEMPORAL_ADDRESS / DATABASE_URL use external services instead of embedded ones.`;
+Env: TEMPORAL_ADDRESS / DATABASE_URL use external services instead of embedded ones.
+
+npm run bench -- --compare <git-ref> [--quick] [--rounds N] [--duration S] [--rate N] [--keep-worktree]
+  runs <git-ref> and the working tree interleaved (base, new, base, new …), embedded defaults,
+  and prints every figure for both with new ÷ base (more: --compare x --help)`;

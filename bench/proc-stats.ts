@@ -62,10 +62,9 @@ export function cpuMs(pids: readonly number[]): number {
   let ticks = 0;
   for (const p of pids) {
     try {
-      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
       // Fields after "(comm) ": state is [0], utime [11], stime [12], cutime [13], cstime [14].
-      const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-      ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+      const [u, s, cu, cs] = statTicks(fs.readFileSync(`/proc/${p}/stat`, 'utf8'));
+      ticks += u + s + cu + cs;
     } catch {
       /* exited */
     }
@@ -128,28 +127,57 @@ export function fileBytes(file: string): number {
   }
 }
 
+/** utime, stime, cutime, cstime of one /proc stat line, in ticks (fields after "(comm) "). */
+function statTicks(stat: string): [number, number, number, number] {
+  const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+  return [Number(f[11]), Number(f[12]), Number(f[13]), Number(f[14])];
+}
+
 /**
- * CPU ms per thread name of this process, from /proc/self/task: `node` (main: API, activities,
- * load generator), the workflow thread, tokio workers (the SDK's Rust core: gRPC, history),
- * libuv's threadpool and V8's GC/compiler helpers. Names are grouped as Linux reports them.
+ * CPU ms used so far by one process itself, all threads (utime + stime, without reaped children:
+ * Herald's children are the Temporal and PostgreSQL servers, counted on their own). NaN if gone.
  */
-export function threadCpuMs(): Record<string, number> {
+export function processCpuMs(pid: number): number {
+  try {
+    const [u, s] = statTicks(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    return ((u + s) * 1000) / CLK_TCK;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * CPU ms per thread of a process (default this one), grouped by name from /proc/<pid>/task:
+ * `node main` is the main thread (tid = pid: the event loop with the API, activities and, in
+ * this process, the load generator); `workflow-proces…` the SDK's workflow thread(s);
+ * `tokio-runtime-w…` the SDK's Rust core (gRPC, history); `libuv-worker` / `V8 …` where Node
+ * names them. Node 20 leaves its V8 platform workers (GC and compiler helpers) and the libuv
+ * pool unnamed: they share the process name and are grouped as `node other`. Linux truncates
+ * names to 15 characters; a trailing number is dropped so numbered threads group together.
+ */
+export function threadCpuMs(pid: number | 'self' = 'self'): Record<string, number> {
   const out: Record<string, number> = {};
+  const mainTid = String(pid === 'self' ? process.pid : pid);
   let tasks: string[] = [];
   try {
-    tasks = fs.readdirSync('/proc/self/task');
+    tasks = fs.readdirSync(`/proc/${pid}/task`);
   } catch {
     return out;
   }
-  for (const t of tasks) {
+  const names = tasks.map((t) => {
     try {
-      const stat = fs.readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/[-_ ]?\d+$/, '');
-      const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-      out[comm] = (out[comm] ?? 0) + ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+      const stat = fs.readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+      const [u, s] = statTicks(stat);
+      return { tid: t, comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), ms: ((u + s) * 1000) / CLK_TCK };
     } catch {
-      /* thread exited */
+      return undefined; // thread exited
     }
+  });
+  const processName = names.find((n) => n?.tid === mainTid)?.comm;
+  for (const n of names) {
+    if (!n) continue;
+    const name = n.tid === mainTid ? `${n.comm} main` : n.comm === processName ? `${n.comm} other` : n.comm.replace(/[-_ ]?\d+$/, '');
+    out[name] = (out[name] ?? 0) + n.ms;
   }
   return out;
 }

@@ -30,6 +30,9 @@ export async function startReceiverProcess() {
   child.once('exit', () => {
     exited = true;
   });
+  // A receiver that died (e.g. Ctrl-C reaches the whole process group) closes the IPC channel;
+  // a send then fails with EPIPE as an 'error' event, which must not crash the bench.
+  child.on('error', () => undefined);
 
   const ready = await new Promise<{ port: number; pid: number }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('receiver process did not start within 30 s')), 30_000);
@@ -45,6 +48,7 @@ export async function startReceiverProcess() {
   function call<T extends Request['type'], R>(type: T, body: Omit<Body<T>, 'type'> = {} as Omit<Body<T>, 'type'>): Promise<R> {
     const rid = nextRid++;
     return new Promise<R>((resolve, reject) => {
+      if (!child.connected) return reject(new Error(`receiver process is gone ('${type}' not sent)`));
       const timer = setTimeout(() => {
         pending.delete(rid);
         reject(new Error(`receiver did not answer '${type}' within ${IPC_TIMEOUT_MS} ms`));
@@ -53,7 +57,12 @@ export async function startReceiverProcess() {
         clearTimeout(timer);
         resolve(m as R);
       });
-      child.send({ ...body, type, rid });
+      child.send({ ...body, type, rid }, (err) => {
+        if (!err) return;
+        clearTimeout(timer);
+        pending.delete(rid);
+        reject(err);
+      });
     });
   }
 
@@ -80,6 +89,10 @@ export async function startReceiverProcess() {
       }, timeoutMs),
     async stop(): Promise<void> {
       if (exited) return;
+      if (!child.connected) {
+        child.kill('SIGKILL');
+        return;
+      }
       const gone = new Promise((r) => child.once('exit', r));
       await call('stop').catch(() => child.kill('SIGKILL'));
       await Promise.race([gone, new Promise((r) => setTimeout(r, 5_000))]);

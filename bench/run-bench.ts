@@ -12,6 +12,7 @@ import { startReceiverProcess } from './receiver-client.js';
 
 // `npm run bench [-- options]`: brings up Herald and a receiver process, runs every scenario in
 // order, and writes bench/results/<date>.json and .md. Options: bench/options.ts.
+// `npm run bench -- --compare <git-ref> [...]` runs bench/compare/run-compare.ts instead.
 
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 
@@ -57,7 +58,12 @@ async function runAll(ctx: BenchContext, startedAt: string, fresh: () => Promise
 export type BenchResults = Awaited<ReturnType<typeof runAll>>;
 
 async function run(): Promise<void> {
-  const opts = parseOptions(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  if (argv.includes('--compare')) {
+    const { runCompare } = await import('./compare/run-compare.js');
+    return runCompare(argv);
+  }
+  const opts = parseOptions(argv);
   if (opts === 'help') {
     console.log(HELP);
     return;

@@ -50,12 +50,22 @@ function endToEnd(arrivals: Arrival[], pathPrefix: string): number[] {
  * One open-model step: `rate` sends/s for `seconds`, sampling the backlog (deliveries the schedule
  * has offered minus 2xx arrivals) every 500 ms, then waiting up to 30 s for the rest to arrive.
  * Sustained means no failed sends, every delivery arrived, and a flat backlog (slope under 5% of
- * the offered deliveries/s) over the second half of the step.
+ * the offered deliveries/s) over the second half of the step. CPU is read with `snapshot`
+ * (default: this process and its Temporal/PostgreSQL descendants).
  */
-async function step(ctx: BenchContext, rate: number, seconds: number, send: Send, fanout: number, pathPrefix: string, cpuUnitsAreDeliveries = true): Promise<StepResult> {
+export async function step(
+  ctx: Pick<BenchContext, 'rx'>,
+  rate: number,
+  seconds: number,
+  send: Send,
+  fanout: number,
+  pathPrefix: string,
+  cpuUnitsAreDeliveries = true,
+  snapshot: () => CpuSnapshot = cpuSnapshot,
+): Promise<StepResult> {
   const { rx } = ctx;
   await rx.take();
-  const cpu0: CpuSnapshot = cpuSnapshot();
+  const cpu0: CpuSnapshot = snapshot();
   const t0 = Date.now() + 20;
   const samples: { t: number; y: number }[] = [];
   const sampler = setInterval(() => {
@@ -68,7 +78,7 @@ async function step(ctx: BenchContext, rate: number, seconds: number, send: Send
   const expected = load.ok * fanout;
   await rx.waitFor(expected, 30_000);
   const arrivals = await rx.take();
-  const cpu1 = cpuSnapshot();
+  const cpu1 = snapshot();
   const ok = arrivals.filter((a) => a.status === 200 && a.path.startsWith(pathPrefix));
   const last = ok.reduce((m, a) => Math.max(m, a.hr), load.start);
   const delivered = ok.length;

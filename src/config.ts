@@ -43,6 +43,7 @@ const schema = z.object({
   HERALD_TASK_QUEUE: z.string().min(1).default('herald-deliveries'),
   HERALD_EAGER_START: bool.default(true),
   HERALD_WORKFLOW_DEADLOCK_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+  HERALD_WORKFLOW_STACK_TRACES: bool.default(false),
   HERALD_ALLOW_PRIVATE_TARGETS: bool.default(false),
   HERALD_DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
   HERALD_RESPONSE_BODY_MAX_BYTES: z.coerce.number().int().min(0).max(1_048_576).default(4096),
@@ -83,6 +84,8 @@ export interface HeraldConfig {
      * Node starts and joins a watchdog thread on every call into the sandbox (see patches/).
      */
     readonly workflowDeadlockTimeoutMs: number;
+    /** Stack traces of running workflows for the Temporal UI; off by default: a stack per promise (see patches/). */
+    readonly workflowStackTraces: boolean;
   };
   readonly delivery: {
     readonly allowPrivateTargets: boolean;
@@ -131,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
       taskQueue: e.HERALD_TASK_QUEUE,
       eagerStart: e.HERALD_EAGER_START,
       workflowDeadlockTimeoutMs: e.HERALD_WORKFLOW_DEADLOCK_TIMEOUT_MS,
+      workflowStackTraces: e.HERALD_WORKFLOW_STACK_TRACES,
     },
     delivery: {
       allowPrivateTargets: e.HERALD_ALLOW_PRIVATE_TARGETS,

@@ -20,6 +20,8 @@ const MAX_INLINE_WAIT_MS = 2_000;
 const EARLY_WAKE_MS = 1_500;
 /** A send may start at most this late after its reserved slot; later, the slot is given up. */
 const MAX_LATE_MS = 50;
+/** The most a fresh reservation is placed ahead of now after a late one, ms. */
+const MAX_LEAD_MS = 1_000;
 
 /**
  * Pipeline of one attempt: prepare → reserve slot → send → classify → decide → record.
@@ -27,12 +29,12 @@ const MAX_LATE_MS = 50;
  */
 export async function attemptDelivery(deps: ActivityDeps, input: AttemptInput, runId: string): Promise<AttemptOutcome> {
   // Reserve a slot in the same round trip unless the workflow already holds one.
-  const target = await loadTarget(deps.db, input, input.reservedSlotAtMs === undefined);
+  const target = await loadTarget(deps.db, input, input.reservedSlotAtMs === undefined ? deps.pgClock : undefined);
   if (target.kind === 'stopped') {
     await recordDeliveryProgress(deps.db, input.deliveryId, { status: 'cancelled', lastError: target.reason, reason: target.reason, nextAttemptAt: null, runId });
     return target;
   }
-  const wait = await waitForSlot(deps, target, input.reservedSlotAtMs ?? (target.slot && Date.now() + target.slot.waitMs));
+  const wait = await waitForSlot(deps, target, input.reservedSlotAtMs ?? target.slotAtMs);
   if (wait.kind === 'throttled') return wait;
 
   const result = await send(deps, target);
@@ -76,24 +78,28 @@ export async function attemptDelivery(deps: ActivityDeps, input: AttemptInput, r
 }
 
 /**
- * Holds the attempt until its rate-limit slot. Sends start within MAX_LATE_MS of their slot:
- * a stale reservation (a timer that fired late) is dropped and a fresh slot reserved, so late
- * sends can never bunch up above the limit.
+ * Holds the attempt until its rate-limit slot. Sends start within MAX_LATE_MS of their slot, as
+ * placed on this process' clock by pg-clock.ts (not "reply arrival + wait": a late reply would
+ * hide the lateness): a stale reservation (a late reply, a timer that fired late, an oversleep)
+ * is dropped and a fresh slot reserved, so late sends can never bunch up above the limit.
  */
 async function waitForSlot(deps: ActivityDeps, target: Target, reservedSlotAtMs?: number): Promise<{ kind: 'ready' } | { kind: 'throttled'; slotAtMs: number; wakeAtMs: number }> {
   let slotAtMs = reservedSlotAtMs;
+  let leadMs = 0;
   for (;;) {
-    if (slotAtMs === undefined || slotAtMs - Date.now() < -MAX_LATE_MS) {
-      const slot = await reserveSlot(deps.db, rateLimitKey(target.webhook.id), target.webhook.rate_limit_per_second);
-      slotAtMs = Date.now() + slot.waitMs;
+    if (slotAtMs !== undefined && Date.now() - slotAtMs > MAX_LATE_MS) {
+      // Too late for this slot (a late reply, a late timer, an oversleep): reserve one far enough
+      // ahead that the same delay cannot make the next one late too (no re-reservation loop).
+      leadMs = Math.min(MAX_LEAD_MS, 2 * (Date.now() - slotAtMs) + 10);
+      slotAtMs = undefined;
     }
+    slotAtMs ??= await reserveSlot(deps.db, deps.pgClock, rateLimitKey(target.webhook.id), target.webhook.rate_limit_per_second, leadMs);
     const waitMs = slotAtMs - Date.now();
     // Workflow timers fire on a coarse (~1 s) grid: wake early and finish the wait here.
     if (waitMs > MAX_INLINE_WAIT_MS) return { kind: 'throttled', slotAtMs, wakeAtMs: slotAtMs - EARLY_WAKE_MS };
     if (waitMs > 0) await sleep(waitMs);
     // A busy event loop can oversleep: a send that would now be late gives its slot up.
     if (Date.now() - slotAtMs <= MAX_LATE_MS) return { kind: 'ready' };
-    slotAtMs = undefined;
   }
 }
 

@@ -4,6 +4,7 @@ import type { Dispatcher } from 'undici';
 import type { HeraldConfig } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../log.js';
+import type { PgClock } from './pg-clock.js';
 import { findMatchingWebhookIds } from '../repositories/webhooks-repo.js';
 import { insertPendingDeliveries, recordDeliveryProgress } from '../repositories/deliveries-repo.js';
 import { deliveryWorkflowId } from '../workflows/delivery-contract.js';
@@ -17,6 +18,8 @@ export interface ActivityDeps {
   /** Delivery HTTP agent; its DNS lookup vets every address it dials. */
   agent: Dispatcher;
   log: Logger;
+  /** Places rate-limit slots (reserved on Postgres' clock) on this process' clock. */
+  pgClock: PgClock;
 }
 
 /** The run id of the delivery workflow calling this activity. */

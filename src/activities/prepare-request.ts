@@ -1,3 +1,4 @@
+import { eventBody } from '../delivery/event-body.js';
 import { messageId } from '../delivery/message-id.js';
 import { buildWebhookHeaders } from '../delivery/sign-payload.js';
 import type { Target } from './load-target.js';
@@ -18,7 +19,8 @@ export type PreparedRequest = { ok: true; body: string; headers: Record<string, 
 export function prepareRequest(target: Extract<Target, { kind: 'ready' }>, nowMs: number): PreparedRequest {
   const { webhook, event } = target;
   try {
-    const body = JSON.stringify({ id: event.id, type: event.type, timestamp: event.created_at.toISOString(), data: event.data });
+    // `data` goes out as the text the publisher sent; the signature covers exactly this string.
+    const body = eventBody(event);
     const standard = buildWebhookHeaders({
       msgId: messageId(event.team_id, event.id),
       timestampSeconds: Math.floor(nowMs / 1000),

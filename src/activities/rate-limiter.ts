@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
+import type { PgClock } from './pg-clock.js';
 
 /**
  * Jitter allowance, ms. A send starts up to 50 ms after its slot (attempt-delivery.ts) and the
@@ -9,24 +10,38 @@ import type { Database } from '../db/database.js';
  */
 export const JITTER_BUDGET_MS = 100;
 
-/**
- * GCRA with no burst, shared by every worker through one Postgres row per webhook: each call
- * reserves the next free slot, spaced (1 s + JITTER_BUDGET_MS) / rate apart, and returns its time (epoch ms).
- * One `INSERT … ON CONFLICT … RETURNING` statement, so reservations never race.
- * Postgres' clock is the one clock all workers agree on; the returned wait is relative to it.
- */
 /** The rate_limits row of one webhook. */
 export const rateLimitKey = (webhookId: string) => `webhook:${webhookId}`;
 
-export async function reserveSlot(db: Kysely<Database>, key: string, ratePerSecond: number): Promise<{ slotAtMs: number; waitMs: number }> {
+/**
+ * GCRA with no burst, shared by every worker through one Postgres row per webhook: each call
+ * reserves the next free slot, spaced (1 s + JITTER_BUDGET_MS) / rate apart, and returns its time
+ * on this process' clock (epoch ms).
+ * One `INSERT … ON CONFLICT … RETURNING` statement, so reservations never race.
+ * Postgres' clock is the one clock all workers agree on; `clock` maps it onto this process'.
+ * `leadMs`: the slot is at least this far ahead of Postgres' now, so that a caller whose replies
+ * come back late (a busy event loop) still gets its slot before it is due.
+ */
+export async function reserveSlot(db: Kysely<Database>, clock: PgClock, key: string, ratePerSecond: number, leadMs = 0): Promise<number> {
   const intervalUs = Math.ceil(((1000 + JITTER_BUDGET_MS) * 1000) / ratePerSecond);
   const step = sql`make_interval(secs => ${intervalUs / 1_000_000})`;
-  const row = await sql<{ slot_at: Date; wait_ms: number }>`
-    insert into rate_limits as r (key, tat) values (${key}, clock_timestamp() + ${step})
-    on conflict (key) do update set tat = greatest(r.tat, clock_timestamp()) + ${step}
+  const lead = sql`make_interval(secs => ${Math.max(0, Math.round(leadMs)) / 1000})`;
+  const sentAt = Date.now();
+  const row = await sql<{ slot_at: Date; wait_ms: number }>`/*prepare*/
+    insert into rate_limits as r (key, tat) values (${key}, clock_timestamp() + ${lead} + ${step})
+    on conflict (key) do update set tat = greatest(r.tat, clock_timestamp() + ${lead}) + ${step}
     returning r.tat - ${step} as slot_at,
               greatest(0, extract(epoch from (r.tat - ${step} - clock_timestamp())) * 1000)::float8 as wait_ms
   `.execute(db);
-  const first = row.rows[0]!;
-  return { slotAtMs: first.slot_at.getTime(), waitMs: Number(first.wait_ms) };
+  return slotOnLocalClock(clock, sentAt, Date.now(), row.rows[0]!);
+}
+
+/**
+ * A reserved slot (Postgres time) on this process' clock, feeding the clock estimate. The slot is
+ * never before Postgres' now, so now = slot − wait (both read in the same statement).
+ */
+export function slotOnLocalClock(clock: PgClock, sentAtMs: number, receivedAtMs: number, r: { slot_at: Date; wait_ms: number }): number {
+  const slotPgMs = r.slot_at.getTime();
+  clock.sample(sentAtMs, receivedAtMs, slotPgMs - Number(r.wait_ms));
+  return clock.toLocal(slotPgMs);
 }

@@ -28,11 +28,17 @@ export interface Context {
   apiKey?: string;
   /** Response headers a procedure wants to set (rate-limit figures). */
   responseHeaders: Record<string, string>;
+  /**
+   * The request body exactly as sent (HTTP POST only; absent for in-process callers), so a
+   * procedure can keep a member's text byte for byte. A batch body holds each call's input under
+   * its batch index.
+   */
+  body?: { text: string; isBatch: boolean };
 }
 
 /** For tests and the HTTP adapter alike: no HTTP objects needed. */
-export function createContextInner(deps: ApiDeps, apiKey?: string): Context {
-  return { deps, apiKey, responseHeaders: {} };
+export function createContextInner(deps: ApiDeps, apiKey?: string, body?: Context['body']): Context {
+  return { deps, apiKey, responseHeaders: {}, body };
 }
 
 /** Accepts `Authorization: Bearer <key>` or `X-API-KEY: <key>`. */

@@ -22,7 +22,7 @@ export function createDispatchedMarker(db: Kysely<Database>, log: Logger) {
     const batch = pending;
     pending = [];
     if (!batch.length) return;
-    await sql`
+    await sql`/*prepare*/
       update events set dispatched_at = now()
       where (team_id, id) in (select * from unnest(${batch.map((b) => b.teamId)}::text[], ${batch.map((b) => b.id)}::text[]))
         and dispatched_at is null

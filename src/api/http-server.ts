@@ -2,6 +2,7 @@ import http from 'node:http';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { appRouter } from './app-router.js';
 import { type ApiDeps, apiKeyFromRequest, createContextInner } from './context.js';
+import { type RawBody, readRawBody } from './raw-body.js';
 import { checkHealth } from './routers/health-router.js';
 
 /** Request bodies above this are refused with 413 before parsing (events cap `data` at 256 KiB). */
@@ -12,11 +13,17 @@ export const MAX_BODY_BYTES = 1024 * 1024;
  * `?input=<json>`, POST with a JSON body for mutations) and `GET /healthz`.
  */
 export function createApiServer(deps: ApiDeps): http.Server {
+  const bodies = new WeakMap<http.IncomingMessage, RawBody>();
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
     maxBodySize: MAX_BODY_BYTES,
-    createContext: ({ req }) => createContextInner(deps, apiKeyFromRequest(req)),
+    createContext: ({ req, info }) => {
+      const body = bodies.get(req);
+      // A refused body (too large, not UTF-8) fails every call of the request with its error.
+      if (body?.kind === 'refused') throw body.error;
+      return createContextInner(deps, apiKeyFromRequest(req), body?.kind === 'text' ? { text: body.text, isBatch: info.isBatchCall } : undefined);
+    },
     // Headers a procedure set (rate-limit figures) go out with the response.
     responseMeta: ({ ctx }) => ({ headers: ctx?.responseHeaders ?? {} }),
     onError: ({ error, path }) => {
@@ -29,7 +36,17 @@ export function createApiServer(deps: ApiDeps): http.Server {
       res.writeHead(health.ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(health));
       return;
     }
-    if (req.url?.startsWith('/trpc/')) return trpc(req, res);
+    if (req.url?.startsWith('/trpc/')) {
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        // Read the body ourselves and hand tRPC the same text (its adapter takes a string
+        // `req.body` as the body), so procedures can see exactly what was sent.
+        const body = await readRawBody(req, MAX_BODY_BYTES);
+        if (body.kind === 'aborted') return;
+        bodies.set(req, body);
+        (req as http.IncomingMessage & { body?: string }).body = body.kind === 'text' ? body.text : '';
+      }
+      return trpc(req, res);
+    }
     res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `no route: ${req.method} ${req.url}` } }));
   });
   // Slow-loris guard: a client must send its headers and body promptly.

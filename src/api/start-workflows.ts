@@ -2,7 +2,7 @@ import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/c
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { DeliveryStatusKey, EventIdKey, EventTypeKey, TeamIdKey, WebhookIdKey } from '../temporal/search-attributes.js';
 import { type DeliveryInput, deliverySummary, deliveryWorkflowId, dispatchWorkflowId } from '../workflows/delivery-contract.js';
-import type { deliveryWorkflow } from '../workflows/delivery-workflow.js';
+import type { deliveryWorkflowV2 } from '../workflows/delivery-workflow.js';
 import type { DispatchInput, dispatchWorkflow } from '../workflows/dispatch-workflow.js';
 
 /**
@@ -43,7 +43,7 @@ export async function startDelivery(
 ): Promise<{ workflowId: string; runId: string; eagerlyStarted: boolean }> {
   const workflowId = deliveryWorkflowId(input.eventId, input.webhookId);
   const args: DeliveryInput = { teamId: input.teamId, eventId: input.eventId, webhookId: input.webhookId, eventType: input.eventType };
-  const handle = await client.workflow.start<typeof deliveryWorkflow>('deliveryWorkflow', {
+  const handle = await client.workflow.start<typeof deliveryWorkflowV2>('deliveryWorkflowV2', {
     taskQueue,
     workflowId,
     args: [args],

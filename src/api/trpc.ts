@@ -3,13 +3,15 @@ import { ZodError } from 'zod';
 import { hashApiKey } from '../security/api-keys.js';
 import { type ApiRateLimiter, createApiRateLimiter } from './api-rate-limiter.js';
 import type { ApiDeps, Context } from './context.js';
+import { formatPath, quote } from './field-path.js';
 import { isDatabaseUnavailable, isTemporalUnavailable } from './infra-errors.js';
 import { lookupCaches } from './lookup-caches.js';
+import { findUnstorableText } from './storable-input.js';
 
 /** Turns zod issues into one sentence per field: `url: only port 443 is allowed`. */
 export function formatZodIssues(error: ZodError): string {
   return error.issues
-    .map((i) => `${i.path.length ? i.path.join('.') : 'input'}: ${i.message}`)
+    .map((i) => `${formatPath(i.path)}: ${i.message}`)
     .join('; ');
 }
 
@@ -39,7 +41,17 @@ const infraErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(infraErrors);
+/**
+ * The text rule every procedure shares: no string or key anywhere in the input may hold NUL or a
+ * lone surrogate (text-rules.ts). Runs before validation, so no field of any router is missed.
+ */
+const storableInput = t.middleware(async ({ getRawInput, next }) => {
+  const bad = findUnstorableText(await getRawInput());
+  if (bad) throw new TRPCError({ code: 'BAD_REQUEST', message: `${formatPath(bad.path)}: ${bad.key === undefined ? '' : `key ${quote(bad.key)} `}${bad.rule}` });
+  return next();
+});
+
+export const publicProcedure = t.procedure.use(infraErrors).use(storableInput);
 
 const LAST_USED_RESOLUTION_MS = 60_000;
 

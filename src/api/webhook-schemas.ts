@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EVENT_TYPE_NAME, EVENT_TYPE_PATTERN } from '../delivery/event-type-patterns.js';
+import { freeText, idText, nameText, textRule } from './text-fields.js';
 
 /** Header names that Herald owns or that would corrupt the request. Lower-case. */
 export const RESERVED_HEADERS = new Set([
@@ -42,19 +43,19 @@ export const eventTypeListSchema = z
   .transform((a) => [...new Set(a)]);
 
 const webhookFields = {
-  name: z.string().trim().min(1, 'must be 1–47 characters').max(47, 'must be 1–47 characters'),
-  description: z.string().max(255, 'must be at most 255 characters').nullable(),
-  url: z.string().min(1, 'is required (1–4096 characters)').max(4096, 'must be at most 4096 characters'),
+  name: nameText(47),
+  description: freeText(255).nullable(),
+  url: z.string().min(1, 'is required (1–4096 characters)').max(4096, 'must be at most 4096 characters').superRefine(textRule('name')),
   httpMethod: z.enum(['POST', 'PUT', 'PATCH'], 'must be POST, PUT or PATCH'),
   headers: headersSchema,
   eventTypes: eventTypeListSchema,
   active: z.boolean(),
   rateLimitPerSecond: z.number().int('must be an integer').min(1, 'must be 1–1000').max(1000, 'must be 1–1000'),
   retryPolicy: retryPolicySchema,
-  projectId: z.string().min(1).max(64).nullable(),
+  projectId: idText(64).nullable(),
 };
 
-export const webhookIdSchema = z.object({ id: z.string().min(1, 'is required').max(64) });
+export const webhookIdSchema = z.object({ id: idText(64) });
 
 export const createWebhookSchema = z.object({
   name: webhookFields.name,
@@ -87,8 +88,8 @@ export const listWebhooksSchema = z
   .object({
     page: z.number().int('must be an integer').min(1, 'must be 1 or more').default(1),
     pageSize: z.number().int('must be an integer').min(1, 'must be 1–100').max(100, 'must be 1–100').default(25),
-    eventType: z.string().max(128).optional(),
-    projectId: z.string().max(64).optional(),
+    eventType: idText(128, 0).optional(),
+    projectId: idText(64, 0).optional(),
     active: z.boolean().optional(),
   })
   .default({ page: 1, pageSize: 25 });

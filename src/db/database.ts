@@ -69,7 +69,10 @@ export interface EventsTable {
   id: string;
   type: string;
   project_id: string | null;
-  data: Json<Record<string, unknown>>;
+  /** `data` as jsonb: filled only for events stored before `data_raw` existed. */
+  data: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  /** `data` exactly as the publisher sent it (JSON text); stored, signed and sent as is. */
+  data_raw: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Timestamp;
   dispatched_at: NullableTimestamp;
   /** Sweeps that failed to dispatch this event with a non-infrastructure error (poison). */

@@ -7,7 +7,7 @@ export interface NewEvent {
   id: string;
   type: string;
   projectId: string | null;
-  /** `data` as JSON text. */
+  /** `data` as the JSON text the publisher sent; stored verbatim in `data_raw`. */
   data: string;
 }
 
@@ -25,10 +25,10 @@ export interface MatchedWebhook {
  */
 export async function insertEventWithDeliveries(db: Kysely<Database>, e: NewEvent, deliveryIdPrefix: string, directMax: number): Promise<{ event: EventRow; hooks: MatchedWebhook[] } | undefined> {
   const projectMatch = e.projectId === null ? sql`w.project_id is null` : sql`(w.project_id is null or w.project_id = ${e.projectId})`;
-  const { rows } = await sql<EventRow & { hooks: MatchedWebhook[] }>`
+  const { rows } = await sql<EventRow & { hooks: MatchedWebhook[] }>`/*prepare*/
     with ins as (
-      insert into events (team_id, id, type, project_id, data, created_at)
-      values (${e.teamId}, ${e.id}, ${e.type}, ${e.projectId}, ${e.data}::jsonb, now())
+      insert into events (team_id, id, type, project_id, data_raw, created_at)
+      values (${e.teamId}, ${e.id}, ${e.type}, ${e.projectId}, ${e.data}, now())
       on conflict (team_id, id) do nothing
       returning *
     ), hooks as (

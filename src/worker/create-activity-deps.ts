@@ -5,9 +5,10 @@ import { createDeliveryAgent } from '../delivery/send-attempt.js';
 import type { Logger } from '../log.js';
 import { createGuardedLookup, type Resolver, systemResolver } from '../security/url-safety.js';
 import type { ActivityDeps } from '../activities/create-activities.js';
+import { createPgClock } from '../activities/pg-clock.js';
 
 /** The delivery agent dials only addresses its guarded lookup vetted (DNS-rebinding safe). */
 export function createActivityDeps(opts: { db: Kysely<Database>; config: HeraldConfig; log: Logger; resolve?: Resolver }): ActivityDeps {
   const lookup = createGuardedLookup({ allowPrivate: opts.config.delivery.allowPrivateTargets, resolve: opts.resolve ?? systemResolver });
-  return { db: opts.db, config: opts.config, log: opts.log, agent: createDeliveryAgent({ lookup, connections: 50 }) };
+  return { db: opts.db, config: opts.config, log: opts.log, agent: createDeliveryAgent({ lookup, connections: 50 }), pgClock: createPgClock() };
 }

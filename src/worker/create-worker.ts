@@ -28,6 +28,9 @@ export interface HeraldWorkerOptions {
  * deliveries cannot exhaust sockets or memory; raise it with more worker processes.
  */
 export async function createHeraldWorker(opts: HeraldWorkerOptions): Promise<Worker> {
+  // Read by the workflow threads the SDK starts (they copy process.env when created); see
+  // patches/@temporalio+worker+1.24.0.patch.
+  process.env.TEMPORAL_WORKFLOW_STACK_TRACES = String(opts.deps.config.temporal.workflowStackTraces);
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,

@@ -43,7 +43,7 @@ export async function sweepUndispatched(deps: SweepDeps, olderThanMs = UNDISPATC
   const cutoff = new Date(Date.now() - olderThanMs);
   const events = await deps.db
     .selectFrom('events')
-    .select(['team_id', 'id', 'type', 'project_id', 'data', 'created_at', 'dispatched_at', 'dispatch_failures'])
+    .select(['team_id', 'id', 'type', 'project_id', 'data', 'data_raw', 'created_at', 'dispatched_at', 'dispatch_failures'])
     .where('dispatched_at', 'is', null)
     .where('dispatch_failures', '<', MAX_DISPATCH_FAILURES)
     .where('created_at', '<', cutoff)

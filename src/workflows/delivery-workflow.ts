@@ -1,4 +1,4 @@
-import { ApplicationFailure, condition, patched, proxyLocalActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, condition, proxyLocalActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities/create-activities.js';
 import type { DeliveryStatus } from '../delivery/types.js';
 import { AttemptCountKey, DeliveryStatusKey } from '../temporal/search-attributes.js';
@@ -6,14 +6,6 @@ import { cancelSignal, type DeliveryInput, type DeliveryState, retryNowSignal, s
 
 type Activities = ReturnType<typeof createActivities>;
 
-/**
- * Patch (docs/workflow-versioning.md): a delivery that succeeds or fails says so through its
- * workflow close status (Completed / Failed, the failure carrying the whole state as details)
- * instead of a last search-attribute upsert. One command and one visibility write fewer per
- * delivery, and the Temporal UI shows failed deliveries in red. Histories recorded before it
- * replay the old path.
- */
-export const CLOSE_STATUS_PATCH = 'terminal-close-status';
 /** The failure type of a delivery that ended as failed (its details: the DeliveryState). */
 export const DELIVERY_FAILED = 'DeliveryFailed';
 
@@ -31,9 +23,28 @@ const { attemptDelivery, markDelivery } = proxyLocalActivities<Activities>({
 
 /**
  * One event to one webhook, retried by the webhook's own policy. The full attempt history
- * lives in workflow state (query `state`) and is the workflow's result.
+ * lives in workflow state (query `state`). A delivery that succeeds completes with that state as
+ * its result; one that fails closes Failed, its DeliveryFailed failure carrying the state; so the
+ * Temporal UI shows failures in red and neither needs a last search-attribute upsert (one
+ * command and one visibility write fewer per delivery than deliveryWorkflow). Cancelled ones
+ * complete with the state and DeliveryStatus=cancelled. Every delivery started now is this type.
+ */
+export async function deliveryWorkflowV2(input: DeliveryInput): Promise<DeliveryState> {
+  return runDelivery(input, true);
+}
+
+/**
+ * The type of deliveries started before deliveryWorkflowV2: every terminal status is an upsert and
+ * the workflow completes with the state. Kept, and never changed, while such deliveries can be
+ * parked or queried (docs/workflow-versioning.md). A new type instead of a patch() because
+ * patch() costs a marker and a TemporalChangeVersion upsert on every delivery.
  */
 export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliveryState> {
+  return runDelivery(input, false);
+}
+
+/** `closeStatus`: V2's terminal states (see deliveryWorkflowV2); false replays the first type. */
+async function runDelivery(input: DeliveryInput, closeStatus: boolean): Promise<DeliveryState> {
   const deliveryId = workflowInfo().workflowId;
   const state: DeliveryState = { status: 'pending', reason: null, attempts: [], nextAttemptAt: null };
   let cancelRequested: string | undefined;
@@ -93,7 +104,7 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
     state.attempts.push(outcome.record);
     state.nextAttemptAt = outcome.record.nextAttemptAt;
     state.reason = outcome.reason;
-    if (outcome.status !== 'retrying' && patched(CLOSE_STATUS_PATCH)) {
+    if (outcome.status !== 'retrying' && closeStatus) {
       state.status = outcome.status;
       if (outcome.status === 'failed') {
         throw ApplicationFailure.create({ type: DELIVERY_FAILED, message: state.reason ?? 'delivery failed', nonRetryable: true, details: [state] });

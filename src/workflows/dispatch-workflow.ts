@@ -1,6 +1,7 @@
 import {
   continueAsNew,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   startChild,
   WorkflowIdReusePolicy,
@@ -9,7 +10,10 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { createActivities } from '../activities/create-activities.js';
 import { DeliveryStatusKey, EventIdKey, EventTypeKey, TeamIdKey, WebhookIdKey } from '../temporal/search-attributes.js';
 import { deliverySummary } from './delivery-contract.js';
-import { deliveryWorkflow } from './delivery-workflow.js';
+import { deliveryWorkflow, deliveryWorkflowV2 } from './delivery-workflow.js';
+
+/** Patch: children are started as deliveryWorkflowV2 (docs/workflow-versioning.md). */
+export const DELIVERY_V2_PATCH = 'children-delivery-workflow-v2';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -40,10 +44,11 @@ export interface DispatchInput {
 export async function dispatchWorkflow(input: DispatchInput): Promise<{ started: number }> {
   const batch = await findSubscribers({ ...input, afterWebhookId: input.afterWebhookId ?? null, limit: DISPATCH_BATCH_SIZE });
   let started = 0;
+  const delivery = patched(DELIVERY_V2_PATCH) ? deliveryWorkflowV2 : deliveryWorkflow;
   await Promise.all(
     batch.map(async (s) => {
       try {
-        await startChild(deliveryWorkflow, {
+        await startChild(delivery, {
           workflowId: s.deliveryId,
           args: [{ teamId: input.teamId, eventId: input.eventId, webhookId: s.webhookId, eventType: input.eventType }],
           parentClosePolicy: ParentClosePolicy.ABANDON,

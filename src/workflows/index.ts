@@ -1,3 +1,3 @@
 // Workflow bundle entry: the worker bundles this file and everything it imports.
-export { deliveryWorkflow } from './delivery-workflow.js';
+export { deliveryWorkflow, deliveryWorkflowV2 } from './delivery-workflow.js';
 export { dispatchWorkflow } from './dispatch-workflow.js';

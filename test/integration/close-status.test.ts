@@ -9,9 +9,9 @@ import { deliveryIdOf, teamWithType, waitForDelivery } from '../support/scenario
 
 // temporal.api.enums.v1.EventType values (history events carry the number).
 const MARKER_RECORDED = 25;
-const UPSERT_WORKFLOW_SEARCH_ATTRIBUTES = 26;
+const UPSERT_WORKFLOW_SEARCH_ATTRIBUTES = 40;
 
-// The close-status patch: terminal outcomes are the workflow's own close status, not an upsert.
+// deliveryWorkflowV2: terminal outcomes are the workflow's own close status, not an upsert.
 describe('a finished delivery says how it ended through its workflow close status', () => {
   let h: Harness;
   beforeAll(async () => {
@@ -33,8 +33,11 @@ describe('a finished delivery says how it ended through its workflow close statu
       expect(((await handle.result()) as DeliveryState).status).toBe('succeeded');
       expect((await handle.describe()).status.name).toBe('COMPLETED');
       const types = ((await handle.fetchHistory()).events ?? []).map((e) => Number(e.eventType));
+      // Six events: started, task scheduled/started/completed, the attempt's marker, completed.
       expect(types).not.toContain(UPSERT_WORKFLOW_SEARCH_ATTRIBUTES);
-      expect(types).toContain(MARKER_RECORDED);
+      expect(types.filter((t) => t === MARKER_RECORDED)).toHaveLength(1);
+      expect(types).toHaveLength(6);
+      expect((await handle.describe()).type).toBe('deliveryWorkflowV2');
     } finally {
       await rx.close();
     }

@@ -5,7 +5,7 @@ import { DELIVERY_FAILED } from '../../src/workflows/delivery-workflow.js';
 
 /**
  * A finished delivery's state, whichever way it closed: a Completed workflow's result, or the
- * details of the DeliveryFailed failure a Failed one carries (the close-status patch).
+ * details of the DeliveryFailed failure a Failed one carries (deliveryWorkflowV2).
  */
 export async function deliveryResult(temporal: Client, id: string, runId?: string): Promise<DeliveryState> {
   try {

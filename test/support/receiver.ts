@@ -7,6 +7,8 @@ export interface Arrival {
   path: string;
   headers: http.IncomingHttpHeaders;
   body: string;
+  /** The body exactly as received (fidelity tests compare bytes, not decoded text). */
+  bytes: Buffer;
 }
 
 export type Responder = (arrival: Arrival, index: number) => { status: number; headers?: Record<string, string>; body?: string } | Promise<{ status: number; headers?: Record<string, string>; body?: string }>;
@@ -19,7 +21,8 @@ export async function startReceiver(respond: Responder = () => ({ status: 200, b
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
-      const arrival: Arrival = { at: Date.now(), method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      const bytes = Buffer.concat(chunks);
+      const arrival: Arrival = { at: Date.now(), method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: bytes.toString('utf8'), bytes };
       arrivals.push(arrival);
       const r = await responder(arrival, arrivals.length - 1);
       res.writeHead(r.status, { 'content-type': 'text/plain', ...r.headers }).end(r.body ?? '');

@@ -3,6 +3,7 @@ import { generateApiKey } from '../../security/api-keys.js';
 import { notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { lookupCaches } from '../lookup-caches.js';
+import { idText, nameText } from '../text-fields.js';
 import { authedProcedure, router } from '../trpc.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -10,7 +11,7 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 export const apiKeysRouter = router({
   /** The key is in this response only; Herald stores its hash. */
   create: authedProcedure
-    .input(z.object({ name: z.string().trim().min(1, 'must be 1–100 characters').max(100, 'must be 1–100 characters') }))
+    .input(z.object({ name: nameText(100) }))
     .mutation(async ({ ctx, input }) => {
       const { key, prefix, hash } = generateApiKey();
       const id = newId('key');
@@ -24,7 +25,7 @@ export const apiKeysRouter = router({
     };
   }),
   /** Takes effect at once in this API process, and within LOOKUP_CACHE_TTL_MS in others. */
-  revoke: authedProcedure.input(z.object({ id: z.string().min(1).max(64) })).mutation(async ({ ctx, input }) => {
+  revoke: authedProcedure.input(z.object({ id: idText(64) })).mutation(async ({ ctx, input }) => {
     const r = await ctx.deps.db
       .updateTable('api_keys')
       .set({ revoked_at: new Date() })

@@ -9,10 +9,11 @@ import { decodeCursor, encodeCursor } from '../cursor.js';
 import { deliveryDto, readDelivery } from '../read-delivery.js';
 import { conflict, notFound } from '../errors.js';
 import { startDelivery } from '../start-workflows.js';
+import { freeText, idText } from '../text-fields.js';
 import { authedProcedure, router } from '../trpc.js';
 
 const STATUSES = ['pending', 'retrying', 'succeeded', 'failed', 'cancelled'] as const;
-const idInput = z.object({ id: z.string().min(1).max(300) });
+const idInput = z.object({ id: idText(300) });
 
 async function requireDelivery(ctx: Context & { team: { id: string } }, id: string): Promise<DeliveryRow> {
   const row = await findDelivery(ctx.deps.db, ctx.team.id, id);
@@ -68,8 +69,8 @@ export const deliveriesRouter = router({
     .input(
       z
         .object({
-          webhookId: z.string().max(64).optional(),
-          eventId: z.string().max(128).optional(),
+          webhookId: idText(64, 0).optional(),
+          eventId: idText(128, 0).optional(),
           status: z.enum(STATUSES).optional(),
           pageSize: z.number().int().min(1, 'must be 1–100').max(100, 'must be 1–100').default(25),
           cursor: z.string().max(400).optional(),
@@ -94,7 +95,7 @@ export const deliveriesRouter = router({
   /** Status plus every attempt: from the running workflow, or from PostgreSQL once it has closed (read-delivery.ts). */
   get: authedProcedure.input(idInput).query(async ({ ctx, input }) => readDelivery(ctx.deps, await requireDelivery(ctx, input.id))),
 
-  cancel: authedProcedure.input(idInput.extend({ reason: z.string().max(200).optional() })).mutation(({ ctx, input }) =>
+  cancel: authedProcedure.input(idInput.extend({ reason: freeText(200).optional() })).mutation(({ ctx, input }) =>
     signalRunning(ctx, input.id, () => ctx.deps.temporal.workflow.getHandle(input.id).signal('cancel', input.reason ?? 'cancelled by operator')),
   ),
 
@@ -109,7 +110,7 @@ export const deliveriesRouter = router({
 
   /** Replays every failed delivery of a webhook since a time (e.g. after the receiver's outage). */
   recover: authedProcedure
-    .input(z.object({ webhookId: z.string().min(1).max(64), since: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' }) }))
+    .input(z.object({ webhookId: idText(64), since: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' }) }))
     .mutation(async ({ ctx, input }) => {
       if (!(await findWebhook(ctx.deps.db, ctx.team.id, input.webhookId))) throw notFound('webhook', input.webhookId);
       const failed = await ctx.deps.db

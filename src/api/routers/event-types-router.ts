@@ -5,14 +5,16 @@ import { importEventTypes } from '../../repositories/event-types-repo.js';
 import { EVENT_TYPE_NAME } from '../../delivery/event-type-patterns.js';
 import { compileSchema } from '../../delivery/payload-schema.js';
 import { badRequest, notFound } from '../errors.js';
+import { jsonObject } from '../json-fields.js';
+import { freeText } from '../text-fields.js';
 import { authedProcedure, router } from '../trpc.js';
 import { eventTypeCacheKey, lookupCaches } from '../lookup-caches.js';
 
 const nameSchema = z.string().regex(EVENT_TYPE_NAME, 'must be 1–128 letters, digits, `.`, `_` or `-`, starting with a letter or digit');
-const jsonSchema = z.record(z.string(), z.unknown()).nullable();
+const jsonSchema = jsonObject().nullable();
 const eventTypeInput = z.object({
   name: nameSchema,
-  description: z.string().max(1000, 'must be at most 1000 characters').default(''),
+  description: freeText(1000).default(''),
   schema: jsonSchema.optional(),
 });
 
@@ -50,7 +52,7 @@ export const eventTypesRouter = router({
     }),
 
   update: authedProcedure
-    .input(z.object({ name: nameSchema, description: z.string().max(1000, 'must be at most 1000 characters').optional(), schema: jsonSchema.optional() }))
+    .input(z.object({ name: nameSchema, description: freeText(1000).optional(), schema: jsonSchema.optional() }))
     .mutation(async ({ ctx, input }) => {
       assertValidSchema(input.schema);
       const row = await ctx.deps.db

@@ -2,8 +2,10 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import type { EventRow } from '../../db/database.js';
 import { EVENT_TYPE_NAME } from '../../delivery/event-type-patterns.js';
+import { eventDataText } from '../../delivery/event-body.js';
 import { validatePayload } from '../../delivery/payload-schema.js';
 import { badRequest, notFound } from '../errors.js';
+import { assertEventDataRules, publishedDataText } from '../event-data.js';
 import { newId } from '../ids.js';
 import { DIRECT_FANOUT_MAX, dispatchEvent, startWorkflowsFor } from '../dispatch-event.js';
 import { dispatchedMarker } from '../dispatched-marker.js';
@@ -12,18 +14,20 @@ import { insertEventWithDeliveries } from '../../repositories/publish-repo.js';
 import { deliveryWorkflowId } from '../../workflows/delivery-contract.js';
 import { authedProcedure, router } from '../trpc.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
+import { idText } from '../text-fields.js';
 
-/** Largest accepted `data`, serialized as JSON (bytes). */
+/** Largest accepted `data`, as the JSON text sent (bytes). */
 export const MAX_EVENT_DATA_BYTES = 256 * 1024;
 const EVENT_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
-const toDto = (e: EventRow) => ({ id: e.id, type: e.type, projectId: e.project_id, data: e.data, createdAt: e.created_at.toISOString(), dispatchedAt: e.dispatched_at?.toISOString() ?? null });
+// `data` is returned parsed; receivers get the stored text itself (event-body.ts).
+const toDto = (e: EventRow) => ({ id: e.id, type: e.type, projectId: e.project_id, data: JSON.parse(eventDataText(e)) as Record<string, unknown>, createdAt: e.created_at.toISOString(), dispatchedAt: e.dispatched_at?.toISOString() ?? null });
 
 const publishSchema = z.object({
   type: z.string().regex(EVENT_TYPE_NAME, 'must be an event type name'),
   data: z.record(z.string(), z.unknown(), 'must be a JSON object'),
   id: z.string().regex(EVENT_ID, 'must be 1–128 letters, digits, `.`, `_` or `-`').optional(),
-  projectId: z.string().min(1).max(64).optional(),
+  projectId: idText(64).optional(),
 });
 
 export const eventsRouter = router({
@@ -31,18 +35,21 @@ export const eventsRouter = router({
    * Stores the event, then starts its dispatch. Idempotent on `id`: the same id returns the
    * stored event and never fans out twice (Postgres' primary key guards it beyond Temporal's retention).
    */
-  publish: authedProcedure.input(publishSchema).mutation(async ({ ctx, input }) => {
+  publish: authedProcedure.input(publishSchema).mutation(async ({ ctx, input, batchIndex }) => {
     const { db } = ctx.deps;
     const teamId = ctx.team.id;
-    const size = Buffer.byteLength(JSON.stringify(input.data), 'utf8');
+    // Stored, signed and sent as this exact text (event-data.ts), never re-serialised.
+    const dataText = publishedDataText(ctx, input.data, batchIndex);
+    const size = Buffer.byteLength(dataText, 'utf8');
     if (size > MAX_EVENT_DATA_BYTES) {
       throw new TRPCError({ code: 'PAYLOAD_TOO_LARGE', message: `data: must be at most ${MAX_EVENT_DATA_BYTES} bytes as JSON (got ${size})` });
     }
+    assertEventDataRules(dataText);
     const type = await findEventType(ctx.deps, teamId, input.type);
     if (!type) throw badRequest('type', `unknown event type: ${input.type}`);
     if (type.archived) throw badRequest('type', `event type is archived: ${input.type}`);
     if (type.schema) {
-      const violation = validatePayload(type.schema, input.data);
+      const violation = validatePayload(type.schema, JSON.parse(dataText));
       if (violation) throw badRequest(violation.split(':')[0]!, violation.slice(violation.indexOf(':') + 1).trim());
     }
     if (input.projectId) {
@@ -51,7 +58,7 @@ export const eventsRouter = router({
     }
     const id = input.id ?? newId('evt');
     // One round trip: event, matching webhooks and their pending rows (publish-repo.ts).
-    const inserted = await insertEventWithDeliveries(db, { teamId, id, type: input.type, projectId: input.projectId ?? null, data: JSON.stringify(input.data) }, deliveryWorkflowId(id, ''), DIRECT_FANOUT_MAX);
+    const inserted = await insertEventWithDeliveries(db, { teamId, id, type: input.type, projectId: input.projectId ?? null, data: dataText }, deliveryWorkflowId(id, ''), DIRECT_FANOUT_MAX);
     if (inserted) {
       await startWorkflowsFor(ctx.deps, inserted.event, inserted.hooks);
       dispatchedMarker(ctx.deps).mark(teamId, id);
@@ -63,14 +70,14 @@ export const eventsRouter = router({
     return { ...toDto(event), duplicate: true };
   }),
 
-  get: authedProcedure.input(z.object({ id: z.string().min(1).max(128) })).query(async ({ ctx, input }) => {
+  get: authedProcedure.input(z.object({ id: idText(128) })).query(async ({ ctx, input }) => {
     const e = await ctx.deps.db.selectFrom('events').selectAll().where('team_id', '=', ctx.team.id).where('id', '=', input.id).executeTakeFirst();
     if (!e) throw notFound('event', input.id);
     return toDto(e);
   }),
 
   list: authedProcedure
-    .input(z.object({ type: z.string().max(128).optional(), pageSize: z.number().int().min(1, 'must be 1–100').max(100, 'must be 1–100').default(25), cursor: z.string().max(200).optional() }).default({ pageSize: 25 }))
+    .input(z.object({ type: idText(128, 0).optional(), pageSize: z.number().int().min(1, 'must be 1–100').max(100, 'must be 1–100').default(25), cursor: z.string().max(200).optional() }).default({ pageSize: 25 }))
     .query(async ({ ctx, input }) => {
       let q = ctx.deps.db.selectFrom('events').selectAll().where('team_id', '=', ctx.team.id);
       if (input.type) q = q.where('type', '=', input.type);

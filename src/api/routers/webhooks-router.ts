@@ -139,7 +139,7 @@ export const webhooksRouter = router({
     const eventId = newId('evt');
     await db
       .insertInto('events')
-      .values({ team_id: ctx.team.id, id: eventId, type: TEST_EVENT_TYPE, project_id: webhook.project_id, data: JSON.stringify({ message: 'Test delivery from Herald', webhookId: webhook.id }), created_at: new Date(), dispatched_at: null })
+      .values({ team_id: ctx.team.id, id: eventId, type: TEST_EVENT_TYPE, project_id: webhook.project_id, data_raw: JSON.stringify({ message: 'Test delivery from Herald', webhookId: webhook.id }), created_at: new Date(), dispatched_at: null })
       .execute();
     const deliveryId = deliveryWorkflowId(eventId, webhook.id);
     await insertPendingDeliveries(db, [{ id: deliveryId, teamId: ctx.team.id, eventId, webhookId: webhook.id, eventType: TEST_EVENT_TYPE }]);
