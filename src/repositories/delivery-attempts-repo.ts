@@ -19,7 +19,8 @@ export async function recordAttempt(
   const { deliveryId, runId, teamId, record: r, progress: p } = a;
   const headers = Object.fromEntries(Object.entries(r.responseHeaders).map(([k, v]) => [k, pgText(v)]));
   const error = r.error ? JSON.stringify({ kind: r.error.kind, message: pgText(r.error.message) }) : null;
-  await sql`
+  // Fixed text: prepared once per connection (create-db.ts).
+  await sql`/*prepare*/
     with attempt as (
       insert into delivery_attempts as d (delivery_id, run_id, attempt, id, team_id, webhook_id, address, created_at, duration_ms,
         response_status_code, response_headers, response_body, error, max_attempts, next_attempt_at)
