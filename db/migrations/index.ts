@@ -2,10 +2,16 @@ import type { Migration } from 'kysely';
 import * as initial from './2026-11-24T120000_initial.js';
 import * as undispatchedIndex from './2026-11-25T200000_undispatched_events_index.js';
 import * as eventsDataRaw from './2026-11-26T120000_events_data_raw.js';
+import * as eventDispatchFailures from './2026-11-27T100000_event_dispatch_failures.js';
+import * as deliveryAttempts from './2026-11-27T110000_delivery_attempts.js';
+import * as deliveryReconcile from './2026-11-27T120000_delivery_reconcile.js';
 
 /** Registry of migrations in order; names are their timestamps and never change. */
 export const migrations: Record<string, Migration> = {
   '2026-11-24T120000_initial': initial,
   '2026-11-25T200000_undispatched_events_index': undispatchedIndex,
   '2026-11-26T120000_events_data_raw': eventsDataRaw,
+  '2026-11-27T100000_event_dispatch_failures': eventDispatchFailures,
+  '2026-11-27T110000_delivery_attempts': deliveryAttempts,
+  '2026-11-27T120000_delivery_reconcile': deliveryReconcile,
 };

@@ -1,17 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { classifyOutcome } from '../delivery/classify-outcome.js';
-import { eventBody } from '../delivery/event-body.js';
 import { nextAttemptDelayMs, maxAttemptsOf } from '../delivery/retry-schedule.js';
 import { sendAttempt } from '../delivery/send-attempt.js';
-import { buildWebhookHeaders } from '../delivery/sign-payload.js';
 import type { AttemptRecord, Outcome, SendResult } from '../delivery/types.js';
 import { recordDeliveryProgress } from '../repositories/deliveries-repo.js';
+import { recordAttempt } from '../repositories/delivery-attempts-repo.js';
 import { checkUrlSyntax } from '../security/url-safety.js';
 import type { ActivityDeps } from './create-activities.js';
 import type { AttemptInput, AttemptOutcome } from './attempt-types.js';
 import { loadTarget, type Target } from './load-target.js';
+import { prepareRequest } from './prepare-request.js';
 import { rateLimitKey, reserveSlot } from './rate-limiter.js';
+import { capForState } from './state-record.js';
 
 /** Waits up to this long for a rate-limit slot inside the activity; longer waits become a workflow timer. */
 const MAX_INLINE_WAIT_MS = 2_000;
@@ -21,14 +22,16 @@ const EARLY_WAKE_MS = 1_500;
 const MAX_LATE_MS = 50;
 /** The most a fresh reservation is placed ahead of now after a late one, ms. */
 const MAX_LEAD_MS = 1_000;
-export const USER_AGENT = 'Herald-Webhooks/0.1 (+https://github.com/herald)';
 
-/** Pipeline of one attempt: prepare → reserve slot → send → classify → decide → record. */
-export async function attemptDelivery(deps: ActivityDeps, input: AttemptInput): Promise<AttemptOutcome> {
+/**
+ * Pipeline of one attempt: prepare → reserve slot → send → classify → decide → record.
+ * `runId` is the delivery workflow's run: attempt records are idempotent per (delivery, run, attempt).
+ */
+export async function attemptDelivery(deps: ActivityDeps, input: AttemptInput, runId: string): Promise<AttemptOutcome> {
   // Reserve a slot in the same round trip unless the workflow already holds one.
   const target = await loadTarget(deps.db, input, input.reservedSlotAtMs === undefined ? deps.pgClock : undefined);
   if (target.kind === 'stopped') {
-    await recordDeliveryProgress(deps.db, input.deliveryId, { status: 'cancelled', lastError: target.reason, nextAttemptAt: null });
+    await recordDeliveryProgress(deps.db, input.deliveryId, { status: 'cancelled', lastError: target.reason, reason: target.reason, nextAttemptAt: null, runId });
     return target;
   }
   const wait = await waitForSlot(deps, target, input.reservedSlotAtMs ?? target.slotAtMs);
@@ -54,16 +57,24 @@ export async function attemptDelivery(deps: ActivityDeps, input: AttemptInput): 
     maxAttempts: maxAttemptsOf(target.webhook.retry_policy),
     nextAttemptAt: decision.nextAttemptAtMs === null ? null : new Date(decision.nextAttemptAtMs).toISOString(),
   };
-  await recordDeliveryProgress(deps.db, input.deliveryId, {
-    status: decision.status,
-    attempts: input.attempt,
-    lastStatusCode: record.responseStatusCode,
-    lastError: record.error ? `${record.error.kind}: ${record.error.message}` : decision.reason,
-    lastAttemptAt: new Date(Date.parse(result.startedAt)),
-    nextAttemptAt: decision.nextAttemptAtMs === null ? null : new Date(decision.nextAttemptAtMs),
+  // One statement: the full record to delivery_attempts and the deliveries row.
+  await recordAttempt(deps.db, {
+    deliveryId: input.deliveryId,
+    runId,
+    teamId: input.teamId,
+    record,
+    progress: {
+      status: decision.status,
+      attempts: input.attempt,
+      lastStatusCode: record.responseStatusCode,
+      lastError: record.error ? `${record.error.kind}: ${record.error.message}` : decision.reason,
+      reason: decision.reason,
+      lastAttemptAt: new Date(Date.parse(result.startedAt)),
+      nextAttemptAt: decision.nextAttemptAtMs === null ? null : new Date(decision.nextAttemptAtMs),
+    },
   });
   deps.log.debug('attempt', { deliveryId: input.deliveryId, attempt: input.attempt, status: decision.status, code: record.responseStatusCode, ms: result.durationMs });
-  return { kind: 'attempted', record, status: decision.status, reason: decision.reason, attemptedAtMs: Date.parse(result.startedAt) };
+  return { kind: 'attempted', record: capForState(record), status: decision.status, reason: decision.reason, attemptedAtMs: Date.parse(result.startedAt) };
 }
 
 /**
@@ -93,27 +104,22 @@ async function waitForSlot(deps: ActivityDeps, target: Target, reservedSlotAtMs?
 }
 
 async function send(deps: ActivityDeps, target: Target): Promise<SendResult> {
-  const { webhook, event } = target;
+  const { webhook } = target;
   const startedAt = new Date().toISOString();
   // Re-check the URL's static rules at send time: config or stored data may have changed.
   const syntax = checkUrlSyntax(webhook.url, { allowPrivate: deps.config.delivery.allowPrivateTargets });
   if (!syntax.ok) {
     return { startedAt, durationMs: 0, responseHeaders: {}, responseBody: '', responseBodyTruncated: false, error: { kind: 'blocked', message: syntax.message } };
   }
-  // `data` goes out as the text the publisher sent; the signature covers exactly this string.
-  const body = eventBody(event);
-  const standard = buildWebhookHeaders({
-    msgId: event.id,
-    timestampSeconds: Math.floor(Date.now() / 1000),
-    body,
-    secrets: target.secrets,
-    userAgent: USER_AGENT,
-  });
+  const request = prepareRequest(target, Date.now());
+  if (!request.ok) {
+    return { startedAt, durationMs: 0, responseHeaders: {}, responseBody: '', responseBodyTruncated: false, error: { kind: 'invalid', message: request.message } };
+  }
   return sendAttempt(deps.agent, {
     url: webhook.url,
     method: webhook.http_method,
-    headers: { ...webhook.headers, ...standard },
-    body,
+    headers: request.headers,
+    body: request.body,
     timeoutMs: deps.config.delivery.timeoutMs,
     maxResponseBytes: deps.config.delivery.responseBodyMaxBytes,
   });
@@ -133,6 +139,8 @@ function decide(deps: ActivityDeps, target: Target, input: AttemptInput, outcome
       return { status: 'failed', reason: 'receiver answered 410 Gone; webhook deactivated', nextAttemptAtMs: null };
     case 'blocked':
       return { status: 'failed', reason: 'target address is not allowed; not retried', nextAttemptAtMs: null };
+    case 'invalid':
+      return { status: 'failed', reason: `data error: the request could not be built from the stored webhook or event (${outcome.message}); not retried`, nextAttemptAtMs: null };
     case 'retryable': {
       const delay = nextAttemptDelayMs({
         policy: target.webhook.retry_policy,

@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import type { Dispatcher } from 'undici';
 import type { HeraldConfig } from '../config.js';
@@ -21,6 +22,13 @@ export interface ActivityDeps {
   pgClock: PgClock;
 }
 
+/** The run id of the delivery workflow calling this activity. */
+function workflowRunId(): string {
+  const runId = Context.current().info.workflowExecution?.runId;
+  if (!runId) throw new Error('delivery activities run only inside a delivery workflow');
+  return runId;
+}
+
 /** Activities close over their deps; nothing here is module-level state. */
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -35,12 +43,15 @@ export function createActivities(deps: ActivityDeps) {
       return subs;
     },
 
+    /** The workflow's run id makes its attempt records idempotent; it needs no workflow input. */
     async attemptDelivery(input: AttemptInput) {
-      return withHeartbeat(() => attemptDelivery(deps, input));
+      const runId = workflowRunId();
+      return withHeartbeat(() => attemptDelivery(deps, input, runId));
     },
 
     async markDelivery(input: { deliveryId: string; status: string; reason: string | null }) {
-      await recordDeliveryProgress(deps.db, input.deliveryId, { status: input.status, lastError: input.reason, nextAttemptAt: null });
+      const runId = workflowRunId();
+      await recordDeliveryProgress(deps.db, input.deliveryId, { status: input.status, lastError: input.reason, reason: input.reason, nextAttemptAt: null, runId });
     },
   };
 }

@@ -6,6 +6,7 @@ import { findMatchingWebhookIds } from '../repositories/webhooks-repo.js';
 import { deliveryWorkflowId } from '../workflows/delivery-contract.js';
 import type { ApiDeps } from './context.js';
 import { startDelivery, startDispatch } from './start-workflows.js';
+import { pingTargets } from './test-ping.js';
 
 /**
  * Up to this many matching webhooks, publish starts the delivery workflows itself (one start
@@ -23,8 +24,9 @@ type DispatchDeps = Pick<ApiDeps, 'db' | 'temporal' | 'config' | 'eagerStart'>;
  */
 export async function dispatchEvent(deps: DispatchDeps, event: EventRow): Promise<void> {
   const { db } = deps;
-  const hooks = await findMatchingWebhookIds(db, event.team_id, event.type, event.project_id, null, DIRECT_FANOUT_MAX + 1);
-  if (hooks.length && hooks.length <= DIRECT_FANOUT_MAX) {
+  const pinged = await pingTargets(db, event);
+  const hooks = pinged ?? (await findMatchingWebhookIds(db, event.team_id, event.type, event.project_id, null, DIRECT_FANOUT_MAX + 1));
+  if (!pinged && hooks.length && hooks.length <= DIRECT_FANOUT_MAX) {
     await insertPendingDeliveries(
       db,
       hooks.map((h) => ({ id: deliveryWorkflowId(event.id, h.id), teamId: event.team_id, eventId: event.id, webhookId: h.id, eventType: event.type })),

@@ -40,7 +40,7 @@ export async function startDelivery(
   input: DeliveryInput & { httpMethod: string; url: string },
   allowRerun: boolean,
   eager = false,
-): Promise<{ workflowId: string; eagerlyStarted: boolean }> {
+): Promise<{ workflowId: string; runId: string; eagerlyStarted: boolean }> {
   const workflowId = deliveryWorkflowId(input.eventId, input.webhookId);
   const args: DeliveryInput = { teamId: input.teamId, eventId: input.eventId, webhookId: input.webhookId, eventType: input.eventType };
   const handle = await client.workflow.start<typeof deliveryWorkflowV2>('deliveryWorkflowV2', {
@@ -58,5 +58,5 @@ export async function startDelivery(
       { key: DeliveryStatusKey, value: 'pending' },
     ],
   });
-  return { workflowId, eagerlyStarted: handle.eagerlyStarted };
+  return { workflowId, runId: handle.firstExecutionRunId, eagerlyStarted: handle.eagerlyStarted };
 }

@@ -75,6 +75,9 @@ export interface EventsTable {
   data_raw: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Timestamp;
   dispatched_at: NullableTimestamp;
+  /** Sweeps that failed to dispatch this event with a non-infrastructure error (poison). */
+  dispatch_failures: Generated<number>;
+  dispatch_error: string | null;
 }
 
 export interface DeliveriesTable {
@@ -92,6 +95,34 @@ export interface DeliveriesTable {
   next_attempt_at: NullableTimestamp;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** The workflow run this row mirrors (written with every attempt and by replay); null before its first. */
+  run_id: string | null;
+  /** Why the delivery ended as failed or cancelled (the workflow state's `reason`). */
+  reason: string | null;
+  /** When the reconcile sweep last found its workflow running (rows pending or retrying only). */
+  reconciled_at: NullableTimestamp;
+}
+
+/** One attempt record of one workflow run, kept beyond Temporal's retention. */
+export interface DeliveryAttemptsTable {
+  delivery_id: string;
+  run_id: string;
+  attempt: number;
+  /** The record's own id (`att_…`). */
+  id: string;
+  team_id: string;
+  webhook_id: string;
+  address: string;
+  created_at: Timestamp;
+  duration_ms: number;
+  response_status_code: number | null;
+  response_headers: Json<Record<string, string>>;
+  /** Up to HERALD_RESPONSE_BODY_MAX_BYTES; workflow state keeps only the first 1 KiB. */
+  response_body: string;
+  error: Json<{ kind: string; message: string } | null> | null;
+  max_attempts: number | null;
+  next_attempt_at: NullableTimestamp;
+  recorded_at: Generated<Date>;
 }
 
 export interface RateLimitsTable {
@@ -107,6 +138,7 @@ export interface Database {
   webhooks: WebhooksTable;
   events: EventsTable;
   deliveries: DeliveriesTable;
+  delivery_attempts: DeliveryAttemptsTable;
   rate_limits: RateLimitsTable;
 }
 
@@ -117,5 +149,6 @@ export type EventTypeRow = Selectable<EventTypesTable>;
 export type WebhookRow = Selectable<WebhooksTable>;
 export type NewWebhook = Insertable<WebhooksTable>;
 export type WebhookUpdate = Updateable<WebhooksTable>;
-export type EventRow = Selectable<EventsTable>;
+/** An event as publish and delivery see it; the sweep's bookkeeping columns are left out. */
+export type EventRow = Omit<Selectable<EventsTable>, 'dispatch_failures' | 'dispatch_error'>;
 export type DeliveryRow = Selectable<DeliveriesTable>;

@@ -13,7 +13,8 @@ export type RetryPolicy =
 /** Default when a webhook is created without a policy: a 24 h window, like Svix and Outpost. */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { kind: 'window', windowMinutes: 1440 };
 
-export type AttemptErrorKind = 'dns' | 'connect' | 'tls' | 'timeout' | 'reset' | 'blocked' | 'other';
+/** `invalid`: nothing was sent, the request could not be built from the stored data. */
+export type AttemptErrorKind = 'dns' | 'connect' | 'tls' | 'timeout' | 'reset' | 'blocked' | 'invalid' | 'other';
 
 export interface AttemptError {
   kind: AttemptErrorKind;
@@ -50,9 +51,14 @@ export type Outcome =
   | { kind: 'success' }
   | { kind: 'retryable'; retryAfterMs?: number }
   | { kind: 'gone' }
-  | { kind: 'blocked' };
+  | { kind: 'blocked' }
+  | { kind: 'invalid'; message: string };
 
-export type DeliveryStatus = 'pending' | 'delivering' | 'retrying' | 'succeeded' | 'failed' | 'cancelled';
+/**
+ * `pending` until the first attempt has a result, `retrying` between attempts; an attempt in
+ * flight keeps the status it had (a `delivering` status would cost a write per attempt).
+ */
+export type DeliveryStatus = 'pending' | 'retrying' | 'succeeded' | 'failed' | 'cancelled';
 
 /** The per-attempt record kept in workflow state (FastPix fields plus timing). */
 export interface AttemptRecord {

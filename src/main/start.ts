@@ -11,6 +11,7 @@ import { connectClient, connectWorker } from '../temporal/connect.js';
 import { createActivityDeps } from '../worker/create-activity-deps.js';
 import { createHeraldWorker } from '../worker/create-worker.js';
 import { installRuntime } from '../worker/install-runtime.js';
+import { startReconciler } from '../worker/reconcile-deliveries.js';
 import { startSweeper } from '../worker/sweep-undispatched.js';
 import { ensureDefaultTeam } from './bootstrap-team.js';
 import { startInfrastructure } from './infrastructure.js';
@@ -29,14 +30,14 @@ async function run(): Promise<void> {
   let server: Server | undefined;
   let worker: Worker | undefined;
   let runPromise: Promise<void> | undefined;
-  let stopSweeper: (() => void) | undefined;
+  let stopSweepers: (() => void) | undefined;
   let shuttingDown = false;
   const shutdown = async (signal: string) => {
     if (shuttingDown) return;
     shuttingDown = true;
     log.info('shutting down', { signal });
     const hardStop = setTimeout(() => process.exit(1), 15_000).unref();
-    stopSweeper?.();
+    stopSweepers?.();
     server?.close();
     server?.closeAllConnections();
     if (worker?.getState() === 'RUNNING') worker.shutdown();
@@ -62,7 +63,8 @@ async function run(): Promise<void> {
     deps: createActivityDeps({ db, config, log }),
   });
   runPromise = worker.run();
-  stopSweeper = startSweeper({ db, config, temporal: client }, log);
+  const stops = [startSweeper({ db, config, temporal: client }, log), startReconciler({ db, temporal: client, taskQueue: config.temporal.taskQueue }, log)];
+  stopSweepers = () => stops.forEach((stop) => stop());
   // Co-located API and worker: the API may start deliveries on the worker's connection, eagerly.
   const eagerStart = config.temporal.eagerStart;
   const apiTemporal = eagerStart ? new Client({ connection: workerConnection, namespace: config.temporal.namespace }) : client;

@@ -6,6 +6,7 @@ import { connectWorker } from '../temporal/connect.js';
 import { createActivityDeps } from '../worker/create-activity-deps.js';
 import { createHeraldWorker } from '../worker/create-worker.js';
 import { installRuntime } from '../worker/install-runtime.js';
+import { startReconciler } from '../worker/reconcile-deliveries.js';
 import { startSweeper } from '../worker/sweep-undispatched.js';
 
 /** `npm run worker`: a stateless worker against external Temporal (TEMPORAL_ADDRESS) and Postgres (DATABASE_URL). */
@@ -24,7 +25,9 @@ async function run(): Promise<void> {
       taskQueue: config.temporal.taskQueue,
       deps: createActivityDeps({ db, config, log }),
     });
-    const stopSweeper = startSweeper({ db, config, temporal: new Client({ connection, namespace: config.temporal.namespace }) }, log);
+    const temporal = new Client({ connection, namespace: config.temporal.namespace });
+    const stopSweeper = startSweeper({ db, config, temporal }, log);
+    const stopReconciler = startReconciler({ db, temporal, taskQueue: config.temporal.taskQueue }, log);
     // Started with --expose-gc and an IPC channel (the benchmark does), a 'gc' message runs a
     // full collection, so memory read from outside is live memory, not garbage awaiting
     // collection. (Not a signal: the SDK treats SIGUSR2 as a shutdown signal.)
@@ -35,7 +38,10 @@ async function run(): Promise<void> {
     }
     log.info('worker running', { taskQueue: config.temporal.taskQueue });
     // Worker.run() handles SIGINT/SIGTERM itself: it drains in-flight tasks, then resolves.
-    await worker.run().finally(stopSweeper);
+    await worker.run().finally(() => {
+      stopSweeper();
+      stopReconciler();
+    });
   } finally {
     await connection.close();
     await db.destroy();

@@ -28,6 +28,10 @@ export interface DeliveryProgress {
   lastError?: string | null;
   lastAttemptAt?: Date | null;
   nextAttemptAt?: Date | null;
+  /** Why it ended as failed or cancelled (null while it runs or once it succeeded). */
+  reason?: string | null;
+  /** The workflow run that wrote this (delivery_attempts of that run are the row's attempts). */
+  runId?: string;
 }
 
 /** Mirrors a delivery's state for listing and live figures; the workflow stays the source of truth. */
@@ -41,10 +45,42 @@ export async function recordDeliveryProgress(db: Db, id: string, p: DeliveryProg
       last_error: p.lastError,
       last_attempt_at: p.lastAttemptAt,
       next_attempt_at: p.nextAttemptAt,
+      reason: p.reason,
+      run_id: p.runId,
       updated_at: new Date(),
     })
     .where('id', '=', id)
     .execute();
+}
+
+/**
+ * A replay's new run has started: the row mirrors it from now on, pending with no attempts,
+ * unless the new run has already written the row itself (its first attempt can beat this call).
+ */
+export async function resetForReplay(db: Db, id: string, runId: string): Promise<void> {
+  await db
+    .updateTable('deliveries')
+    .set({ status: 'pending', attempts: 0, next_attempt_at: null, last_error: null, reason: null, run_id: runId, updated_at: new Date() })
+    .where('id', '=', id)
+    .where('run_id', 'is distinct from', runId)
+    .execute();
+}
+
+/**
+ * Mirrors a workflow that closed without writing its row (terminated, cancelled or deleted from
+ * the Temporal UI): only while the row still says pending or retrying and nobody wrote it since
+ * it was read (`seenUpdatedAt`). Returns whether it changed the row.
+ */
+export async function settleDelivery(db: Db, id: string, seenUpdatedAt: Date, status: string, reason: string | null): Promise<boolean> {
+  const r = await db
+    .updateTable('deliveries')
+    .set({ status, reason, last_error: reason, next_attempt_at: null, updated_at: new Date() })
+    .where('id', '=', id)
+    .where('status', 'in', ['pending', 'retrying'])
+    // Dates read into JavaScript keep milliseconds; PostgreSQL keeps microseconds.
+    .where(sql`date_trunc('milliseconds', updated_at)`, '=', seenUpdatedAt)
+    .executeTakeFirst();
+  return r.numUpdatedRows > 0n;
 }
 
 export async function findDelivery(db: Db, teamId: string, id: string): Promise<DeliveryRow | undefined> {
@@ -56,11 +92,11 @@ export async function webhookStats(db: Db, webhookId: string) {
   const counts = await db
     .selectFrom('deliveries')
     .select([
-      sql<number>`count(*) filter (where status in ('pending', 'delivering'))`.as('queue'),
+      sql<number>`count(*) filter (where status = 'pending')`.as('queue'),
       sql<number>`count(*) filter (where status = 'retrying')`.as('retry'),
     ])
     .where('webhook_id', '=', webhookId)
-    .where('status', 'in', ['pending', 'delivering', 'retrying'])
+    .where('status', 'in', ['pending', 'retrying'])
     .executeTakeFirstOrThrow();
   const latest = await db
     .selectFrom('deliveries')

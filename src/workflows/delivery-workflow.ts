@@ -81,7 +81,6 @@ async function runDelivery(input: DeliveryInput, closeStatus: boolean): Promise<
   let reservedSlotAtMs: number | undefined;
   for (;;) {
     if (cancelRequested) return finishCancelled(cancelRequested);
-    state.status = 'delivering';
     const outcome = await attemptDelivery({
       deliveryId,
       teamId: input.teamId,

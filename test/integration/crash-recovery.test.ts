@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { messageId } from '../../src/delivery/message-id.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { startReceiver, waitFor } from '../support/receiver.js';
 import { teamWithType } from '../support/scenario.js';
@@ -40,7 +41,7 @@ describe('at-least-once delivery across a worker crash', () => {
       console.log(`worker crash: accepted ${N}, delivered ${ids().size}, lost ${lost.length}, duplicated ${duplicated}, recovered in ${Date.now() - killedAt} ms`);
       expect(lost).toEqual([]);
       // Every duplicate carries the same webhook-id as its original.
-      for (const a of rx.arrivals) expect(a.headers['webhook-id']).toBe(JSON.parse(a.body).id);
+      for (const a of rx.arrivals) expect(a.headers['webhook-id']).toBe(messageId(t.teamId, JSON.parse(a.body).id));
     } finally {
       await rx.close();
     }

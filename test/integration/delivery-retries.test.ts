@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { messageId } from '../../src/delivery/message-id.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { startReceiver, waitFor } from '../support/receiver.js';
 import { deliveryIdOf, teamWithType, waitForDelivery } from '../support/scenario.js';
@@ -28,7 +29,7 @@ describe('retry policies against real receivers', () => {
       expect(d.attemptRecords[0]!.responseBody).toBe('down');
       expect(d.attemptRecords[0]!.nextAttemptAt).not.toBeNull();
       expect(d.attemptRecords[2]!.nextAttemptAt).toBeNull();
-      expect(new Set(rx.arrivals.map((a) => a.headers['webhook-id']))).toEqual(new Set([e.id]));
+      expect(new Set(rx.arrivals.map((a) => a.headers['webhook-id']))).toEqual(new Set([messageId(t.teamId, e.id)]));
       await new Promise((r) => setTimeout(r, 500));
       expect(rx.arrivals).toHaveLength(3);
     } finally {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { messageId } from '../../src/delivery/message-id.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { startReceiver, waitFor } from '../support/receiver.js';
 import { deliveryIdOf, teamWithType, waitForDelivery } from '../support/scenario.js';
@@ -67,7 +68,7 @@ describe('steering deliveries: cancel, retryNow, replay, recover', () => {
       await waitForDelivery(t.api, id, ['succeeded']);
       const secondRun = (await h.temporal.workflow.getHandle(id).describe()).runId;
       expect(secondRun).not.toBe(firstRun);
-      expect(rx.arrivals.map((a) => a.headers['webhook-id'])).toEqual([e.id, e.id]);
+      expect(rx.arrivals.map((a) => a.headers['webhook-id'])).toEqual([messageId(t.teamId, e.id), messageId(t.teamId, e.id)]);
       const old = await h.temporal.workflow.getHandle(id, firstRun).describe();
       expect(old.status.name).toBe('COMPLETED');
     } finally {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { messageId } from '../../src/delivery/message-id.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { jsonObjectText } from '../support/json-text-arbitrary.js';
 import { type Receiver, startReceiver, waitFor } from '../support/receiver.js';
@@ -13,11 +14,12 @@ describe('published data arrives byte for byte, signed', () => {
   let h: Harness;
   let receiver: Receiver;
   let key: string;
+  let teamId: string;
   let secret: string;
   beforeAll(async () => {
     h = await createHarness({ env: { HERALD_API_RATE_LIMIT_PER_MINUTE: '1000000' } });
     receiver = await startReceiver();
-    ({ key } = await h.createTeam());
+    ({ key, teamId } = await h.createTeam());
     const api = h.caller(key);
     await api.eventTypes.create({ name: 'asset.ready', description: '' });
     ({ secret } = await api.webhooks.create({ name: 'fidelity', url: receiver.url, eventTypes: ['asset.ready'] }));
@@ -42,7 +44,7 @@ describe('published data arrives byte for byte, signed', () => {
     const { status, json } = await publish(dataText);
     expect(status, json.error?.message).toBe(200);
     const event = json.result!.data;
-    const arrival = await waitFor(() => receiver.arrivals.find((a) => a.headers['webhook-id'] === event.id), 20_000, `arrival of ${event.id}`);
+    const arrival = await waitFor(() => receiver.arrivals.find((a) => a.headers['webhook-id'] === messageId(teamId, event.id)), 20_000, `arrival of ${event.id}`);
     const expected = `{"id":${JSON.stringify(event.id)},"type":"asset.ready","timestamp":${JSON.stringify(event.createdAt)},"data":${dataText}}`;
     expect(arrival.body).toBe(expected);
     expect(arrival.bytes.equals(Buffer.from(expected, 'utf8'))).toBe(true);
@@ -65,7 +67,7 @@ describe('published data arrives byte for byte, signed', () => {
     expect(res.status).toBe(200);
     const events = ((await res.json()) as { result: { data: { id: string } } }[]).map((r) => r.result.data.id);
     for (const [i, id] of events.entries()) {
-      const arrival = await waitFor(() => receiver.arrivals.find((a) => a.headers['webhook-id'] === id), 20_000, `arrival of ${id}`);
+      const arrival = await waitFor(() => receiver.arrivals.find((a) => a.headers['webhook-id'] === messageId(teamId, id)), 20_000, `arrival of ${id}`);
       expect(arrival.body.endsWith(`"data":${texts[i]}}`)).toBe(true);
     }
   });

@@ -2,16 +2,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { createHarness, type Harness } from '../support/harness.js';
 import { type Receiver, startReceiver, waitFor } from '../support/receiver.js';
+import { messageId } from '../../src/delivery/message-id.js';
 
 describe('end to end: API → Temporal workflow → activity → receiver', () => {
   let h: Harness;
   let receiver: Receiver;
   let key: string;
+  let teamId: string;
 
   beforeAll(async () => {
     h = await createHarness();
     receiver = await startReceiver();
-    ({ key } = await h.createTeam());
+    ({ key, teamId } = await h.createTeam());
   });
   afterAll(async () => {
     await receiver?.close();
@@ -27,7 +29,7 @@ describe('end to end: API → Temporal workflow → activity → receiver', () =
     const arrival = await waitFor(() => receiver.arrivals[0], 20_000, 'delivery');
     const body = JSON.parse(arrival.body);
     expect(body).toMatchObject({ id: event.id, type: 'video.media.ready', data: { mediaId: 'm1' } });
-    expect(arrival.headers['webhook-id']).toBe(event.id);
+    expect(arrival.headers['webhook-id']).toBe(messageId(teamId, event.id));
     const verified = new Webhook(webhook.secret).verify(arrival.body, arrival.headers as Record<string, string>);
     expect(verified).toMatchObject({ id: event.id });
 

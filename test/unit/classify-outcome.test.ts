@@ -51,6 +51,10 @@ describe('classifyOutcome', () => {
     expect(classifyOutcome(result(undefined, {}, { kind: 'blocked', message: 'private' }), NOW)).toEqual({ kind: 'blocked' });
   });
 
+  it('a request that could not be built from the stored data (a data error) is never retried', () => {
+    expect(classifyOutcome(result(undefined, {}, { kind: 'invalid', message: 'invalid webhook secret' }), NOW)).toEqual({ kind: 'invalid', message: 'invalid webhook secret' });
+  });
+
   it('a 2xx whose body read failed still counts as delivered', () => {
     expect(classifyOutcome(result(200, {}, { kind: 'reset', message: 'closed' }), NOW)).toEqual({ kind: 'success' });
   });

@@ -1,33 +1,19 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import type { DeliveryRow } from '../../db/database.js';
-import { findDelivery, recordDeliveryProgress } from '../../repositories/deliveries-repo.js';
+import { findDelivery, resetForReplay } from '../../repositories/deliveries-repo.js';
 import { findWebhook } from '../../repositories/webhooks-repo.js';
-import { type DeliveryState, stateQuery } from '../../workflows/delivery-contract.js';
 import type { Context } from '../context.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
+import { deliveryDto, readDelivery } from '../read-delivery.js';
 import { conflict, notFound } from '../errors.js';
 import { startDelivery } from '../start-workflows.js';
 import { freeText, idText } from '../text-fields.js';
 import { authedProcedure, router } from '../trpc.js';
 
-const STATUSES = ['pending', 'delivering', 'retrying', 'succeeded', 'failed', 'cancelled'] as const;
+const STATUSES = ['pending', 'retrying', 'succeeded', 'failed', 'cancelled'] as const;
 const idInput = z.object({ id: idText(300) });
-
-const toDto = (d: DeliveryRow) => ({
-  id: d.id,
-  eventId: d.event_id,
-  webhookId: d.webhook_id,
-  eventType: d.event_type,
-  status: d.status,
-  attempts: d.attempts,
-  lastStatusCode: d.last_status_code,
-  lastError: d.last_error,
-  lastAttemptAt: d.last_attempt_at?.toISOString() ?? null,
-  nextAttemptAt: d.next_attempt_at?.toISOString() ?? null,
-  createdAt: d.created_at.toISOString(),
-  updatedAt: d.updated_at.toISOString(),
-});
 
 async function requireDelivery(ctx: Context & { team: { id: string } }, id: string): Promise<DeliveryRow> {
   const row = await findDelivery(ctx.deps.db, ctx.team.id, id);
@@ -45,18 +31,25 @@ async function isRunning(ctx: Context, id: string): Promise<boolean> {
   }
 }
 
-/** Starts a new run of a finished delivery under the same id. */
+/**
+ * Starts a new run of a finished delivery under the same id. The row is reset only once the new
+ * run is durably started: a start that fails leaves the row as it was. Two replays racing past
+ * the running check: the second start is refused by Temporal, answered as CONFLICT.
+ */
 async function replay(ctx: Context & { team: { id: string } }, row: DeliveryRow): Promise<void> {
-  if (await isRunning(ctx, row.id)) throw conflict(`delivery ${row.id} is still running; cancel it or use retryNow`);
+  const running = () => conflict(`delivery ${row.id} is still running; cancel it or use retryNow`);
+  if (await isRunning(ctx, row.id)) throw running();
   const webhook = await findWebhook(ctx.deps.db, ctx.team.id, row.webhook_id);
   if (!webhook) throw notFound('webhook', row.webhook_id);
-  await recordDeliveryProgress(ctx.deps.db, row.id, { status: 'pending', attempts: 0, nextAttemptAt: null, lastError: null });
-  await startDelivery(
+  const started = await startDelivery(
     ctx.deps.temporal,
     ctx.deps.config.temporal.taskQueue,
     { teamId: ctx.team.id, eventId: row.event_id, webhookId: row.webhook_id, eventType: row.event_type, httpMethod: webhook.http_method, url: webhook.url },
     true,
-  );
+  ).catch((err: unknown) => {
+    throw err instanceof WorkflowExecutionAlreadyStartedError ? running() : err;
+  });
+  await resetForReplay(ctx.deps.db, row.id, started.runId);
 }
 
 async function signalRunning(ctx: Context & { team: { id: string } }, id: string, send: () => Promise<void>) {
@@ -96,27 +89,11 @@ export const deliveriesRouter = router({
       const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(input.pageSize + 1).execute();
       const page = rows.slice(0, input.pageSize);
       const last = page[page.length - 1];
-      return { data: page.map(toDto), nextCursor: rows.length > input.pageSize && last ? encodeCursor(last.created_at, last.id) : null };
+      return { data: page.map(deliveryDto), nextCursor: rows.length > input.pageSize && last ? encodeCursor(last.created_at, last.id) : null };
     }),
 
-  /** Status plus every attempt, read from the workflow (running or finished, within retention). */
-  get: authedProcedure.input(idInput).query(async ({ ctx, input }) => {
-    const row = await requireDelivery(ctx, input.id);
-    let state: DeliveryState | null = null;
-    try {
-      state = await ctx.deps.temporal.workflow.getHandle(input.id).query(stateQuery);
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
-    }
-    return {
-      ...toDto(row),
-      status: state?.status ?? row.status,
-      reason: state?.reason ?? row.last_error,
-      nextAttemptAt: state ? state.nextAttemptAt : row.next_attempt_at?.toISOString() ?? null,
-      attemptRecords: state?.attempts ?? [],
-      historyAvailable: state !== null,
-    };
-  }),
+  /** Status plus every attempt: from the running workflow, or from PostgreSQL once it has closed (read-delivery.ts). */
+  get: authedProcedure.input(idInput).query(async ({ ctx, input }) => readDelivery(ctx.deps, await requireDelivery(ctx, input.id))),
 
   cancel: authedProcedure.input(idInput.extend({ reason: freeText(200).optional() })).mutation(({ ctx, input }) =>
     signalRunning(ctx, input.id, () => ctx.deps.temporal.workflow.getHandle(input.id).signal('cancel', input.reason ?? 'cancelled by operator')),
@@ -146,7 +123,18 @@ export const deliveriesRouter = router({
         .orderBy('created_at')
         .limit(10_000)
         .execute();
-      for (const row of failed) await replay(ctx, row);
-      return { replayed: failed.length, ids: failed.map((r) => r.id) };
+      const ids: string[] = [];
+      const skipped: string[] = [];
+      for (const row of failed) {
+        try {
+          await replay(ctx, row);
+          ids.push(row.id);
+        } catch (err) {
+          // Already running again (replayed meanwhile): nothing to recover.
+          if (!(err instanceof TRPCError && err.code === 'CONFLICT')) throw err;
+          skipped.push(row.id);
+        }
+      }
+      return { replayed: ids.length, ids, skipped };
     }),
 });

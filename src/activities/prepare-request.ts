@@ -1,0 +1,36 @@
+import { eventBody } from '../delivery/event-body.js';
+import { messageId } from '../delivery/message-id.js';
+import { buildWebhookHeaders } from '../delivery/sign-payload.js';
+import type { Target } from './load-target.js';
+
+export const USER_AGENT = 'Herald-Webhooks/0.1 (+https://github.com/herald)';
+const MAX_MESSAGE_CHARS = 200;
+
+export type PreparedRequest = { ok: true; body: string; headers: Record<string, string> } | { ok: false; message: string };
+
+/**
+ * The prepare stage of an attempt: the body, the Standard Webhooks headers and signatures, and
+ * the webhook's custom headers, all built from the stored rows in memory. Nothing here touches
+ * the network or the database, so an error here comes from the data (a malformed stored
+ * secret, an event row that cannot be serialised), and retrying cannot fix it: it is returned
+ * as a data error, and the delivery fails with it as the reason. Only infrastructure errors
+ * (the load, rate-limit and record statements) throw and are retried.
+ */
+export function prepareRequest(target: Extract<Target, { kind: 'ready' }>, nowMs: number): PreparedRequest {
+  const { webhook, event } = target;
+  try {
+    // `data` goes out as the text the publisher sent; the signature covers exactly this string.
+    const body = eventBody(event);
+    const standard = buildWebhookHeaders({
+      msgId: messageId(event.team_id, event.id),
+      timestampSeconds: Math.floor(nowMs / 1000),
+      body,
+      secrets: target.secrets,
+      userAgent: USER_AGENT,
+    });
+    return { ok: true, body, headers: { ...webhook.headers, ...standard } };
+  } catch (err) {
+    const text = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').trim();
+    return { ok: false, message: text.length > MAX_MESSAGE_CHARS ? `${text.slice(0, MAX_MESSAGE_CHARS - 1)}…` : text };
+  }
+}
