@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { classifyOutcome } from '../delivery/classify-outcome.js';
 import { nextAttemptDelayMs, maxAttemptsOf } from '../delivery/retry-schedule.js';
 import { sendAttempt } from '../delivery/send-attempt.js';
@@ -13,15 +12,7 @@ import { loadTarget, type Target } from './load-target.js';
 import { prepareRequest } from './prepare-request.js';
 import { rateLimitKey, reserveSlot } from './rate-limiter.js';
 import { capForState } from './state-record.js';
-
-/** Waits up to this long for a rate-limit slot inside the activity; longer waits become a workflow timer. */
-const MAX_INLINE_WAIT_MS = 2_000;
-/** A throttled delivery's timer is set this long before its slot (timers are coarse). */
-const EARLY_WAKE_MS = 1_500;
-/** A send may start at most this late after its reserved slot; later, the slot is given up. */
-const MAX_LATE_MS = 50;
-/** The most a fresh reservation is placed ahead of now after a late one, ms. */
-const MAX_LEAD_MS = 1_000;
+import { systemSlotClock, waitForSlot } from './wait-for-slot.js';
 
 /**
  * Pipeline of one attempt: prepare → reserve slot → send → classify → decide → record.
@@ -34,7 +25,8 @@ export async function attemptDelivery(deps: ActivityDeps, input: AttemptInput, r
     await recordDeliveryProgress(deps.db, input.deliveryId, { status: 'cancelled', lastError: target.reason, reason: target.reason, nextAttemptAt: null, runId });
     return target;
   }
-  const wait = await waitForSlot(deps, target, input.reservedSlotAtMs ?? target.slotAtMs);
+  const reserve = (leadMs: number) => reserveSlot(deps.db, deps.pgClock, rateLimitKey(target.webhook.id), target.webhook.rate_limit_per_second, leadMs);
+  const wait = await waitForSlot(systemSlotClock(reserve), input.reservedSlotAtMs ?? target.slotAtMs);
   if (wait.kind === 'throttled') return wait;
 
   const result = await send(deps, target);
@@ -75,32 +67,6 @@ export async function attemptDelivery(deps: ActivityDeps, input: AttemptInput, r
   });
   deps.log.debug('attempt', { deliveryId: input.deliveryId, attempt: input.attempt, status: decision.status, code: record.responseStatusCode, ms: result.durationMs });
   return { kind: 'attempted', record: capForState(record), status: decision.status, reason: decision.reason, attemptedAtMs: Date.parse(result.startedAt) };
-}
-
-/**
- * Holds the attempt until its rate-limit slot. Sends start within MAX_LATE_MS of their slot, as
- * placed on this process' clock by pg-clock.ts (not "reply arrival + wait": a late reply would
- * hide the lateness): a stale reservation (a late reply, a timer that fired late, an oversleep)
- * is dropped and a fresh slot reserved, so late sends can never bunch up above the limit.
- */
-async function waitForSlot(deps: ActivityDeps, target: Target, reservedSlotAtMs?: number): Promise<{ kind: 'ready' } | { kind: 'throttled'; slotAtMs: number; wakeAtMs: number }> {
-  let slotAtMs = reservedSlotAtMs;
-  let leadMs = 0;
-  for (;;) {
-    if (slotAtMs !== undefined && Date.now() - slotAtMs > MAX_LATE_MS) {
-      // Too late for this slot (a late reply, a late timer, an oversleep): reserve one far enough
-      // ahead that the same delay cannot make the next one late too (no re-reservation loop).
-      leadMs = Math.min(MAX_LEAD_MS, 2 * (Date.now() - slotAtMs) + 10);
-      slotAtMs = undefined;
-    }
-    slotAtMs ??= await reserveSlot(deps.db, deps.pgClock, rateLimitKey(target.webhook.id), target.webhook.rate_limit_per_second, leadMs);
-    const waitMs = slotAtMs - Date.now();
-    // Workflow timers fire on a coarse (~1 s) grid: wake early and finish the wait here.
-    if (waitMs > MAX_INLINE_WAIT_MS) return { kind: 'throttled', slotAtMs, wakeAtMs: slotAtMs - EARLY_WAKE_MS };
-    if (waitMs > 0) await sleep(waitMs);
-    // A busy event loop can oversleep: a send that would now be late gives its slot up.
-    if (Date.now() - slotAtMs <= MAX_LATE_MS) return { kind: 'ready' };
-  }
 }
 
 async function send(deps: ActivityDeps, target: Target): Promise<SendResult> {
