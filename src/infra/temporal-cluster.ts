@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { type ClusterProcess, assertPortsFree, spawnLogged } from './cluster-process.js';
@@ -88,7 +89,11 @@ export async function startTemporalCluster(o: ClusterOptions): Promise<TemporalC
     const env = { ...process.env, GOGC: String(o.goGc) };
     const startService = (s: ClusterService) =>
       spawnLogged(s, bins.server, ['--root', configDir, '--config', '.', '--env', s, '--allow-no-auth', 'start', '--service', s], path.join(logDir, `${s}.log`), env);
-    for (const s of CLUSTER_SERVICES) processes.push(startService(s));
+    // History first, alone: on a fresh database every service races to write the cluster
+    // metadata record, and the losers exit ("SaveClusterMetadata encountered version mismatch").
+    processes.push(startService('history'));
+    await waitForPort(ports.services.history.grpc, processes[0]!, 60_000);
+    for (const s of CLUSTER_SERVICES.filter((x) => x !== 'history')) processes.push(startService(s));
     const address = `127.0.0.1:${ports.services.frontend.grpc}`;
     await waitForFrontend(address, processes, 120_000);
     o.log(`Temporal frontend answering at ${address} (${CLUSTER_SERVICES.join(', ')}: one process each, ${o.historyShards} history shards)`);
@@ -127,6 +132,26 @@ export async function startTemporalCluster(o: ClusterOptions): Promise<TemporalC
 function pgTarget(url: string): PgTarget {
   const u = new URL(url);
   return { host: u.hostname, port: Number(u.port || 5432), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password) };
+}
+
+/** Resolves once something accepts TCP connections on 127.0.0.1:`port`; rejects if `proc` dies. */
+async function waitForPort(port: number, proc: ClusterProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!proc.alive()) throw new Error(`temporal-server ${proc.name} exited (code ${proc.child.exitCode}); see ${proc.logFile}`);
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      const done = (ok: boolean) => {
+        socket.destroy();
+        resolve(ok);
+      };
+      socket.once('connect', () => done(true)).once('error', () => done(false));
+      socket.setTimeout(1_000, () => done(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${proc.name} did not listen on 127.0.0.1:${port} within ${timeoutMs} ms; see ${proc.logFile}`);
 }
 
 /** Resolves once the frontend serves gRPC; rejects early if a service process dies. */

@@ -1,14 +1,11 @@
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { loadConfig } from '../config.js';
 import { createDb } from '../db/create-db.js';
-import type { TemporalCluster } from '../infra/temporal-cluster.js';
 import { createTeamWithKey } from './bootstrap-team.js';
-import { heraldDatabaseUrl, startClusterFromConfig } from './cluster-setup.js';
+import { freePort, heraldDatabaseUrl, startScratchCluster } from './cluster-setup.js';
 import { type HeraldChild, runHeraldEntry } from './herald-child.js';
 
 const EVENTS_PER_ROUND = 5;
@@ -23,11 +20,8 @@ async function run(): Promise<void> {
   const t0 = Date.now();
   const say = (l: string) => process.stdout.write(`${l}\n`);
   const base = loadConfig();
-  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'herald-cluster-check-'));
-  await fs.chmod(dataDir, 0o755); // the embedded postgres runs as `postgres` when we are root
-  const config = loadConfig({ ...process.env, HERALD_DATA_DIR: dataDir, HERALD_CLUSTER_PG_PORT: String(await freePort()) });
   const children: HeraldChild[] = [];
-  let cluster: TemporalCluster | undefined;
+  let scratch: Awaited<ReturnType<typeof startScratchCluster>> | undefined;
   const arrivals = new Map<string, number>();
   const receiver = http.createServer((req, res) => {
     req.resume().on('end', () => {
@@ -38,7 +32,8 @@ async function run(): Promise<void> {
   let failure: unknown;
   const summary: string[] = [];
   try {
-    cluster = await startClusterFromConfig(config, (l) => say(`  ${l}`));
+    scratch = await startScratchCluster((l) => say(`  ${l}`));
+    const { cluster, config } = scratch;
     summary.push(`cluster up in ${s(Date.now() - t0)}`);
     const databaseUrl = await heraldDatabaseUrl(cluster, 'herald_check');
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
@@ -68,7 +63,7 @@ async function run(): Promise<void> {
     };
     const first = await round('before-restart');
     await cluster.restart('frontend');
-    await until(() => frontendAnswers(cluster!.address), 60_000, 'the restarted frontend');
+    await until(() => frontendAnswers(cluster.address), 60_000, 'the restarted frontend');
     summary.push('frontend restarted');
     const second = await round('after-restart');
 
@@ -86,16 +81,17 @@ async function run(): Promise<void> {
   }
   for (const c of children.reverse()) await c.stop().catch(() => undefined);
   await new Promise((r) => receiver.close(r));
-  const pids = [...(cluster?.processes.map((p) => p.child.pid) ?? []), ...children.map((c) => c.child.pid)];
-  await cluster?.stop().catch((err) => (failure ??= err));
-  const left = [...new Set([...pids.filter((pid): pid is number => Boolean(pid) && isAlive(pid!)), ...(await processesUsing(dataDir))])];
+  const pids = [...(scratch?.cluster.processes.map((p) => p.child.pid) ?? []), ...children.map((c) => c.child.pid)];
+  await scratch?.cluster.stop().catch((err) => (failure ??= err));
+  const dataDir = scratch?.dataDir;
+  const left = [...new Set([...pids.filter((pid): pid is number => Boolean(pid) && isAlive(pid!)), ...(dataDir ? await processesUsing(dataDir) : [])])];
   if (left.length > 0) failure ??= new Error(`processes still running after stop: ${left.join(', ')}`);
   else summary.push('all stopped');
-  if (!failure) await fs.rm(dataDir, { recursive: true, force: true });
+  if (!failure && dataDir) await fs.rm(dataDir, { recursive: true, force: true });
   const total = s(Date.now() - t0);
   if (failure) {
     say(`cluster:check FAIL after ${total}: ${failure instanceof Error ? failure.message : String(failure)}`);
-    say(`  (data and logs kept in ${dataDir})`);
+    if (scratch) say(`  (data and logs kept in ${scratch.dataDir})`);
     process.exit(1);
   }
   say(`cluster:check PASS in ${total}: ${summary.join('; ')}`);
@@ -146,16 +142,6 @@ async function processesUsing(dir: string): Promise<number[]> {
     if (cmd.includes(dir)) pids.push(Number(entry));
   }
   return pids;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer().once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;

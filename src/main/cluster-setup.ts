@@ -1,4 +1,8 @@
-import type { HeraldConfig } from '../config.js';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { type HeraldConfig, loadConfig } from '../config.js';
 import { ensureDatabase } from '../infra/embedded-postgres.js';
 import { type TemporalCluster, startTemporalCluster } from '../infra/temporal-cluster.js';
 
@@ -25,4 +29,40 @@ export function startClusterFromConfig(config: HeraldConfig, log: (line: string)
 export async function heraldDatabaseUrl(cluster: TemporalCluster, name = 'herald'): Promise<string> {
   await ensureDatabase(cluster.pgAdminUrl, name);
   return cluster.pgAdminUrl.replace(/\/[^/]*$/, `/${name}`);
+}
+
+/**
+ * A throwaway cluster for checks and test runs: fresh data dir under the system temp dir, its
+ * embedded PostgreSQL on a free port (or HERALD_CLUSTER_PG_URL), the configured base port.
+ * `dispose` stops it and, when `keepData` is false, removes the data dir.
+ */
+export async function startScratchCluster(log: (line: string) => void) {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'herald-cluster-'));
+  await fs.chmod(dataDir, 0o755); // the embedded postgres runs as `postgres` when we are root
+  const config = loadConfig({ ...process.env, HERALD_DATA_DIR: dataDir, HERALD_CLUSTER_PG_PORT: String(await freePort()) });
+  try {
+    const cluster = await startClusterFromConfig(config, log);
+    return {
+      cluster,
+      config,
+      dataDir,
+      async dispose(keepData = false) {
+        await cluster.stop();
+        if (!keepData) await fs.rm(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    log(`(data and logs kept in ${dataDir})`);
+    throw err;
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer().once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
 }
