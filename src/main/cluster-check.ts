@@ -44,7 +44,7 @@ async function run(): Promise<void> {
     children.push(await runHeraldEntry('worker', env), await runHeraldEntry('api', env));
     say(`  Herald: worker pid ${children[0]!.child.pid}, api pid ${children[1]!.child.pid} on 127.0.0.1:${apiPort}`);
     const db = createDb(databaseUrl);
-    const { key } = await createTeamWithKey(db, 'cluster-check').finally(() => db.destroy());
+    const { key } = await createTeamWithKey(db, `cluster-check-${Date.now()}`).finally(() => db.destroy());
     const call = apiCaller(`http://127.0.0.1:${apiPort}/trpc`, key);
     await call('eventTypes.create', { name: 'check.ping' });
     const webhook = (await call('webhooks.create', { name: 'cluster check', url: hook, eventTypes: ['check.ping'] })) as { id: string };
