@@ -38,7 +38,7 @@ export interface TemporalCluster {
   embeddedPg: boolean;
   processes: ClusterProcess[];
   logDir: string;
-  /** Restarts one service process (chaos, operations); resolves once it runs again. */
+  /** Stops one service process and spawns it again (chaos, operations); callers wait for it to serve. */
   restart(service: ClusterService, signal?: NodeJS.Signals): Promise<void>;
   stop(): Promise<void>;
 }
