@@ -40,6 +40,12 @@ const schema = z.object({
   HERALD_TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   HERALD_TEMPORAL_GOGC: z.coerce.number().int().min(25).max(10_000).default(400),
   HERALD_TEMPORAL_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  HERALD_CLUSTER_PORT: z.coerce.number().int().min(1).max(65535 - 80).default(7400),
+  HERALD_CLUSTER_PG_URL: optionalString,
+  HERALD_CLUSTER_PG_PORT: z.coerce.number().int().min(1).max(65535).default(5434),
+  HERALD_CLUSTER_HISTORY_SHARDS: z.coerce.number().int().min(1).max(16384).default(4),
+  HERALD_CLUSTER_UI: bool.default(true),
+  HERALD_CLUSTER_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('warn'),
   HERALD_TASK_QUEUE: z.string().min(1).default('herald-deliveries'),
   HERALD_EAGER_START: bool.default(true),
   HERALD_WORKFLOW_DEADLOCK_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(0),
@@ -93,6 +99,18 @@ export interface HeraldConfig {
      */
     readonly workflowThread: boolean;
   };
+  /** `npm run cluster`: a multi-process temporal-server on PostgreSQL (README "Real cluster"). */
+  readonly cluster: {
+    /** Frontend gRPC port; every other port is an offset from it. */
+    readonly basePort: number;
+    /** External PostgreSQL for persistence and visibility; undefined: embedded on `pgPort`. */
+    readonly pgUrl?: string;
+    readonly pgPort: number;
+    /** Fixed when the databases are first set up. */
+    readonly historyShards: number;
+    readonly ui: boolean;
+    readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  };
   readonly delivery: {
     readonly allowPrivateTargets: boolean;
     /** Whole-attempt budget: connect, headers and body read. */
@@ -142,6 +160,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
       workflowDeadlockTimeoutMs: e.HERALD_WORKFLOW_DEADLOCK_TIMEOUT_MS,
       workflowStackTraces: e.HERALD_WORKFLOW_STACK_TRACES,
       workflowThread: e.HERALD_WORKFLOW_THREAD,
+    },
+    cluster: {
+      basePort: e.HERALD_CLUSTER_PORT,
+      pgUrl: e.HERALD_CLUSTER_PG_URL,
+      pgPort: e.HERALD_CLUSTER_PG_PORT,
+      historyShards: e.HERALD_CLUSTER_HISTORY_SHARDS,
+      ui: e.HERALD_CLUSTER_UI,
+      logLevel: e.HERALD_CLUSTER_LOG_LEVEL,
     },
     delivery: {
       allowPrivateTargets: e.HERALD_ALLOW_PRIVATE_TARGETS,

@@ -16,17 +16,25 @@ declare module 'vitest' {
 
 
 /**
+ * Opt-in: the frontend of a Temporal that is already running (e.g. `npm run cluster`) instead of
+ * a dev server per run. It must have namespace `default` and Herald's search attributes.
+ */
+const EXTERNAL_TEMPORAL = process.env.HERALD_TEST_TEMPORAL_ADDRESS || undefined;
+
+/**
  * Once per test run: a real PostgreSQL (embedded binaries, fresh data dir) and a real Temporal
- * dev server (in-memory). Test files isolate themselves with their own database and task queue.
+ * dev server (in-memory), or the Temporal at HERALD_TEST_TEMPORAL_ADDRESS. Test files isolate
+ * themselves with their own database and task queue.
  */
 export default async function setup(project: TestProject) {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'herald-test-'));
   // initdb runs as the unprivileged postgres user when we are root; it must reach the dir.
   await fs.chmod(dir, 0o755);
   const config = loadConfig();
+  if (EXTERNAL_TEMPORAL) console.log(`integration tests against the Temporal at ${EXTERNAL_TEMPORAL} (HERALD_TEST_TEMPORAL_ADDRESS)`);
   const [pgResult, temporalResult] = await Promise.allSettled([
     startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: await freePort(), database: 'postgres' }),
-    startTemporalDevServer({
+    EXTERNAL_TEMPORAL ? { address: EXTERNAL_TEMPORAL, stop: async () => undefined } : startTemporalDevServer({
       port: await freePort(),
       namespace: 'default',
       retentionDays: 1,

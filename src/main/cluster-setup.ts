@@ -1,0 +1,68 @@
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { type HeraldConfig, loadConfig } from '../config.js';
+import { ensureDatabase } from '../infra/embedded-postgres.js';
+import { type TemporalCluster, startTemporalCluster } from '../infra/temporal-cluster.js';
+
+/** Starts the cluster `npm run cluster` describes, from Herald's configuration. */
+export function startClusterFromConfig(config: HeraldConfig, log: (line: string) => void): Promise<TemporalCluster> {
+  return startTemporalCluster({
+    dataDir: config.dataDir,
+    cacheDir: config.cacheDir,
+    pathEnv: config.pathEnv,
+    basePort: config.cluster.basePort,
+    historyShards: config.cluster.historyShards,
+    pgUrl: config.cluster.pgUrl,
+    pgPort: config.cluster.pgPort,
+    namespace: config.temporal.namespace,
+    retentionDays: config.temporal.retentionDays,
+    ui: config.cluster.ui,
+    logLevel: config.cluster.logLevel,
+    goGc: config.temporal.devGoGc,
+    log,
+  });
+}
+
+/** Herald's own database on the cluster's PostgreSQL (created if missing). */
+export async function heraldDatabaseUrl(cluster: TemporalCluster, name = 'herald'): Promise<string> {
+  await ensureDatabase(cluster.pgAdminUrl, name);
+  return cluster.pgAdminUrl.replace(/\/[^/]*$/, `/${name}`);
+}
+
+/**
+ * A throwaway cluster for checks and test runs: fresh data dir under the system temp dir, its
+ * embedded PostgreSQL on a free port (or HERALD_CLUSTER_PG_URL), the configured base port.
+ * `dispose` stops it and, when `keepData` is false, removes the data dir.
+ */
+export async function startScratchCluster(log: (line: string) => void) {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'herald-cluster-'));
+  await fs.chmod(dataDir, 0o755); // the embedded postgres runs as `postgres` when we are root
+  const config = loadConfig({ ...process.env, HERALD_DATA_DIR: dataDir, HERALD_CLUSTER_PG_PORT: String(await freePort()) });
+  try {
+    const cluster = await startClusterFromConfig(config, log);
+    return {
+      cluster,
+      config,
+      dataDir,
+      async dispose(keepData = false) {
+        await cluster.stop();
+        if (!keepData) await fs.rm(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    log(`(data and logs kept in ${dataDir})`);
+    throw err;
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer().once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
