@@ -58,6 +58,6 @@ export async function loadTarget(db: Kysely<Database>, input: AttemptInput, rese
   if (webhook.previous_secret && webhook.previous_secret_expires_at && webhook.previous_secret_expires_at.getTime() > Date.now()) {
     secrets.push(webhook.previous_secret);
   }
-  const slotAtMs = slot_at && reserveWith ? slotOnLocalClock(reserveWith, sentAt, receivedAt, { slot_at, wait_ms: Number(wait_ms) }) : undefined;
+  const slotAtMs = slot_at && reserveWith ? await slotOnLocalClock(db, reserveWith, sentAt, receivedAt, { slot_at, wait_ms: Number(wait_ms) }) : undefined;
   return { kind: 'ready', webhook, event, secrets, slotAtMs };
 }

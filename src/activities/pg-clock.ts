@@ -7,12 +7,21 @@
  * A sample older than REFRESH_MS is replaced by any not much worse one, so drift is followed.
  */
 const REFRESH_MS = 30_000;
+/**
+ * A sample whose round trip took longer than this is too vague to place slots by (its error is
+ * up to half of it; a pool's first query includes connecting and can take 200 ms), so the
+ * caller syncs with a cheap query first. Same for a best sample older than SYNC_AFTER_MS.
+ */
+const GOOD_RTT_MS = 10;
+const SYNC_AFTER_MS = 10 * 60_000;
 
 export interface PgClock {
   /** One reservation: local ms before sending it, local ms when its reply arrived, Postgres' now (ms). */
   sample(sentAtMs: number, receivedAtMs: number, pgNowMs: number): void;
   /** A Postgres time (ms) on this process' clock. */
   toLocal(pgMs: number): number;
+  /** True until a sample with a round trip ≤ GOOD_RTT_MS is at most SYNC_AFTER_MS old. */
+  needsSync(nowMs: number): boolean;
 }
 
 export function createPgClock(): PgClock {
@@ -28,6 +37,9 @@ export function createPgClock(): PgClock {
     },
     toLocal(pgMs) {
       return pgMs - (best?.offsetMs ?? 0);
+    },
+    needsSync(nowMs) {
+      return !best || best.rttMs > GOOD_RTT_MS || nowMs - best.atMs > SYNC_AFTER_MS;
     },
   };
 }

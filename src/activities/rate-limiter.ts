@@ -33,15 +33,21 @@ export async function reserveSlot(db: Kysely<Database>, clock: PgClock, key: str
     returning r.tat - ${step} as slot_at,
               greatest(0, extract(epoch from (r.tat - ${step} - clock_timestamp())) * 1000)::float8 as wait_ms
   `.execute(db);
-  return slotOnLocalClock(clock, sentAt, Date.now(), row.rows[0]!);
+  return slotOnLocalClock(db, clock, sentAt, Date.now(), row.rows[0]!);
 }
 
 /**
  * A reserved slot (Postgres time) on this process' clock, feeding the clock estimate. The slot is
- * never before Postgres' now, so now = slot − wait (both read in the same statement).
+ * never before Postgres' now, so now = slot − wait (both read in the same statement). When the
+ * estimate is still vague (pg-clock.ts), a few cheap clock reads sharpen it first.
  */
-export function slotOnLocalClock(clock: PgClock, sentAtMs: number, receivedAtMs: number, r: { slot_at: Date; wait_ms: number }): number {
+export async function slotOnLocalClock(db: Kysely<Database>, clock: PgClock, sentAtMs: number, receivedAtMs: number, r: { slot_at: Date; wait_ms: number }): Promise<number> {
   const slotPgMs = r.slot_at.getTime();
   clock.sample(sentAtMs, receivedAtMs, slotPgMs - Number(r.wait_ms));
+  for (let i = 0; i < 3 && clock.needsSync(Date.now()); i++) {
+    const t0 = Date.now();
+    const { rows } = await sql<{ now_ms: number }>`/*prepare*/ select extract(epoch from clock_timestamp()) * 1000 as now_ms`.execute(db);
+    clock.sample(t0, Date.now(), Number(rows[0]!.now_ms));
+  }
   return clock.toLocal(slotPgMs);
 }

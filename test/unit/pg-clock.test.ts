@@ -19,3 +19,15 @@ describe('pg clock', () => {
     expect(c.toLocal(41_012)).toBeCloseTo(40_002, 0);
   });
 });
+
+describe('pg clock quality', () => {
+  it('asks for a sync until it has a sample with a short round trip, as after a pool first connects', () => {
+    const c = createPgClock();
+    expect(c.needsSync(0)).toBe(true);
+    c.sample(0, 230, 115); // the first query on a new connection: 230 ms, mostly connecting
+    expect(c.needsSync(230)).toBe(true);
+    c.sample(300, 301, 300.5);
+    expect(c.needsSync(301)).toBe(false);
+    expect(c.needsSync(301 + 11 * 60_000)).toBe(true);
+  });
+});
