@@ -3,6 +3,7 @@ import { ZodError } from 'zod';
 import { type ApiKeyScope, scopeAllows } from '../security/api-key-scopes.js';
 import { hashApiKey } from '../security/api-keys.js';
 import { type ApiRateLimiter, createApiRateLimiter } from './api-rate-limiter.js';
+import { createFailedAuthLimiter, type FailedAuthLimiter } from './failed-auth-limiter.js';
 import type { ApiDeps, Context } from './context.js';
 import { formatPath, quote } from './field-path.js';
 import { isDatabaseUnavailable, isTemporalUnavailable } from './infra-errors.js';
@@ -63,6 +64,13 @@ const LAST_USED_RESOLUTION_MS = 60_000;
  */
 const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   if (!ctx.apiKey) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'missing API key (Authorization: Bearer <key> or X-API-KEY)' });
+  // An address that has used up its failed authentications is refused before any lookup.
+  const failures = ctx.clientAddress === undefined ? undefined : failedAuthFor(ctx.deps);
+  const blockedFor = failures?.blockedFor(ctx.clientAddress!) ?? 0;
+  if (blockedFor > 0) {
+    ctx.responseHeaders['retry-after'] = String(blockedFor);
+    throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `too many failed authentications from this address; retry in ${blockedFor} s` });
+  }
   const hash = hashApiKey(ctx.apiKey);
   const { keys } = lookupCaches(ctx.deps);
   let key = keys.get(hash);
@@ -70,7 +78,10 @@ const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
     const row = await ctx.deps.db.selectFrom('api_keys').select(['id', 'team_id', 'revoked_at', 'last_used_at', 'scope']).where('key_hash', '=', hash).executeTakeFirst();
     if (row) keys.set(hash, (key = { id: row.id, teamId: row.team_id, revoked: Boolean(row.revoked_at), scope: row.scope, lastUsedAtMs: row.last_used_at?.getTime() ?? 0 }));
   }
-  if (!key || key.revoked) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'invalid or revoked API key' });
+  if (!key || key.revoked) {
+    failures?.recordFailure(ctx.clientAddress!);
+    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'invalid or revoked API key' });
+  }
   // last_used_at is kept to the minute so a busy key does not write on every request.
   if (Date.now() - key.lastUsedAtMs > LAST_USED_RESOLUTION_MS) {
     key.lastUsedAtMs = Date.now();
@@ -113,5 +124,13 @@ const limiters = new WeakMap<ApiDeps, ApiRateLimiter>();
 function limiterFor(deps: ApiDeps): ApiRateLimiter {
   let l = limiters.get(deps);
   if (!l) limiters.set(deps, (l = createApiRateLimiter(deps.config.limits.apiRateLimitPerMinute)));
+  return l;
+}
+
+/** One failed-authentication limiter per API (per deps object), sized from config. */
+const failedAuth = new WeakMap<ApiDeps, FailedAuthLimiter>();
+function failedAuthFor(deps: ApiDeps): FailedAuthLimiter {
+  let l = failedAuth.get(deps);
+  if (!l) failedAuth.set(deps, (l = createFailedAuthLimiter(deps.config.limits.authFailLimitPerMinute)));
   return l;
 }
