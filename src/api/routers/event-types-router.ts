@@ -4,7 +4,9 @@ import { SEED_CATALOGS, findSeedCatalog } from '../../catalogs/seed-catalogs.js'
 import { importEventTypes } from '../../repositories/event-types-repo.js';
 import { EVENT_TYPE_NAME } from '../../delivery/event-type-patterns.js';
 import { compileSchema } from '../../delivery/payload-schema.js';
+import { findUnsafePattern, SCHEMA_CHECK_BUDGET_MS } from '../../security/schema-patterns.js';
 import { badRequest, notFound } from '../errors.js';
+import { formatPath } from '../field-path.js';
 import { jsonObject } from '../json-fields.js';
 import { freeText } from '../text-fields.js';
 import { adminProcedure, readProcedure, router } from '../trpc.js';
@@ -18,10 +20,12 @@ const eventTypeInput = z.object({
   schema: jsonSchema.optional(),
 });
 
-function assertValidSchema(schema: Record<string, unknown> | null | undefined, field = 'schema'): void {
+function assertValidSchema(schema: Record<string, unknown> | null | undefined, field = 'schema', deadline?: number): void {
   if (!schema) return;
   const compiled = compileSchema(schema);
   if (!compiled.ok) throw badRequest(field, `invalid JSON Schema: ${compiled.message}`);
+  const unsafe = findUnsafePattern(schema, deadline);
+  if (unsafe) throw badRequest(formatPath([...field.split('.'), ...unsafe.path]), unsafe.reason);
 }
 
 type Row = { name: string; description: string; schema: Record<string, unknown> | null; archived: boolean; created_at: Date; updated_at: Date };
@@ -97,7 +101,8 @@ export const eventTypesRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       const types = 'catalog' in input ? [...findSeedCatalog(input.catalog)!.eventTypes] : input.eventTypes;
-      if ('eventTypes' in input) input.eventTypes.forEach((t, i) => assertValidSchema(t.schema, `eventTypes.${i}.schema`));
+      const deadline = Date.now() + SCHEMA_CHECK_BUDGET_MS;
+      if ('eventTypes' in input) input.eventTypes.forEach((t, i) => assertValidSchema(t.schema, `eventTypes.${i}.schema`, deadline));
       const added = await importEventTypes(ctx.deps.db, ctx.team.id, types);
       return { added: added.length, skipped: types.length - added.length, names: added };
     }),
