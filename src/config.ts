@@ -58,6 +58,7 @@ const schema = z.object({
   HERALD_SECRET_ROTATION_GRACE_HOURS: z.coerce.number().min(0).max(720).default(24),
   HERALD_MAX_ACTIVE_WEBHOOKS: z.coerce.number().int().min(1).max(100_000).default(10),
   HERALD_API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(1200),
+  HERALD_AUTH_FAIL_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(20),
   HERALD_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
@@ -121,7 +122,7 @@ export interface HeraldConfig {
     readonly retryTimeScale: number;
     readonly secretRotationGraceHours: number;
   };
-  readonly limits: { readonly maxActiveWebhooks: number; readonly apiRateLimitPerMinute: number };
+  readonly limits: { readonly maxActiveWebhooks: number; readonly apiRateLimitPerMinute: number; readonly authFailLimitPerMinute: number };
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** The process PATH, where the Temporal CLI and Go are looked up. */
   readonly pathEnv: string;
@@ -179,6 +180,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
     limits: {
       maxActiveWebhooks: e.HERALD_MAX_ACTIVE_WEBHOOKS,
       apiRateLimitPerMinute: e.HERALD_API_RATE_LIMIT_PER_MINUTE,
+      authFailLimitPerMinute: e.HERALD_AUTH_FAIL_LIMIT_PER_MINUTE,
     },
     logLevel: e.HERALD_LOG_LEVEL,
     pathEnv: env.PATH ?? '',

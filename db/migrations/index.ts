@@ -5,6 +5,7 @@ import * as eventsDataRaw from './2026-11-26T120000_events_data_raw.js';
 import * as eventDispatchFailures from './2026-11-27T100000_event_dispatch_failures.js';
 import * as deliveryAttempts from './2026-11-27T110000_delivery_attempts.js';
 import * as deliveryReconcile from './2026-11-27T120000_delivery_reconcile.js';
+import * as apiKeyScopes from './2026-11-28T100000_api_key_scopes.js';
 
 /** Registry of migrations in order; names are their timestamps and never change. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-27T100000_event_dispatch_failures': eventDispatchFailures,
   '2026-11-27T110000_delivery_attempts': deliveryAttempts,
   '2026-11-27T120000_delivery_reconcile': deliveryReconcile,
+  '2026-11-28T100000_api_key_scopes': apiKeyScopes,
 };

@@ -34,11 +34,13 @@ export interface Context {
    * its batch index.
    */
   body?: { text: string; isBatch: boolean };
+  /** The peer's address (HTTP only; in-process callers have none and are not limited by it). */
+  clientAddress?: string;
 }
 
 /** For tests and the HTTP adapter alike: no HTTP objects needed. */
-export function createContextInner(deps: ApiDeps, apiKey?: string, body?: Context['body']): Context {
-  return { deps, apiKey, responseHeaders: {}, body };
+export function createContextInner(deps: ApiDeps, apiKey?: string, body?: Context['body'], clientAddress?: string): Context {
+  return { deps, apiKey, responseHeaders: {}, body, clientAddress };
 }
 
 /** Accepts `Authorization: Bearer <key>` or `X-API-KEY: <key>`. */

@@ -22,7 +22,8 @@ export function createApiServer(deps: ApiDeps): http.Server {
       const body = bodies.get(req);
       // A refused body (too large, not UTF-8) fails every call of the request with its error.
       if (body?.kind === 'refused') throw body.error;
-      return createContextInner(deps, apiKeyFromRequest(req), body?.kind === 'text' ? { text: body.text, isBatch: info.isBatchCall } : undefined);
+      // The socket's peer, not X-Forwarded-For: a header would let a client pick its own address.
+      return createContextInner(deps, apiKeyFromRequest(req), body?.kind === 'text' ? { text: body.text, isBatch: info.isBatchCall } : undefined, req.socket.remoteAddress);
     },
     // Headers a procedure set (rate-limit figures) go out with the response.
     responseMeta: ({ ctx }) => ({ headers: ctx?.responseHeaders ?? {} }),

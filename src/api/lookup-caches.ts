@@ -1,3 +1,4 @@
+import type { ApiKeyScope } from '../security/api-key-scopes.js';
 import type { ApiDeps } from './context.js';
 import { createTtlCache, type TtlCache } from './ttl-cache.js';
 
@@ -12,6 +13,7 @@ export interface CachedKey {
   id: string;
   teamId: string;
   revoked: boolean;
+  scope: ApiKeyScope;
   /** When this process last wrote `last_used_at` (or read it), epoch ms; 0 if never used. */
   lastUsedAtMs: number;
 }

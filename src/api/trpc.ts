@@ -1,7 +1,9 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
+import { type ApiKeyScope, scopeAllows } from '../security/api-key-scopes.js';
 import { hashApiKey } from '../security/api-keys.js';
 import { type ApiRateLimiter, createApiRateLimiter } from './api-rate-limiter.js';
+import { createFailedAuthLimiter, type FailedAuthLimiter } from './failed-auth-limiter.js';
 import type { ApiDeps, Context } from './context.js';
 import { formatPath, quote } from './field-path.js';
 import { isDatabaseUnavailable, isTemporalUnavailable } from './infra-errors.js';
@@ -60,16 +62,26 @@ const LAST_USED_RESOLUTION_MS = 60_000;
  * cached by hash for LOOKUP_CACHE_TTL_MS, so a busy key costs no query per request; a key revoked
  * through another API process is refused within that bound.
  */
-export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
+const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   if (!ctx.apiKey) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'missing API key (Authorization: Bearer <key> or X-API-KEY)' });
+  // An address that has used up its failed authentications is refused before any lookup.
+  const failures = ctx.clientAddress === undefined ? undefined : failedAuthFor(ctx.deps);
+  const blockedFor = failures?.blockedFor(ctx.clientAddress!) ?? 0;
+  if (blockedFor > 0) {
+    ctx.responseHeaders['retry-after'] = String(blockedFor);
+    throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `too many failed authentications from this address; retry in ${blockedFor} s` });
+  }
   const hash = hashApiKey(ctx.apiKey);
   const { keys } = lookupCaches(ctx.deps);
   let key = keys.get(hash);
   if (!key) {
-    const row = await ctx.deps.db.selectFrom('api_keys').select(['id', 'team_id', 'revoked_at', 'last_used_at']).where('key_hash', '=', hash).executeTakeFirst();
-    if (row) keys.set(hash, (key = { id: row.id, teamId: row.team_id, revoked: Boolean(row.revoked_at), lastUsedAtMs: row.last_used_at?.getTime() ?? 0 }));
+    const row = await ctx.deps.db.selectFrom('api_keys').select(['id', 'team_id', 'revoked_at', 'last_used_at', 'scope']).where('key_hash', '=', hash).executeTakeFirst();
+    if (row) keys.set(hash, (key = { id: row.id, teamId: row.team_id, revoked: Boolean(row.revoked_at), scope: row.scope, lastUsedAtMs: row.last_used_at?.getTime() ?? 0 }));
   }
-  if (!key || key.revoked) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'invalid or revoked API key' });
+  if (!key || key.revoked) {
+    failures?.recordFailure(ctx.clientAddress!);
+    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'invalid or revoked API key' });
+  }
   // last_used_at is kept to the minute so a busy key does not write on every request.
   if (Date.now() - key.lastUsedAtMs > LAST_USED_RESOLUTION_MS) {
     key.lastUsedAtMs = Date.now();
@@ -82,13 +94,43 @@ export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   if (!decision.allowed) {
     throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `rate limit of ${decision.limit} requests per minute exceeded; retry in ${decision.retryAfterSeconds} s` });
   }
-  return next({ ctx: { ...ctx, team: { id: key.teamId }, keyId: key.id } });
+  return next({ ctx: { ...ctx, team: { id: key.teamId }, keyId: key.id, scope: key.scope } });
 });
+
+/**
+ * A procedure callable by keys of `needed` scope and by admin keys; any other key gets 403
+ * naming the scope the call needs. Every authed procedure is built from one of the three below,
+ * so the check lives here and not in handlers.
+ */
+function scoped(needed: ApiKeyScope) {
+  return authedProcedure.use(({ ctx, path, next }) => {
+    if (!scopeAllows(ctx.scope, needed)) {
+      const need = needed === 'admin' ? "scope 'admin'" : `scope '${needed}' or 'admin'`;
+      throw new TRPCError({ code: 'FORBIDDEN', message: `${path} needs an API key with ${need}; this key's scope is '${ctx.scope}'` });
+    }
+    return next();
+  });
+}
+
+/** Mutations, key management and signing secrets. */
+export const adminProcedure = scoped('admin');
+/** Gets and lists (never secrets). */
+export const readProcedure = scoped('read');
+/** events.publish. */
+export const publishProcedure = scoped('publish');
 
 /** One limiter per API (per deps object), sized from config. */
 const limiters = new WeakMap<ApiDeps, ApiRateLimiter>();
 function limiterFor(deps: ApiDeps): ApiRateLimiter {
   let l = limiters.get(deps);
   if (!l) limiters.set(deps, (l = createApiRateLimiter(deps.config.limits.apiRateLimitPerMinute)));
+  return l;
+}
+
+/** One failed-authentication limiter per API (per deps object), sized from config. */
+const failedAuth = new WeakMap<ApiDeps, FailedAuthLimiter>();
+function failedAuthFor(deps: ApiDeps): FailedAuthLimiter {
+  let l = failedAuth.get(deps);
+  if (!l) failedAuth.set(deps, (l = createFailedAuthLimiter(deps.config.limits.authFailLimitPerMinute)));
   return l;
 }

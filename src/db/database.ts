@@ -1,5 +1,6 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { RetryPolicy } from '../delivery/types.js';
+import type { ApiKeyScope } from '../security/api-key-scopes.js';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
@@ -24,6 +25,8 @@ export interface ApiKeysTable {
   created_at: Timestamp;
   last_used_at: NullableTimestamp;
   revoked_at: NullableTimestamp;
+  /** What the key may call (api-key-scopes.ts); `admin` for keys older than scopes. */
+  scope: Generated<ApiKeyScope>;
 }
 
 export interface ProjectsTable {

@@ -29,14 +29,17 @@ describe('secrets never reach workflow history or logs', () => {
     await h?.close();
   });
 
-  it('keeps signing secrets, rotated secrets, API keys and custom header values out of histories and logs', async () => {
+  it('keeps signing secrets, rotated secrets, API keys, custom header values and URL tokens out of histories and logs', async () => {
     const rx = await startReceiver((_a, i) => ({ status: i === 0 ? 500 : 200 }));
     try {
       const t = await teamWithType(h);
       const headerValue = 'Bearer customer-header-secret-5f2a9c';
+      // Tokens in the URL's path and query: the receiver must get them, the summary must not show them.
+      const pathToken = 'pAth7okenX9q2Lm4Zr8Tv1Wc';
+      const queryToken = 'query-secret-7c1d9e';
       const w = await t.api.webhooks.create.mutate({
         name: 'secret',
-        url: rx.url,
+        url: `${rx.url}/${pathToken}?token=${queryToken}`,
         eventTypes: [t.type],
         headers: { Authorization: headerValue },
         retryPolicy: { kind: 'attempts', maxAttempts: 3, intervalSeconds: 1, backoff: 'fixed' },
@@ -46,6 +49,19 @@ describe('secrets never reach workflow history or logs', () => {
       const id = deliveryIdOf(e.id, w.id);
       await waitForDelivery(t.api, id, ['succeeded']);
       expect(rx.arrivals[0]!.headers.authorization).toBe(headerValue);
+      expect(rx.arrivals[0]!.path).toBe(`/hook/${pathToken}?token=${queryToken}`);
+      const handle = h.temporal.workflow.getHandle(id);
+      expect(await (await handle.describe()).staticSummary()).toBe(`POST http://127.0.0.1:${new URL(rx.url).port}/hook/***?*** · ${t.type}`);
+      // The delivery's input is ids only: no URL, no secret.
+      const startEvent = (await handle.fetchHistory()).events![0]!;
+      const started = startEvent.workflowExecutionStartedEventAttributes!;
+      const input = JSON.parse(Buffer.from(started.input!.payloads![0]!.data!).toString('utf8')) as Record<string, unknown>;
+      expect(input).toEqual({ teamId: w.teamId, eventId: e.id, webhookId: w.id, eventType: t.type });
+      // The start event (input, search attributes, summary) holds neither token. Attempt records
+      // later in the history do hold the URL as sent (README, Security).
+      const startText = searchableHistory({ events: [startEvent] });
+      expect(startText).toContain('/hook/***?***');
+      for (const s of [pathToken, queryToken]) expect(startText.includes(s), `found URL token ${s}`).toBe(false);
       expect(String(rx.arrivals[0]!.headers['webhook-signature']).split(' ')).toHaveLength(2);
 
       // Small fan-outs start deliveries straight from publish; large ones go through a dispatch

@@ -1,31 +1,32 @@
 import { z } from 'zod';
+import { API_KEY_SCOPES } from '../../security/api-key-scopes.js';
 import { generateApiKey } from '../../security/api-keys.js';
 import { notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { lookupCaches } from '../lookup-caches.js';
 import { idText, nameText } from '../text-fields.js';
-import { authedProcedure, router } from '../trpc.js';
+import { adminProcedure, readProcedure, router } from '../trpc.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 export const apiKeysRouter = router({
-  /** The key is in this response only; Herald stores its hash. */
-  create: authedProcedure
-    .input(z.object({ name: nameText(100) }))
+  /** The key is in this response only; Herald stores its hash. Scope defaults to `admin`. */
+  create: adminProcedure
+    .input(z.object({ name: nameText(100), scope: z.enum(API_KEY_SCOPES, "must be 'admin', 'publish' or 'read'").default('admin') }))
     .mutation(async ({ ctx, input }) => {
       const { key, prefix, hash } = generateApiKey();
       const id = newId('key');
-      await ctx.deps.db.insertInto('api_keys').values({ id, team_id: ctx.team.id, name: input.name, prefix, key_hash: hash, created_at: new Date() }).execute();
-      return { id, name: input.name, prefix, key };
+      await ctx.deps.db.insertInto('api_keys').values({ id, team_id: ctx.team.id, name: input.name, prefix, key_hash: hash, scope: input.scope, created_at: new Date() }).execute();
+      return { id, name: input.name, prefix, scope: input.scope, key };
     }),
-  list: authedProcedure.query(async ({ ctx }) => {
+  list: readProcedure.query(async ({ ctx }) => {
     const rows = await ctx.deps.db.selectFrom('api_keys').selectAll().where('team_id', '=', ctx.team.id).orderBy('created_at').execute();
     return {
-      data: rows.map((k) => ({ id: k.id, name: k.name, prefix: k.prefix, createdAt: k.created_at.toISOString(), lastUsedAt: iso(k.last_used_at), revokedAt: iso(k.revoked_at) })),
+      data: rows.map((k) => ({ id: k.id, name: k.name, prefix: k.prefix, scope: k.scope, createdAt: k.created_at.toISOString(), lastUsedAt: iso(k.last_used_at), revokedAt: iso(k.revoked_at) })),
     };
   }),
   /** Takes effect at once in this API process, and within LOOKUP_CACHE_TTL_MS in others. */
-  revoke: authedProcedure.input(z.object({ id: idText(64) })).mutation(async ({ ctx, input }) => {
+  revoke: adminProcedure.input(z.object({ id: idText(64) })).mutation(async ({ ctx, input }) => {
     const r = await ctx.deps.db
       .updateTable('api_keys')
       .set({ revoked_at: new Date() })

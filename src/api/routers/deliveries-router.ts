@@ -10,7 +10,7 @@ import { deliveryDto, readDelivery } from '../read-delivery.js';
 import { conflict, notFound } from '../errors.js';
 import { startDelivery } from '../start-workflows.js';
 import { freeText, idText } from '../text-fields.js';
-import { authedProcedure, router } from '../trpc.js';
+import { adminProcedure, readProcedure, router } from '../trpc.js';
 
 const STATUSES = ['pending', 'retrying', 'succeeded', 'failed', 'cancelled'] as const;
 const idInput = z.object({ id: idText(300) });
@@ -65,7 +65,7 @@ async function signalRunning(ctx: Context & { team: { id: string } }, id: string
 }
 
 export const deliveriesRouter = router({
-  list: authedProcedure
+  list: readProcedure
     .input(
       z
         .object({
@@ -93,23 +93,23 @@ export const deliveriesRouter = router({
     }),
 
   /** Status plus every attempt: from the running workflow, or from PostgreSQL once it has closed (read-delivery.ts). */
-  get: authedProcedure.input(idInput).query(async ({ ctx, input }) => readDelivery(ctx.deps, await requireDelivery(ctx, input.id))),
+  get: readProcedure.input(idInput).query(async ({ ctx, input }) => readDelivery(ctx.deps, await requireDelivery(ctx, input.id))),
 
-  cancel: authedProcedure.input(idInput.extend({ reason: freeText(200).optional() })).mutation(({ ctx, input }) =>
+  cancel: adminProcedure.input(idInput.extend({ reason: freeText(200).optional() })).mutation(({ ctx, input }) =>
     signalRunning(ctx, input.id, () => ctx.deps.temporal.workflow.getHandle(input.id).signal('cancel', input.reason ?? 'cancelled by operator')),
   ),
 
-  retryNow: authedProcedure.input(idInput).mutation(({ ctx, input }) =>
+  retryNow: adminProcedure.input(idInput).mutation(({ ctx, input }) =>
     signalRunning(ctx, input.id, () => ctx.deps.temporal.workflow.getHandle(input.id).signal('retryNow')),
   ),
 
-  replay: authedProcedure.input(idInput).mutation(async ({ ctx, input }) => {
+  replay: adminProcedure.input(idInput).mutation(async ({ ctx, input }) => {
     await replay(ctx, await requireDelivery(ctx, input.id));
     return { id: input.id, replayed: true as const };
   }),
 
   /** Replays every failed delivery of a webhook since a time (e.g. after the receiver's outage). */
-  recover: authedProcedure
+  recover: adminProcedure
     .input(z.object({ webhookId: idText(64), since: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' }) }))
     .mutation(async ({ ctx, input }) => {
       if (!(await findWebhook(ctx.deps.db, ctx.team.id, input.webhookId))) throw notFound('webhook', input.webhookId);

@@ -4,10 +4,12 @@ import { SEED_CATALOGS, findSeedCatalog } from '../../catalogs/seed-catalogs.js'
 import { importEventTypes } from '../../repositories/event-types-repo.js';
 import { EVENT_TYPE_NAME } from '../../delivery/event-type-patterns.js';
 import { compileSchema } from '../../delivery/payload-schema.js';
+import { findUnsafePattern, SCHEMA_CHECK_BUDGET_MS } from '../../security/schema-patterns.js';
 import { badRequest, notFound } from '../errors.js';
+import { formatPath } from '../field-path.js';
 import { jsonObject } from '../json-fields.js';
 import { freeText } from '../text-fields.js';
-import { authedProcedure, router } from '../trpc.js';
+import { adminProcedure, readProcedure, router } from '../trpc.js';
 import { eventTypeCacheKey, lookupCaches } from '../lookup-caches.js';
 
 const nameSchema = z.string().regex(EVENT_TYPE_NAME, 'must be 1–128 letters, digits, `.`, `_` or `-`, starting with a letter or digit');
@@ -18,10 +20,12 @@ const eventTypeInput = z.object({
   schema: jsonSchema.optional(),
 });
 
-function assertValidSchema(schema: Record<string, unknown> | null | undefined, field = 'schema'): void {
+function assertValidSchema(schema: Record<string, unknown> | null | undefined, field = 'schema', deadline?: number): void {
   if (!schema) return;
   const compiled = compileSchema(schema);
   if (!compiled.ok) throw badRequest(field, `invalid JSON Schema: ${compiled.message}`);
+  const unsafe = findUnsafePattern(schema, deadline);
+  if (unsafe) throw badRequest(formatPath([...field.split('.'), ...unsafe.path]), unsafe.reason);
 }
 
 type Row = { name: string; description: string; schema: Record<string, unknown> | null; archived: boolean; created_at: Date; updated_at: Date };
@@ -35,7 +39,7 @@ const toDto = (r: Row) => ({
 });
 
 export const eventTypesRouter = router({
-  create: authedProcedure.input(eventTypeInput).mutation(async ({ ctx, input }) => {
+  create: adminProcedure.input(eventTypeInput).mutation(async ({ ctx, input }) => {
     assertValidSchema(input.schema);
     const added = await importEventTypes(ctx.deps.db, ctx.team.id, [input]);
     if (!added.length) throw badRequest('name', `event type already exists: ${input.name}`);
@@ -43,7 +47,7 @@ export const eventTypesRouter = router({
     return toDto(row);
   }),
 
-  list: authedProcedure
+  list: readProcedure
     .input(z.object({ includeArchived: z.boolean().default(false) }).default({ includeArchived: false }))
     .query(async ({ ctx, input }) => {
       let q = ctx.deps.db.selectFrom('event_types').selectAll().where('team_id', '=', ctx.team.id);
@@ -51,7 +55,7 @@ export const eventTypesRouter = router({
       return { data: (await q.orderBy('name').execute()).map(toDto) };
     }),
 
-  update: authedProcedure
+  update: adminProcedure
     .input(z.object({ name: nameSchema, description: freeText(1000).optional(), schema: jsonSchema.optional() }))
     .mutation(async ({ ctx, input }) => {
       assertValidSchema(input.schema);
@@ -72,7 +76,7 @@ export const eventTypesRouter = router({
     }),
 
   /** Archived types cannot be published or subscribed to; existing subscriptions stay. */
-  archive: authedProcedure
+  archive: adminProcedure
     .input(z.object({ name: nameSchema, archived: z.boolean().default(true) }))
     .mutation(async ({ ctx, input }) => {
       const row = await ctx.deps.db
@@ -88,7 +92,7 @@ export const eventTypesRouter = router({
     }),
 
   /** Many at once, from a list or from one of the seed platforms' catalogs. */
-  import: authedProcedure
+  import: adminProcedure
     .input(
       z.union([
         z.object({ catalog: z.enum(SEED_CATALOGS.map((c) => c.id) as [string, ...string[]]) }),
@@ -97,10 +101,11 @@ export const eventTypesRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       const types = 'catalog' in input ? [...findSeedCatalog(input.catalog)!.eventTypes] : input.eventTypes;
-      if ('eventTypes' in input) input.eventTypes.forEach((t, i) => assertValidSchema(t.schema, `eventTypes.${i}.schema`));
+      const deadline = Date.now() + SCHEMA_CHECK_BUDGET_MS;
+      if ('eventTypes' in input) input.eventTypes.forEach((t, i) => assertValidSchema(t.schema, `eventTypes.${i}.schema`, deadline));
       const added = await importEventTypes(ctx.deps.db, ctx.team.id, types);
       return { added: added.length, skipped: types.length - added.length, names: added };
     }),
 
-  catalogs: authedProcedure.query(() => SEED_CATALOGS.map((c) => ({ id: c.id, title: c.title, eventTypes: c.eventTypes.length }))),
+  catalogs: readProcedure.query(() => SEED_CATALOGS.map((c) => ({ id: c.id, title: c.title, eventTypes: c.eventTypes.length }))),
 });

@@ -12,7 +12,7 @@ import { dispatchedMarker } from '../dispatched-marker.js';
 import { findEventType } from '../find-event-type.js';
 import { insertEventWithDeliveries } from '../../repositories/publish-repo.js';
 import { deliveryWorkflowId } from '../../workflows/delivery-contract.js';
-import { authedProcedure, router } from '../trpc.js';
+import { publishProcedure, readProcedure, router } from '../trpc.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { idText } from '../text-fields.js';
 
@@ -35,7 +35,7 @@ export const eventsRouter = router({
    * Stores the event, then starts its dispatch. Idempotent on `id`: the same id returns the
    * stored event and never fans out twice (Postgres' primary key guards it beyond Temporal's retention).
    */
-  publish: authedProcedure.input(publishSchema).mutation(async ({ ctx, input, batchIndex }) => {
+  publish: publishProcedure.input(publishSchema).mutation(async ({ ctx, input, batchIndex }) => {
     const { db } = ctx.deps;
     const teamId = ctx.team.id;
     // Stored, signed and sent as this exact text (event-data.ts), never re-serialised.
@@ -70,13 +70,13 @@ export const eventsRouter = router({
     return { ...toDto(event), duplicate: true };
   }),
 
-  get: authedProcedure.input(z.object({ id: idText(128) })).query(async ({ ctx, input }) => {
+  get: readProcedure.input(z.object({ id: idText(128) })).query(async ({ ctx, input }) => {
     const e = await ctx.deps.db.selectFrom('events').selectAll().where('team_id', '=', ctx.team.id).where('id', '=', input.id).executeTakeFirst();
     if (!e) throw notFound('event', input.id);
     return toDto(e);
   }),
 
-  list: authedProcedure
+  list: readProcedure
     .input(z.object({ type: idText(128, 0).optional(), pageSize: z.number().int().min(1, 'must be 1–100').max(100, 'must be 1–100').default(25), cursor: z.string().max(200).optional() }).default({ pageSize: 25 }))
     .query(async ({ ctx, input }) => {
       let q = ctx.deps.db.selectFrom('events').selectAll().where('team_id', '=', ctx.team.id);

@@ -14,14 +14,14 @@ import { startDelivery } from '../start-workflows.js';
 import { deliveryWorkflowId } from '../../workflows/delivery-contract.js';
 import { newId } from '../ids.js';
 import { TEST_EVENT_TYPE } from '../test-ping.js';
-import { authedProcedure, router } from '../trpc.js';
+import { adminProcedure, readProcedure, router } from '../trpc.js';
 import { toWebhookDto } from '../webhook-dto.js';
 import { assertActiveLimit, assertKnownEventTypes, assertProjectExists, assertSafeUrl } from '../webhook-rules.js';
 import { createWebhookSchema, listWebhooksSchema, updateWebhookSchema, webhookIdSchema } from '../webhook-schemas.js';
 
 
 export const webhooksRouter = router({
-  create: authedProcedure.input(createWebhookSchema).mutation(async ({ ctx, input }) => {
+  create: adminProcedure.input(createWebhookSchema).mutation(async ({ ctx, input }) => {
     const { db } = ctx.deps;
     await assertSafeUrl(ctx.deps, input.url);
     if (input.projectId) await assertProjectExists(db, ctx.team.id, input.projectId);
@@ -49,13 +49,13 @@ export const webhooksRouter = router({
     return { ...toWebhookDto(row), secret };
   }),
 
-  get: authedProcedure.input(webhookIdSchema).query(async ({ ctx, input }) => {
+  get: readProcedure.input(webhookIdSchema).query(async ({ ctx, input }) => {
     const row = await findWebhook(ctx.deps.db, ctx.team.id, input.id);
     if (!row) throw notFound('webhook', input.id);
     return { ...toWebhookDto(row), ...(await webhookStats(ctx.deps.db, row.id)) };
   }),
 
-  list: authedProcedure.input(listWebhooksSchema).query(async ({ ctx, input }) => {
+  list: readProcedure.input(listWebhooksSchema).query(async ({ ctx, input }) => {
     const { rows, total } = await listWebhookRows(ctx.deps.db, ctx.team.id, input, input.page, input.pageSize);
     return {
       data: rows.map(toWebhookDto),
@@ -68,7 +68,7 @@ export const webhooksRouter = router({
     };
   }),
 
-  update: authedProcedure.input(updateWebhookSchema).mutation(async ({ ctx, input }) => {
+  update: adminProcedure.input(updateWebhookSchema).mutation(async ({ ctx, input }) => {
     const { db } = ctx.deps;
     const current = await findWebhook(db, ctx.team.id, input.id);
     if (!current) throw notFound('webhook', input.id);
@@ -98,13 +98,13 @@ export const webhooksRouter = router({
     return toWebhookDto(row);
   }),
 
-  delete: authedProcedure.input(webhookIdSchema).mutation(async ({ ctx, input }) => {
+  delete: adminProcedure.input(webhookIdSchema).mutation(async ({ ctx, input }) => {
     if (!(await deleteWebhookRow(ctx.deps.db, ctx.team.id, input.id))) throw notFound('webhook', input.id);
     await cancelWebhookDeliveries(ctx.deps, ctx.team.id, input.id, 'webhook deleted');
     return { id: input.id, deleted: true as const };
   }),
 
-  getSecret: authedProcedure.input(webhookIdSchema).query(async ({ ctx, input }) => {
+  getSecret: adminProcedure.input(webhookIdSchema).query(async ({ ctx, input }) => {
     const row = await findWebhook(ctx.deps.db, ctx.team.id, input.id);
     if (!row) throw notFound('webhook', input.id);
     const previousValid = row.previous_secret && row.previous_secret_expires_at && row.previous_secret_expires_at > new Date();
@@ -116,7 +116,7 @@ export const webhooksRouter = router({
   }),
 
   /** The old secret keeps signing (alongside the new one) for the configured grace period. */
-  rotateSecret: authedProcedure.input(webhookIdSchema).mutation(async ({ ctx, input }) => {
+  rotateSecret: adminProcedure.input(webhookIdSchema).mutation(async ({ ctx, input }) => {
     const { db, config } = ctx.deps;
     const current = await findWebhook(db, ctx.team.id, input.id);
     if (!current) throw notFound('webhook', input.id);
@@ -131,7 +131,7 @@ export const webhooksRouter = router({
    * is marked dispatched only once its workflow is durably started; if the start fails, the
    * caller gets the error and the undispatched-event sweep sends the ping later (to this webhook only).
    */
-  test: authedProcedure.input(webhookIdSchema).mutation(async ({ ctx, input }) => {
+  test: adminProcedure.input(webhookIdSchema).mutation(async ({ ctx, input }) => {
     const { db, temporal, config } = ctx.deps;
     const webhook = await findWebhook(db, ctx.team.id, input.id);
     if (!webhook) throw notFound('webhook', input.id);

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { findUnsafePattern } from '../../src/security/schema-patterns.js';
+
+describe('findUnsafePattern', () => {
+  it.each(['^(a+)+$', '(a|a)*$', '^(\\w+\\s?)*$', '^([a-zA-Z0-9_.+-])+@(([a-zA-Z0-9-])+\\.)+([a-zA-Z0-9]{2,4})+$'])('flags the ReDoS pattern %s', (pattern) => {
+    expect(findUnsafePattern({ type: 'string', pattern })?.path).toEqual(['pattern']);
+  });
+
+  it('flags a patternProperties key and a nested pattern, naming where they are', () => {
+    expect(findUnsafePattern({ type: 'object', patternProperties: { '^(a+)+$': { type: 'string' } } })?.path).toEqual(['patternProperties', '^(a+)+$']);
+    expect(findUnsafePattern({ type: 'object', properties: { tags: { type: 'array', items: { pattern: '(x|x)*y' } } } })?.path).toEqual(['properties', 'tags', 'items', 'pattern']);
+    expect(findUnsafePattern({ propertyNames: { pattern: '^(a+)+$' } })?.path).toEqual(['propertyNames', 'pattern']);
+  });
+
+  it('accepts ordinary patterns, named groups included', () => {
+    const schema = {
+      type: 'object',
+      properties: {
+        sku: { type: 'string', pattern: '^[A-Z]{2}[0-9]{6}$' },
+        date: { type: 'string', pattern: '^(?<y>\\d{4})-(?<m>\\d{2})$' },
+        url: { type: 'string', pattern: '^https?://' },
+        name: { type: 'string', pattern: '^\\p{L}+$' },
+        // A property named `pattern` is a schema, not a regex.
+        pattern: { type: 'string' },
+      },
+      patternProperties: { '^x-[a-z]+$': { type: 'string' } },
+    };
+    expect(findUnsafePattern(schema)).toBeNull();
+  });
+
+  it('ignores `pattern` inside data keywords (const, enum, default, examples)', () => {
+    expect(findUnsafePattern({ const: { pattern: '(a+)+' }, enum: [{ pattern: '(a+)+' }], default: { pattern: '(a+)+' }, examples: [{ pattern: '(a+)+' }] })).toBeNull();
+  });
+
+  it('refuses once the time budget of the call is spent', () => {
+    expect(findUnsafePattern({ pattern: '^[a-z]+$' }, Date.now() - 1)?.reason).toMatch(/too many patterns/);
+  });
+});
