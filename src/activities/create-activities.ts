@@ -11,6 +11,7 @@ import { deliveryWorkflowId } from '../workflows/delivery-contract.js';
 import { attemptDelivery } from './attempt-delivery.js';
 import type { AttemptInput } from './attempt-types.js';
 import { withHeartbeat } from './with-heartbeat.js';
+import { redactUrl } from '../security/redact-url.js';
 
 export interface ActivityDeps {
   db: Kysely<Database>;
@@ -35,7 +36,7 @@ export function createActivities(deps: ActivityDeps) {
     /** One page of matching webhooks, with their pending delivery rows written in one statement. */
     async findSubscribers(input: { teamId: string; eventId: string; eventType: string; projectId: string | null; afterWebhookId: string | null; limit: number }) {
       const hooks = await findMatchingWebhookIds(deps.db, input.teamId, input.eventType, input.projectId, input.afterWebhookId, input.limit);
-      const subs = hooks.map((h) => ({ webhookId: h.id, httpMethod: h.http_method, url: h.url, deliveryId: deliveryWorkflowId(input.eventId, h.id) }));
+      const subs = hooks.map((h) => ({ webhookId: h.id, httpMethod: h.http_method, url: redactUrl(h.url), deliveryId: deliveryWorkflowId(input.eventId, h.id) }));
       await insertPendingDeliveries(
         deps.db,
         subs.map((s) => ({ id: s.deliveryId, teamId: input.teamId, eventId: input.eventId, webhookId: s.webhookId, eventType: input.eventType })),

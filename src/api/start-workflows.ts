@@ -1,7 +1,6 @@
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { DeliveryStatusKey, EventIdKey, EventTypeKey, TeamIdKey, WebhookIdKey } from '../temporal/search-attributes.js';
-import { redactUrl } from '../security/redact-url.js';
 import { type DeliveryInput, deliverySummary, deliveryWorkflowId, dispatchWorkflowId } from '../workflows/delivery-contract.js';
 import type { deliveryWorkflowV2 } from '../workflows/delivery-workflow.js';
 import type { DispatchInput, dispatchWorkflow } from '../workflows/dispatch-workflow.js';
@@ -51,7 +50,7 @@ export async function startDelivery(
     workflowIdReusePolicy: allowRerun ? WorkflowIdReusePolicy.ALLOW_DUPLICATE : WorkflowIdReusePolicy.REJECT_DUPLICATE,
     requestEagerStart: eager,
     // The URL may carry a token in its path or query; the summary is shown to anyone with UI access.
-    staticSummary: deliverySummary(input.httpMethod, redactUrl(input.url), input.eventType),
+    staticSummary: deliverySummary(input.httpMethod, input.url, input.eventType),
     typedSearchAttributes: [
       { key: TeamIdKey, value: input.teamId },
       { key: WebhookIdKey, value: input.webhookId },

@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { AttemptRecord, DeliveryStatus } from '../delivery/types.js';
+import { redactUrl } from '../security/redact-url.js';
 
 /** Input of one delivery: ids only. Secrets, URL and payload are loaded by the activity. */
 export interface DeliveryInput {
@@ -32,6 +33,8 @@ export function dispatchWorkflowId(teamId: string, eventId: string): string {
 
 /** The line shown in the Temporal UI: `POST https://… · video.media.ready`. */
 export function deliverySummary(method: string, url: string, eventType: string): string {
-  const shortUrl = url.length > 120 ? `${url.slice(0, 117)}...` : url;
+  // Redacted: credentials, query, fragment and token-like path segments never reach the UI.
+  const safe = redactUrl(url);
+  const shortUrl = safe.length > 120 ? `${safe.slice(0, 117)}...` : safe;
   return `${method} ${shortUrl} · ${eventType}`;
 }

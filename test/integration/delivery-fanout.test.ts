@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import { startReceiver, waitFor } from '../support/receiver.js';
-import { teamWithType } from '../support/scenario.js';
+import { deliveryIdOf, teamWithType } from '../support/scenario.js';
 
 describe('fan-out', () => {
   let h: Harness;
@@ -18,7 +18,7 @@ describe('fan-out', () => {
       const other = await t.api.projects.create.mutate({ name: 'other' });
       const patterns = ['video.media.ready', 'video.*', '*', 'video.media.*'];
       for (let i = 0; i < 100; i++) {
-        await t.api.webhooks.create.mutate({ name: `w${i}`, url: `${rx.url}/${i}`, eventTypes: [patterns[i % 4]!], projectId: i % 10 === 0 ? project.id : undefined });
+        await t.api.webhooks.create.mutate({ name: `w${i}`, url: `${rx.url}/${i}?token=tok${i}secret`, eventTypes: [patterns[i % 4]!], projectId: i % 10 === 0 ? project.id : undefined });
       }
       // Not matching: another project, inactive, another type.
       await t.api.webhooks.create.mutate({ name: 'other-project', url: `${rx.url}/x1`, eventTypes: ['*'], projectId: other.id });
@@ -35,6 +35,10 @@ describe('fan-out', () => {
       const listed = await t.api.deliveries.list.query({ eventId: e.id, pageSize: 100 });
       expect(listed.data).toHaveLength(100);
       await waitFor(async () => (await h.db.selectFrom('events').select('dispatched_at').where('id', '=', e.id).executeTakeFirst())?.dispatched_at);
+      // A delivery the dispatch workflow started shows its URL redacted in the Temporal UI.
+      const summary = await (await h.temporal.workflow.getHandle(deliveryIdOf(e.id, listed.data[0]!.webhookId)).describe()).staticSummary();
+      expect(summary).toMatch(/^POST http:\/\/127\.0\.0\.1:\d+\/hook\/\d+\?\*\*\* · video\.media\.ready$/);
+      expect(summary).not.toContain('secret');
     } finally {
       await rx.close();
     }
