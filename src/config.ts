@@ -39,6 +39,7 @@ const schema = z.object({
   HERALD_TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
   HERALD_TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   HERALD_TEMPORAL_GOGC: z.coerce.number().int().min(25).max(10_000).default(400),
+  HERALD_TEMPORAL_GOMAXPROCS: z.coerce.number().int().min(0).max(256).default(1),
   HERALD_TEMPORAL_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   HERALD_CLUSTER_PORT: z.coerce.number().int().min(1).max(65535 - 80).default(7400),
   HERALD_CLUSTER_PG_URL: optionalString,
@@ -84,6 +85,8 @@ export interface HeraldConfig {
     readonly retentionDays: number;
     /** GOGC of the embedded dev server. */
     readonly devGoGc: number;
+    /** GOMAXPROCS of the embedded dev server; 0 = Go's default (all cores). */
+    readonly devGoMaxProcs: number;
     readonly taskQueue: string;
     /** `npm start` only (API and worker in one process): start deliveries eagerly on the worker's connection. */
     readonly eagerStart: boolean;
@@ -156,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
       devUiPort: e.HERALD_TEMPORAL_UI_PORT,
       retentionDays: e.HERALD_TEMPORAL_RETENTION_DAYS,
       devGoGc: e.HERALD_TEMPORAL_GOGC,
+      devGoMaxProcs: e.HERALD_TEMPORAL_GOMAXPROCS,
       taskQueue: e.HERALD_TASK_QUEUE,
       eagerStart: e.HERALD_EAGER_START,
       workflowDeadlockTimeoutMs: e.HERALD_WORKFLOW_DEADLOCK_TIMEOUT_MS,

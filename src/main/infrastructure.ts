@@ -39,6 +39,7 @@ export async function startInfrastructure(config: HeraldConfig, log: Logger, opt
         cacheDir: config.cacheDir,
         pathEnv: config.pathEnv,
         goGc: config.temporal.devGoGc,
+        goMaxProcs: config.temporal.devGoMaxProcs,
         log: (line) => log.info(line),
       });
       stops.push(server.stop);
