@@ -30,7 +30,7 @@ export async function insertEventWithDeliveries(db: Kysely<Database>, e: NewEven
       insert into events (team_id, id, type, project_id, data_raw, created_at)
       values (${e.teamId}, ${e.id}, ${e.type}, ${e.projectId}, ${e.data}, now())
       on conflict (team_id, id) do nothing
-      returning *
+      returning team_id, id, type, project_id, created_at, dispatched_at, dispatch_failures, dispatch_error
     ), hooks as (
       select w.id, w.http_method, w.url from webhooks w
       where exists (select 1 from ins) and w.team_id = ${e.teamId} and w.active
@@ -46,6 +46,7 @@ export async function insertEventWithDeliveries(db: Kysely<Database>, e: NewEven
   `.execute(db);
   const row = rows[0];
   if (!row) return undefined;
-  const { hooks, ...event } = row;
-  return { event, hooks };
+  // The data text is the caller's own: not sent back by Postgres (up to 256 KiB per publish).
+  const { hooks, ...stored } = row;
+  return { event: { ...stored, data: null, data_raw: e.data }, hooks };
 }

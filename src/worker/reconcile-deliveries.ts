@@ -5,6 +5,7 @@ import type { Logger } from '../log.js';
 import { settleDelivery } from '../repositories/deliveries-repo.js';
 import { workflowOutcome } from '../temporal/delivery-outcome.js';
 import { cancelSignal } from '../workflows/delivery-contract.js';
+import { runPeriodically } from './run-periodically.js';
 
 /** How often each worker reconciles. */
 export const RECONCILE_EVERY_MS = 60_000;
@@ -113,20 +114,10 @@ async function checkOne(deps: ReconcileDeps, row: Candidate, result: ReconcileRe
 
 /** Reconciles every RECONCILE_EVERY_MS until the returned stop function is called; errors are logged, never thrown. */
 export function startReconciler(deps: ReconcileDeps, log: Logger): () => void {
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    reconcileDeliveries(deps)
-      .then(({ settled, cancelled }) => {
-        for (const s of settled) log.warn('delivery row set from its workflow, which closed without writing it', s);
-        if (cancelled.length) log.warn('cancelled running deliveries of inactive or deleted webhooks', { ids: cancelled });
-      })
-      .catch((err) => log.warn('delivery reconcile failed; will retry', { error: err instanceof Error ? err.message : String(err) }))
-      .finally(() => {
-        running = false;
-      });
-  }, RECONCILE_EVERY_MS);
-  timer.unref();
-  return () => clearInterval(timer);
+  const reconcile = async () => {
+    const { settled, cancelled } = await reconcileDeliveries(deps);
+    for (const s of settled) log.warn('delivery row set from its workflow, which closed without writing it', s);
+    if (cancelled.length) log.warn('cancelled running deliveries of inactive or deleted webhooks', { ids: cancelled });
+  };
+  return runPeriodically(reconcile, RECONCILE_EVERY_MS, log, 'delivery reconcile failed; will retry');
 }

@@ -5,6 +5,7 @@ import { isDatabaseUnavailable, isTemporalUnavailable } from '../api/infra-error
 import type { HeraldConfig } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../log.js';
+import { runPeriodically } from './run-periodically.js';
 
 /** An event this old and still not dispatched has lost its API process mid-publish. */
 export const UNDISPATCHED_AFTER_MS = 60_000;
@@ -80,23 +81,13 @@ function describeError(err: unknown): string {
 
 /** Sweeps every SWEEP_EVERY_MS until the returned stop function is called; errors are logged, never thrown. */
 export function startSweeper(deps: SweepDeps, log: Logger): () => void {
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    sweepUndispatched(deps)
-      .then(({ dispatched, failed }) => {
-        if (dispatched) log.warn('dispatched events a crashed API left behind', { count: dispatched });
-        for (const f of failed) {
-          const gaveUp = f.failures >= MAX_DISPATCH_FAILURES;
-          log[gaveUp ? 'error' : 'warn'](gaveUp ? 'gave up dispatching a poison event; fix it and reset events.dispatch_failures to retry' : 'could not dispatch an event; skipped, will retry', f);
-        }
-      })
-      .catch((err) => log.warn('undispatched-event sweep failed; will retry', { error: err instanceof Error ? err.message : String(err) }))
-      .finally(() => {
-        running = false;
-      });
-  }, SWEEP_EVERY_MS);
-  timer.unref();
-  return () => clearInterval(timer);
+  const sweep = async () => {
+    const { dispatched, failed } = await sweepUndispatched(deps);
+    if (dispatched) log.warn('dispatched events a crashed API left behind', { count: dispatched });
+    for (const f of failed) {
+      const gaveUp = f.failures >= MAX_DISPATCH_FAILURES;
+      log[gaveUp ? 'error' : 'warn'](gaveUp ? 'gave up dispatching a poison event; fix it and reset events.dispatch_failures to retry' : 'could not dispatch an event; skipped, will retry', f);
+    }
+  };
+  return runPeriodically(sweep, SWEEP_EVERY_MS, log, 'undispatched-event sweep failed; will retry');
 }
