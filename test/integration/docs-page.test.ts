@@ -9,6 +9,8 @@ import { createHarness, type Harness } from '../support/harness.js';
  * calls the running API with the key entered under "Authorize".
  */
 const CHROMIUM = '/usr/bin/chromium';
+// Chromium parsing Swagger UI's 1.4 MB bundle took ~45 s on a loaded 2-core box; these bounds leave room.
+const UI_WAIT_MS = 90_000;
 
 describe('API reference page (/docs)', () => {
   let h: Harness;
@@ -38,7 +40,7 @@ describe('API reference page (/docs)', () => {
       if (!r.url().startsWith(h.apiUrl) && !r.url().startsWith('data:')) foreign.push(r.url());
     });
     await page.goto(`${h.apiUrl}/docs`);
-    await page.locator('h3.opblock-tag[data-tag="webhooks"]').waitFor({ timeout: 30_000 });
+    await page.locator('h3.opblock-tag[data-tag="webhooks"]').waitFor({ timeout: UI_WAIT_MS });
     const webhookOps = await page.locator('.opblock-tag-section:has(h3[data-tag="webhooks"]) .opblock-summary-path').allInnerTexts();
     const normalised = webhookOps.map((t) => t.replace(/\u200b/g, '').trim());
     expect(normalised).toEqual(expect.arrayContaining(['/v1/webhooks', '/v1/webhooks/{id}', '/v1/webhooks/{id}/rotate-secret', '/v1/webhooks/{id}/test']));
@@ -55,10 +57,10 @@ describe('API reference page (/docs)', () => {
     await op.locator('button.try-out__btn').click();
     await op.locator('button.execute').click();
     const status = op.locator('.live-responses-table .response .response-col_status');
-    await status.waitFor({ timeout: 30_000 });
+    await status.waitFor({ timeout: UI_WAIT_MS });
     expect((await status.innerText()).trim().split(/\s/)[0]).toBe('200');
     const body = await op.locator('.live-responses-table .response-col_description pre').first().innerText();
     expect(JSON.parse(body)).toMatchObject({ data: [{ name: 'docs-hook' }], pagination: { currentPage: 1, itemsTotal: 1 } });
     expect(foreign).toEqual([]);
-  });
+  }, 240_000);
 });
