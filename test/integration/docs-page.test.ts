@@ -35,6 +35,7 @@ describe('API reference page (/docs)', () => {
 
   it('loads from this API alone, lists the webhook operations, and a "try it" call with an API key answers 200', async () => {
     const page = await browser.newPage();
+    page.setDefaultTimeout(UI_WAIT_MS);
     const foreign: string[] = [];
     page.on('request', (r) => {
       if (!r.url().startsWith(h.apiUrl) && !r.url().startsWith('data:')) foreign.push(r.url());
