@@ -1,7 +1,59 @@
+import { z } from 'zod';
 import type { WebhookRow } from '../db/database.js';
+import { headersSchema, retryPolicySchema } from './webhook-schemas.js';
 
-/** The public shape of a webhook. The secret is never part of it (see webhooks.getSecret). */
-export function toWebhookDto(w: WebhookRow) {
+const isoTime = z.iso.datetime({ offset: true });
+
+/**
+ * The public shape of a webhook, and the one place it is described: `toWebhookDto` is typed
+ * from it, and the OpenAPI document (src/api/rest) shows it. A new output field goes here first.
+ * The secret is never part of it (see webhooks.getSecret).
+ */
+export const webhookOutputSchema = z.object({
+  id: z.string(),
+  teamId: z.string(),
+  projectId: z.string().nullable(),
+  name: z.string(),
+  description: z.string().nullable(),
+  url: z.string(),
+  httpMethod: z.enum(['POST', 'PUT', 'PATCH']),
+  headers: headersSchema,
+  eventTypes: z.array(z.string()),
+  active: z.boolean(),
+  rateLimitPerSecond: z.number().int(),
+  retryPolicy: retryPolicySchema,
+  disabledReason: z.string().nullable().describe('Why Herald deactivated it (e.g. 410 Gone), or null.'),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+});
+export type WebhookDto = z.output<typeof webhookOutputSchema>;
+
+/** `webhooks.get`: the webhook plus its queue figures (repositories/deliveries-repo.ts `webhookStats`). */
+export const webhookDetailOutputSchema = webhookOutputSchema.extend({
+  queueLength: z.number().int().describe('Deliveries pending their first attempt result.'),
+  retryQueueLength: z.number().int().describe('Deliveries waiting for their next retry.'),
+  latestRun: z
+    .object({
+      deliveryId: z.string(),
+      status: z.string(),
+      attempts: z.number().int(),
+      responseStatusCode: z.number().int().nullable(),
+      error: z.string().nullable(),
+      at: isoTime,
+    })
+    .nullable(),
+});
+
+/** `webhooks.create`: the webhook plus its signing secret, returned this once for convenience. */
+export const createdWebhookOutputSchema = webhookOutputSchema.extend({ secret: z.string() });
+
+/** `webhooks.list`: one page, api.video style. */
+export const webhookListOutputSchema = z.object({
+  data: z.array(webhookOutputSchema),
+  pagination: z.object({ currentPage: z.number().int(), pageSize: z.number().int(), pagesTotal: z.number().int(), itemsTotal: z.number().int() }),
+});
+
+export function toWebhookDto(w: WebhookRow): WebhookDto {
   return {
     id: w.id,
     teamId: w.team_id,
@@ -20,4 +72,3 @@ export function toWebhookDto(w: WebhookRow) {
     updatedAt: w.updated_at.toISOString(),
   };
 }
-export type WebhookDto = ReturnType<typeof toWebhookDto>;

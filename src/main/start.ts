@@ -76,6 +76,8 @@ async function run(): Promise<void> {
     '',
     `Herald is running (ready in ${((Date.now() - t0) / 1000).toFixed(1)} s)`,
     `  API:         ${apiUrl}/trpc   (health: ${apiUrl}/healthz)`,
+    `  REST:        ${apiUrl}/v1     (reference: ${apiUrl}/docs, OpenAPI: ${apiUrl}/openapi.json)`,
+    ...(config.delivery.allowPrivateTargets ? [`  Dev echo:    ${apiUrl}/dev/echo/<channel>   (a webhook receiver for local tries)`] : []),
     `  Temporal UI: ${infra.temporalUiUrl ?? '(external cluster)'}`,
     `  Temporal:    ${infra.temporalAddress}, namespace ${config.temporal.namespace}`,
   ];
