@@ -11,6 +11,7 @@ import { parseKeyring } from '../../src/security/encryption-keys.js';
 import { reencryptSecrets } from '../../src/security/reencrypt-secrets.js';
 import { createActivityDeps } from '../../src/worker/create-activity-deps.js';
 import { createHeraldWorker } from '../../src/worker/create-worker.js';
+import { installRuntime } from '../../src/worker/install-runtime.js';
 import { createHarness, type Harness, mapResolver, workflowBundle } from '../support/harness.js';
 import { type Arrival, type Receiver, startReceiver } from '../support/receiver.js';
 import { deliveryIdOf, teamWithType, waitForDelivery } from '../support/scenario.js';
@@ -34,6 +35,7 @@ describe('signing secrets encrypted at rest', () => {
 
   beforeAll(async () => {
     h = await createHarness({ worker: false, env: { HERALD_ENCRYPTION_KEY: k1 } });
+    installRuntime(h.config); // the SDK logs at warn, as the harness' own workers do
     rx = await startReceiver();
     t = await teamWithType(h);
   });

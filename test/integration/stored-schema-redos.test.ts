@@ -43,9 +43,9 @@ describe('ReDoS guard on event-type schemas stored before it existed', () => {
 
   it('publishes again once the schema is fixed with eventTypes.update, and keeps enforcing safe stored schemas', async () => {
     const api = h.caller(key);
-    await api.eventTypes.update({ name: 'user.legacy', schema: { type: 'object', properties: { name: { type: 'string', pattern: '^a+$' } } } });
-    expect((await publish({ type: 'user.legacy', data: { name: 'aaa' } })).status).toBe(200);
-    expect((await publish({ type: 'user.legacy', data: { name: 'b' } })).message).toBe('data/name: must match pattern "^a+$"');
+    await api.eventTypes.update({ name: 'user.legacy', schema: { type: 'object', properties: { name: { type: 'string', pattern: '^[a-z]{1,16}$' } } } });
+    expect((await publish({ type: 'user.legacy', data: { name: 'abc' } })).status).toBe(200);
+    expect((await publish({ type: 'user.legacy', data: { name: 'B' } })).message).toBe('data/name: must match pattern "^[a-z]{1,16}$"');
 
     await storeLegacy('order.legacy', { type: 'object', patternProperties: { '^x-[a-z]+$': { type: 'integer' } } });
     expect((await publish({ type: 'order.legacy', data: { 'x-count': 3 } })).status).toBe(200);
