@@ -6,9 +6,10 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import type { HeraldConfig } from '../../src/config.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger, type Logger } from '../../src/log.js';
 import { parseKeyring } from '../../src/security/encryption-keys.js';
 import { reencryptSecrets } from '../../src/security/reencrypt-secrets.js';
+import { checkSecretKeys } from '../../src/security/secret-key-usage.js';
 import { createActivityDeps } from '../../src/worker/create-activity-deps.js';
 import { createHeraldWorker } from '../../src/worker/create-worker.js';
 import { installRuntime } from '../../src/worker/install-runtime.js';
@@ -178,5 +179,31 @@ describe('signing secrets encrypted at rest', () => {
     await phase(k2);
     const out = await deliver();
     for (const [name, hook] of Object.entries(hooks)) expect(verifies(out[name]!.arrival, hook.secret)).toMatchObject({ type: t.type });
+  });
+
+  it('checks at start which keys the stored secrets need: names missing keys, values under an old key, and an unset key in production', async () => {
+    const keys = (v: string) => {
+      const r = parseKeyring(v);
+      if (!r.ok) throw new Error('bad test key');
+      return r.keyring;
+    };
+    const check = async (keyring: ReturnType<typeof keys>, production: boolean) => {
+      const lines: { level: string; msg: string; fields?: Record<string, unknown> }[] = [];
+      const log = Object.fromEntries(['debug', 'info', 'warn', 'error'].map((level) => [level, (msg: string, fields?: Record<string, unknown>) => lines.push({ level, msg, fields })])) as unknown as Logger;
+      const usage = await checkSecretKeys(h.db, keyring, log, { production });
+      return { usage, lines };
+    };
+    // Every value is under k2 now: clear's, later's, sealed's current and previous secret.
+    const ok = await check(keys(k2), true);
+    expect(ok.usage).toEqual([{ keyId: 'k2', values: 4 }]);
+    expect(ok.lines).toEqual([]);
+    const missing = await check(keys(k1), true);
+    expect(missing.lines).toEqual([expect.objectContaining({ level: 'error', msg: expect.stringContaining('HERALD_ENCRYPTION_KEY does not hold'), fields: { missingKeys: ['k2'], values: 4 } })]);
+    const stale = await check(keys(`${k1},${k2}`), true);
+    expect(stale.lines).toEqual([expect.objectContaining({ level: 'warn', msg: expect.stringContaining('npm run admin -- secrets reencrypt'), fields: { currentKey: 'k1', byKey: { k2: 4 } } })]);
+    const unset = await check([], true);
+    expect(unset.lines.map((l) => l.level)).toEqual(['error', 'warn']);
+    expect(unset.lines[1]!.msg).toContain('HERALD_ENCRYPTION_KEY is unset');
+    expect((await check([], false)).lines.map((l) => l.level)).toEqual(['error']);
   });
 });
