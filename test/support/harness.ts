@@ -80,7 +80,7 @@ export async function createHarness(opts: HarnessOptions = {}) {
   let workerRun: Promise<void> | undefined;
   let workerConnection: NativeConnection | undefined;
   if (opts.worker !== false) {
-    if (!runtimeInstalled) installRuntime(config);
+    if (!runtimeInstalled) await installRuntime(config);
     runtimeInstalled = true;
     workerConnection = await NativeConnection.connect({ address: temporalAddress });
     worker = await createHeraldWorker({
