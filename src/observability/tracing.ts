@@ -86,12 +86,13 @@ export function workflowInterceptorModules(config: HeraldConfig): string[] {
  * own bundle; a pre-built bundle must have been built with `workflowInterceptorModules(config)`), the
  * activity interceptors (local activities included) and the sink that exports workflow spans.
  */
-export function tracingWorkerOptions(config: HeraldConfig): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
+export function tracingWorkerOptions(config: HeraldConfig, prebuiltBundle = false): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
   const t = startTracing(config);
   if (!t) return {};
   return {
     interceptors: {
-      workflowModules: workflowInterceptorModules(config),
+      // The SDK ignores (and warns about) workflow modules next to a pre-built bundle.
+      ...(prebuiltBundle ? {} : { workflowModules: workflowInterceptorModules(config) }),
       activity: [(ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx, { tracer: t.tracer }), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })],
     },
     sinks: { exporter: makeWorkflowExporter(t.processor, t.resource) },

@@ -52,7 +52,7 @@ export async function createHeraldWorker(opts: HeraldWorkerOptions): Promise<Wor
     ...({ isolateExecutionTimeout: opts.deps.config.temporal.workflowDeadlockTimeoutMs } as Partial<WorkerOptions>),
     // HERALD_OTEL_ENABLED only: workflow and activity interceptors and the workflow span sink.
     // Off, the bundle holds no interceptor module at all (observability/tracing.ts).
-    ...tracingWorkerOptions(opts.deps.config),
+    ...tracingWorkerOptions(opts.deps.config, Boolean(opts.workflowBundle)),
   });
 }
 
