@@ -62,7 +62,7 @@ export async function startHeraldUnderTest(say: (line: string) => void, opts: { 
   });
   const log = createLogger(config.logLevel, 'bench-herald');
   const external = { database: Boolean(config.databaseUrl), temporal: Boolean(config.temporal.address) };
-  if (!runtimeInstalled) installRuntime(config); // once per process; a second Herald reuses it
+  if (!runtimeInstalled) await installRuntime(config); // once per process; a second Herald reuses it
   runtimeInstalled = true;
   const t0 = Date.now();
   const infra = await startInfrastructure(config, log);

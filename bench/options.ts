@@ -31,6 +31,14 @@
 //   --quick, --duration S, --rate N  with --compare: 5 s steps; seconds per step (default 10);
 //                       top of the ladder (default 400).
 //   --keep-worktree     with --compare: keep the base worktree for the next run against that sha.
+//
+// Cost of metrics and traces (bench/compare/run-observability-compare.ts):
+//   --observability-compare  the working tree three times, interleaved per round, changing only the
+//                       environment: off (HERALD_METRICS_ENABLED=false), metrics (default), traced
+//                       (HERALD_OTEL_ENABLED=true, to a discarding OTLP sink); the --compare phases;
+//                       prints metrics ÷ off and traced ÷ metrics; writes
+//                       bench/results/observability-<date>.json and .md. Takes --quick, --rounds,
+//                       --duration and --rate as --compare does.
 
 export interface BenchOptions {
   quick: boolean;

@@ -59,6 +59,10 @@ export type BenchResults = Awaited<ReturnType<typeof runAll>>;
 
 async function run(): Promise<void> {
   const argv = process.argv.slice(2);
+  if (argv.includes('--observability-compare')) {
+    const { runObservabilityCompare } = await import('./compare/run-observability-compare.js');
+    return runObservabilityCompare(argv);
+  }
   if (argv.includes('--compare')) {
     const { runCompare } = await import('./compare/run-compare.js');
     return runCompare(argv);

@@ -69,6 +69,13 @@ const schema = z.object({
     for (const message of r.errors) ctx.addIssue({ code: 'custom', message });
     return z.NEVER;
   }),
+  HERALD_METRICS_ENABLED: bool.default(true),
+  HERALD_WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  HERALD_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  HERALD_TEMPORAL_METRICS_ADDRESS: z.preprocess(emptyToUndefined, z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port').optional()),
+  HERALD_OTEL_ENABLED: bool.default(false),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('http://127.0.0.1:4318'),
+  OTEL_SERVICE_NAME: z.string().min(1).default('herald'),
 });
 
 export interface HeraldConfig {
@@ -140,6 +147,21 @@ export interface HeraldConfig {
    */
   readonly encryptionKeys: Keyring;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Metrics and traces (README "Metrics and traces"). */
+  readonly observability: {
+    /** `/metrics` on the API (and the worker's own port), and the Temporal SDK's runtime metrics. */
+    readonly metricsEnabled: boolean;
+    /** `npm run worker` only: where its `/metrics` listens; port 0 = no listener. */
+    readonly workerMetricsHost: string;
+    readonly workerMetricsPort: number;
+    /** host:port of the SDK's own Prometheus listener; undefined: a free loopback port. Proxied into `/metrics` either way. */
+    readonly temporalMetricsAddress?: string;
+    /** OpenTelemetry traces (OTLP/HTTP to `otlpEndpoint`); off by default. */
+    readonly otelEnabled: boolean;
+    /** OTLP/HTTP base URL; spans go to `<endpoint>/v1/traces`. */
+    readonly otlpEndpoint: string;
+    readonly serviceName: string;
+  };
   /** The process PATH, where the Temporal CLI and Go are looked up. */
   readonly pathEnv: string;
 }
@@ -201,6 +223,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
     },
     encryptionKeys: e.HERALD_ENCRYPTION_KEY,
     logLevel: e.HERALD_LOG_LEVEL,
+    observability: {
+      metricsEnabled: e.HERALD_METRICS_ENABLED,
+      workerMetricsHost: e.HERALD_WORKER_METRICS_HOST,
+      workerMetricsPort: e.HERALD_WORKER_METRICS_PORT,
+      temporalMetricsAddress: e.HERALD_TEMPORAL_METRICS_ADDRESS,
+      otelEnabled: e.HERALD_OTEL_ENABLED,
+      otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, ''),
+      serviceName: e.OTEL_SERVICE_NAME,
+    },
     pathEnv: env.PATH ?? '',
   };
   return deepFreeze(config);

@@ -3,8 +3,11 @@ import { classifyOutcome } from '../delivery/classify-outcome.js';
 import { nextAttemptDelayMs, maxAttemptsOf } from '../delivery/retry-schedule.js';
 import { sendAttempt } from '../delivery/send-attempt.js';
 import type { AttemptRecord, Outcome, SendResult } from '../delivery/types.js';
+import { recordAttemptMetrics, recordRateLimitWait } from '../observability/attempt-metrics.js';
+import { SpanKind, SpanStatusCode, withSpan } from '../observability/tracing.js';
 import { recordDeliveryProgress } from '../repositories/deliveries-repo.js';
 import { recordAttempt } from '../repositories/delivery-attempts-repo.js';
+import { redactUrl } from '../security/redact-url.js';
 import { checkUrlSyntax } from '../security/url-safety.js';
 import type { ActivityDeps } from './create-activities.js';
 import type { AttemptInput, AttemptOutcome } from './attempt-types.js';
@@ -26,7 +29,9 @@ export async function attemptDelivery(deps: ActivityDeps, input: AttemptInput, r
     return target;
   }
   const reserve = (leadMs: number) => reserveSlot(deps.db, deps.pgClock, rateLimitKey(target.webhook.id), target.webhook.rate_limit_per_second, leadMs);
+  const waitStartMs = Date.now();
   const wait = await waitForSlot(systemSlotClock(reserve), input.reservedSlotAtMs ?? target.slotAtMs);
+  recordRateLimitWait(deps.config, (wait.kind === 'throttled' ? wait.wakeAtMs : Date.now()) - waitStartMs);
   if (wait.kind === 'throttled') return wait;
 
   const result = await send(deps, target);
@@ -65,6 +70,7 @@ export async function attemptDelivery(deps: ActivityDeps, input: AttemptInput, r
       nextAttemptAt: decision.nextAttemptAtMs === null ? null : new Date(decision.nextAttemptAtMs),
     },
   });
+  recordAttemptMetrics(deps.config, { outcome: outcome.kind, durationMs: result.durationMs, status: decision.status, publishedAtMs: target.event.created_at.getTime(), endedAtMs: endMs });
   deps.log.debug('attempt', { deliveryId: input.deliveryId, attempt: input.attempt, status: decision.status, code: record.responseStatusCode, ms: result.durationMs });
   return { kind: 'attempted', record: capForState(record), status: decision.status, reason: decision.reason, attemptedAtMs: Date.parse(result.startedAt) };
 }
@@ -83,13 +89,21 @@ async function send(deps: ActivityDeps, target: Target): Promise<SendResult> {
     if (request.keyError) deps.log.error('signing secret cannot be decrypted; delivery fails', { webhookId: webhook.id, reason: request.message });
     return { startedAt, durationMs: 0, responseHeaders: {}, responseBody: '', responseBodyTruncated: false, error: { kind: 'invalid', message: request.message } };
   }
-  return sendAttempt(deps.agent, {
-    url: webhook.url,
-    method: webhook.http_method,
-    headers: request.headers,
-    body: request.body,
-    timeoutMs: deps.config.delivery.timeoutMs,
-    maxResponseBytes: deps.config.delivery.responseBodyMaxBytes,
+  // The outbound request's span (tracing on only); the URL is redacted as in the Temporal UI.
+  return withSpan(webhook.http_method, SpanKind.CLIENT, async (span) => {
+    span?.setAttributes({ 'http.request.method': webhook.http_method, 'url.full': redactUrl(webhook.url) });
+    const result = await sendAttempt(deps.agent, {
+      url: webhook.url,
+      method: webhook.http_method,
+      headers: request.headers,
+      body: request.body,
+      timeoutMs: deps.config.delivery.timeoutMs,
+      maxResponseBytes: deps.config.delivery.responseBodyMaxBytes,
+    });
+    if (result.statusCode !== undefined) span?.setAttribute('http.response.status_code', result.statusCode);
+    if (result.error) span?.setStatus({ code: SpanStatusCode.ERROR, message: result.error.kind });
+    else if (result.statusCode !== undefined && result.statusCode >= 400) span?.setStatus({ code: SpanStatusCode.ERROR });
+    return result;
   });
 }
 
