@@ -1,4 +1,5 @@
 import type { WebhookRow } from '../db/database.js';
+import { toWebhookHealth } from './webhook-health.js';
 
 /** The public shape of a webhook. The secret is never part of it (see webhooks.getSecret). */
 export function toWebhookDto(w: WebhookRow) {
@@ -16,6 +17,8 @@ export function toWebhookDto(w: WebhookRow) {
     rateLimitPerSecond: w.rate_limit_per_second,
     retryPolicy: w.retry_policy,
     disabledReason: w.disabled_reason,
+    /** Endpoint health; shape: webhookHealthSchema (webhook-health.ts). */
+    health: toWebhookHealth(w),
     createdAt: w.created_at.toISOString(),
     updatedAt: w.updated_at.toISOString(),
   };
