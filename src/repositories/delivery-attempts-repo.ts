@@ -110,17 +110,17 @@ export async function recordAttempt(
         ${ok}::boolean and old.consecutive_failures >= ${RECOVERED_AFTER_FAILURES}::int as recovered_now,
         old.consecutive_failures as before_failures, old.failing_since as before_failing_since
     ), ops as (
-      select ${idOf('webhook.disabled', r.id)}::text as id, 'webhook.disabled' as type, h.project_id, jsonb_build_object(
+      select ${idOf('webhook.disabled', r.id)}::text as id, 'webhook.disabled' as type, h.project_id, json_build_object(
           'webhookId', h.id, 'name', h.name, 'url', ${hl.redactedUrl}::text, 'disabledAt', ${iso(sql`h.disabled_at`)}, 'reason', h.disabled_reason,
           'failingSince', ${iso(sql`h.failing_since`)}, 'consecutiveFailures', h.consecutive_failures)::text as data
         from health h where h.disabled_now
       union all
-      select ${idOf('webhook.recovered', r.id)}::text, 'webhook.recovered', h.project_id, jsonb_build_object(
+      select ${idOf('webhook.recovered', r.id)}::text, 'webhook.recovered', h.project_id, json_build_object(
           'webhookId', h.id, 'name', h.name, 'url', ${hl.redactedUrl}::text, 'recoveredAt', ${iso(at)},
           'failingSince', ${iso(sql`h.before_failing_since`)}, 'consecutiveFailures', h.before_failures)::text
         from health h where h.recovered_now
       union all
-      select ${idOf('delivery.exhausted', `${deliveryId}\n${runId}`)}::text, 'delivery.exhausted', h.project_id, jsonb_build_object(
+      select ${idOf('delivery.exhausted', `${deliveryId}\n${runId}`)}::text, 'delivery.exhausted', h.project_id, json_build_object(
           'deliveryId', ${deliveryId}::text, 'webhookId', h.id, 'eventId', ${hl.eventId}::text, 'eventType', ${hl.eventType}::text,
           'attempts', ${p.attempts}::int, 'lastStatusCode', ${p.lastStatusCode ?? null}::int, 'lastError', ${lastError}::text, 'failedAt', ${iso(at)})::text
         from health h where ${hl.exhausted}::boolean
