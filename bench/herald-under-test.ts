@@ -82,7 +82,7 @@ export async function startHeraldUnderTest(say: (line: string) => void, opts: { 
     const apiUrl = `http://${config.api.host}:${config.api.port}`;
     const team = await createTeamWithKey(db, `bench-${new Date().toISOString()}`);
     // Fan-out to 100 webhooks and one webhook per scenario need more than the default 10.
-    await db.updateTable('teams').set({ max_active_webhooks: 1000 }).where('id', '=', team.teamId).execute();
+    await db.updateTable('teams').set({ max_active_webhooks: 100_000 }).where('id', '=', team.teamId).execute();
     const api = createHeraldClient({ url: apiUrl, apiKey: team.key });
     const publisher = httpPublisher(apiUrl, team.key);
     const startupSeconds = (Date.now() - t0) / 1000;

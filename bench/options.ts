@@ -14,6 +14,8 @@
 //   --parked P          deliveries parked on a 1 h retry timer for the memory figure
 //                       (default 10,000; quick 1,000).
 //   --connections C     connections of the raw undici baseline (default 50 = Herald's delivery agent).
+//   --fanout-webhooks W the fan-out scenario's second case: one event's webhooks (default 100, max
+//                       20,000; e.g. 10000 exercises the dispatch workflow's continue-as-new 50 times).
 //   --only LIST         run only these scenarios (comma-separated: ladder, latency, publish, fanout,
 //                       retry, ratelimit, parked); the raw ceiling always runs. Default: all.
 //   --help              prints this.
@@ -41,8 +43,9 @@ export interface BenchOptions {
   connections: number;
   /** Seconds of the raw baseline's closed loop. */
   ceilingSeconds: number;
-  /** Events per fan-out run: [to 10 webhooks, to 100 webhooks]. */
+  /** Events per fan-out run: [to 10 webhooks, to `fanOutWebhooks` webhooks]. */
   fanOutEvents: [number, number];
+  fanOutWebhooks: number;
   retryEvents: number;
   rateLimit: number;
   only: Set<Scenario>;
@@ -56,7 +59,7 @@ const LADDER = [25, 50, 75, 100, 125, 150, 200, 250, 300, 400, 600, 800, 1000];
 export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   const args = [...argv];
   if (args.includes('--help') || args.includes('-h')) return 'help';
-  const known = new Set(['--quick', '--rate', '--duration', '--fanout', '--payload', '--fail-ratio', '--parked', '--connections', '--only']);
+  const known = new Set(['--quick', '--rate', '--duration', '--fanout', '--payload', '--fail-ratio', '--parked', '--connections', '--only', '--fanout-webhooks']);
   for (const a of args) if (a.startsWith('--') && !known.has(a)) throw new Error(`unknown option ${a} (try --help)`);
   const quick = args.includes('--quick');
   const num = (name: string, dflt: number, min: number, max: number): number => {
@@ -88,7 +91,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     parked: Math.round(num('parked', quick ? 1_000 : 10_000, 1, 100_000)),
     connections: Math.round(num('connections', 50, 1, 1000)),
     ceilingSeconds: quick ? 3 : 5,
-    fanOutEvents: quick ? [5, 2] : [20, 10],
+    fanOutWebhooks: Math.round(num('fanout-webhooks', 100, 1, 20_000)),
+    // Past 1,000 webhooks, one event (the point is the fan-out, not the rate).
+    fanOutEvents: [quick ? 5 : 20, num('fanout-webhooks', 100, 1, 20_000) > 1_000 ? 1 : quick ? 2 : 10],
     retryEvents: quick ? 10 : 20,
     rateLimit: 20,
     only,
@@ -105,6 +110,7 @@ export const HELP = `npm run bench [-- options]
   --fail-ratio R   share of 500 answers during load phases (default 0)
   --parked P       parked retries for the memory figure (default 10000; quick 1000)
   --connections C  raw baseline connections (default 50)
+  --fanout-webhooks W  webhooks of the second fan-out case (default 100; e.g. 10000)
   --only LIST      scenarios to run: ladder,latency,publish,fanout,retry,ratelimit,parked (default all)
 Env: TEMPORAL_ADDRESS / DATABASE_URL use external services instead of embedded ones.
 

@@ -28,7 +28,7 @@ async function runAll(ctx: BenchContext, startedAt: string, fresh: () => Promise
   // Without the ladder, latency runs at the 100/s target only.
   const latency = on.has('latency') ? await runLatency(ctx, ladder?.type ?? (await setUpScenario(ctx, 'load', ctx.opts.fanout)), ladder?.sustainedRate ?? 0) : null;
   const publishOnly = on.has('publish') ? await runPublishOnly(ctx, 50) : null;
-  const fanOut = on.has('fanout') ? [await runFanOut(ctx, 10, ctx.opts.fanOutEvents[0]), await runFanOut(ctx, 100, ctx.opts.fanOutEvents[1])] : null;
+  const fanOut = on.has('fanout') ? [await runFanOut(ctx, 10, ctx.opts.fanOutEvents[0]), await runFanOut(ctx, ctx.opts.fanOutWebhooks, ctx.opts.fanOutEvents[1])] : null;
   const retryTiming = on.has('retry') ? await runRetryTiming(ctx) : null;
   const rateLimit = on.has('ratelimit') ? await runRateLimit(ctx) : null;
   const services = `${ctx.h.external.temporal ? 'external Temporal' : 'embedded Temporal dev server (SQLite)'}, ${ctx.h.external.database ? 'external PostgreSQL' : 'embedded PostgreSQL'}`;

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { type ClusterProcess, assertPortsFree, spawnLogged } from './cluster-process.js';
 import { ensureDatabase, startEmbeddedPostgres } from './embedded-postgres.js';
-import { CLUSTER_SERVICES, type ClusterService, type PgTarget, clusterPorts, writeClusterConfig, writeUiConfig } from './temporal-cluster-config.js';
+import { CLUSTER_SERVICES, type ClusterService, type PgTarget, clusterPorts, writeUiConfig } from './temporal-cluster-config.js';
+import { CLUSTER_CONFIG_ROOT, clusterServiceArgs, clusterServiceEnv } from './temporal-cluster-env.js';
 import { setupSchema } from './temporal-cluster-schema.js';
 import { ensureNamespace } from './temporal-namespace-setup.js';
 import { resolveServerBinaries } from './temporal-server-build.js';
@@ -84,11 +85,22 @@ export async function startTemporalCluster(o: ClusterOptions): Promise<TemporalC
     for (const db of [TEMPORAL_DB, VISIBILITY_DB]) await ensureDatabase(adminUrl, db);
     await setupSchema({ sqlTool: bins.sqlTool, pg: target, database: TEMPORAL_DB, schemaName: 'postgresql/v12/temporal', log: o.log });
     await setupSchema({ sqlTool: bins.sqlTool, pg: target, database: VISIBILITY_DB, schemaName: 'postgresql/v12/visibility', log: o.log });
-    const { configDir } = await writeClusterConfig({ dir, basePort: o.basePort, historyShards: o.historyShards, pg: target, database: TEMPORAL_DB, visibilityDatabase: VISIBILITY_DB, logLevel: o.logLevel });
-
-    const env = { ...process.env, GOGC: String(o.goGc) };
+    // deploy/temporal/config/docker.yaml, rendered by the server from these variables: the same
+    // file and names as docker-compose.yml (deploy/temporal/README.md).
+    const envOptions = {
+      pg: target,
+      database: TEMPORAL_DB,
+      visibilityDatabase: VISIBILITY_DB,
+      historyShards: o.historyShards,
+      logLevel: o.logLevel,
+      dynamicConfigFile: path.join(CLUSTER_CONFIG_ROOT, 'dynamicconfig/herald.yaml'),
+    };
     const startService = (s: ClusterService) =>
-      spawnLogged(s, bins.server, ['--root', configDir, '--config', '.', '--env', s, '--allow-no-auth', 'start', '--service', s], path.join(logDir, `${s}.log`), env);
+      spawnLogged(s, bins.server, clusterServiceArgs(CLUSTER_CONFIG_ROOT, s), path.join(logDir, `${s}.log`), {
+        ...process.env,
+        GOGC: String(o.goGc),
+        ...clusterServiceEnv(s, o.basePort, envOptions),
+      });
     // History first, alone: on a fresh database every service races to write the cluster
     // metadata record, and the losers exit ("SaveClusterMetadata encountered version mismatch").
     processes.push(startService('history'));
