@@ -171,6 +171,31 @@ describe('endpoint health, auto-disable and operational events', () => {
     expect(typesOf(bad.arrivals)).toEqual([t.type, t.type, t.type]);
   });
 
+  it('an endpoint that keeps answering 503 gets a longer next wait from its health, not from the attempt number (overload penalty)', async () => {
+    const t = await teamWithType(h);
+    const rx = await receiver(() => 503);
+    const window = { kind: 'window', windowMinutes: 1440 } as const;
+    const healthy = await t.api.webhooks.create.mutate({ name: 'healthy', url: rx.url, eventTypes: [t.type], retryPolicy: window });
+    const sick = await t.api.webhooks.create.mutate({ name: 'sick', url: `${rx.url}/sick`, eventTypes: [t.type], retryPolicy: window });
+    // Its recent history: 40 failures in a row, nothing else.
+    await h.db.updateTable('webhooks').set({ consecutive_failures: 40, health_failures: 40, failing_since: new Date(), health_updated_at: new Date() }).where('id', '=', sick.id).execute();
+    const e = await t.api.events.publish.mutate({ type: t.type, data: { n: 6 } });
+    const firstWait = async (webhookId: string) => {
+      const d = await waitForDelivery(t.api, deliveryIdOf(e.id, webhookId), ['retrying']);
+      const r = d.attemptRecords[0]!;
+      return Date.parse(r.nextAttemptAt!) - Date.parse(r.createdAt);
+    };
+    // Attempt 1 of both deliveries: the window's first step is 5 s ± 20 %; ×8 for the sick endpoint.
+    const normal = await firstWait(healthy.id);
+    const penalised = await firstWait(sick.id);
+    expect(normal).toBeGreaterThanOrEqual(4_000);
+    expect(normal).toBeLessThanOrEqual(6_100);
+    expect(penalised).toBeGreaterThanOrEqual(32_000);
+    expect(penalised).toBeLessThanOrEqual(48_100);
+    await t.api.webhooks.delete.mutate({ id: healthy.id });
+    await t.api.webhooks.delete.mutate({ id: sick.id });
+  });
+
   it('a failed delivery of an operational event raises nothing more: two failing `*` endpoints report each other once and stop', async () => {
     const t = await teamWithType(h);
     const a = await receiver(() => 500);
