@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { type Keyring, parseKeyring } from './security/encryption-keys.js';
 
 /**
  * Herald's whole configuration, parsed once from the environment and frozen.
@@ -63,6 +64,13 @@ const schema = z.object({
   HERALD_API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(1200),
   HERALD_AUTH_FAIL_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(20),
   HERALD_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  // `id:base64key[,…]`; the first encrypts, all decrypt. Messages name entries, never key bytes.
+  HERALD_ENCRYPTION_KEY: z.preprocess(emptyToUndefined, z.string().optional()).transform((v, ctx) => {
+    const r = parseKeyring(v);
+    if (r.ok) return r.keyring;
+    for (const message of r.errors) ctx.addIssue({ code: 'custom', message });
+    return z.NEVER;
+  }),
 });
 
 export interface HeraldConfig {
@@ -130,6 +138,11 @@ export interface HeraldConfig {
     readonly disableAfterFailingMs: number;
   };
   readonly limits: { readonly maxActiveWebhooks: number; readonly apiRateLimitPerMinute: number; readonly authFailLimitPerMinute: number };
+  /**
+   * HERALD_ENCRYPTION_KEY: keys that seal webhook signing secrets at rest (src/security/secret-envelope.ts).
+   * The first seals, all open; empty: secrets are stored in clear (development).
+   */
+  readonly encryptionKeys: Keyring;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** The process PATH, where the Temporal CLI and Go are looked up. */
   readonly pathEnv: string;
@@ -191,6 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
       apiRateLimitPerMinute: e.HERALD_API_RATE_LIMIT_PER_MINUTE,
       authFailLimitPerMinute: e.HERALD_AUTH_FAIL_LIMIT_PER_MINUTE,
     },
+    encryptionKeys: e.HERALD_ENCRYPTION_KEY,
     logLevel: e.HERALD_LOG_LEVEL,
     pathEnv: env.PATH ?? '',
   };

@@ -95,8 +95,10 @@ async function send(deps: ActivityDeps, target: Target): Promise<SendResult> {
   if (!syntax.ok) {
     return { startedAt, durationMs: 0, responseHeaders: {}, responseBody: '', responseBodyTruncated: false, error: { kind: 'blocked', message: syntax.message } };
   }
-  const request = prepareRequest(target, Date.now());
+  const request = prepareRequest(target, Date.now(), deps.config.encryptionKeys);
   if (!request.ok) {
+    // Key errors are the operator's to fix: say so in the worker's log (ids only, never key or secret bytes).
+    if (request.keyError) deps.log.error('signing secret cannot be decrypted; delivery fails', { webhookId: webhook.id, reason: request.message });
     return { startedAt, durationMs: 0, responseHeaders: {}, responseBody: '', responseBodyTruncated: false, error: { kind: 'invalid', message: request.message } };
   }
   return sendAttempt(deps.agent, {

@@ -4,7 +4,10 @@ import type { AttemptInput } from './attempt-types.js';
 import type { PgClock } from './pg-clock.js';
 import { JITTER_BUDGET_MS, rateLimitKey, slotOnLocalClock } from './rate-limiter.js';
 
-/** `slotAtMs`: the slot reserved with the load, on this process' clock (epoch ms). */
+/**
+ * `secrets`: the current and (within its grace period) previous secret as stored, sealed or in
+ * clear; prepare-request.ts opens them. `slotAtMs`: the slot reserved with the load, on this process' clock (epoch ms).
+ */
 export type Target = { kind: 'ready'; webhook: WebhookRow; event: EventRow; secrets: string[]; slotAtMs?: number };
 
 type Row = Partial<WebhookRow> & {

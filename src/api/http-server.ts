@@ -4,6 +4,7 @@ import { appRouter } from './app-router.js';
 import { type ApiDeps, apiKeyFromRequest, createContextInner } from './context.js';
 import { type RawBody, readRawBody } from './raw-body.js';
 import { checkHealth } from './routers/health-router.js';
+import { mountRest } from './rest/mount-rest.js';
 
 /** Request bodies above this are refused with 413 before parsing (events cap `data` at 256 KiB). */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -31,6 +32,8 @@ export function createApiServer(deps: ApiDeps): http.Server {
       if (error.code === 'INTERNAL_SERVER_ERROR') deps.log.error('api error', { path, message: error.message });
     },
   });
+  // REST under /v1, /openapi.json, /docs and the dev echo receiver (src/api/rest/mount-rest.ts).
+  const rest = mountRest(deps, MAX_BODY_BYTES);
   const server = http.createServer(async (req, res) => {
     if (req.url === '/healthz' || req.url === '/healthz/') {
       const health = await checkHealth(deps);
@@ -48,6 +51,7 @@ export function createApiServer(deps: ApiDeps): http.Server {
       }
       return trpc(req, res);
     }
+    if (await rest(req, res)) return;
     res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `no route: ${req.method} ${req.url}` } }));
   });
   // Slow-loris guard: a client must send its headers and body promptly.

@@ -2,6 +2,7 @@ import { createApiServer } from '../api/http-server.js';
 import { loadConfig } from '../config.js';
 import { createDb } from '../db/create-db.js';
 import { createLogger } from '../log.js';
+import { checkSecretKeys } from '../security/secret-key-usage.js';
 import { systemResolver } from '../security/url-safety.js';
 import { connectClient } from '../temporal/connect.js';
 
@@ -11,6 +12,7 @@ async function run(): Promise<void> {
   const log = createLogger(config.logLevel, 'api');
   if (!config.databaseUrl || !config.temporal.address) throw new Error('npm run api needs DATABASE_URL and TEMPORAL_ADDRESS (use npm start for embedded defaults)');
   const db = createDb(config.databaseUrl);
+  void checkSecretKeys(db, config.encryptionKeys, log, { production: true }).catch((err) => log.warn('signing secret key check failed', { message: err instanceof Error ? err.message : String(err) }));
   const { client, connection } = await connectClient(config, config.temporal.address);
   const server = createApiServer({ db, temporal: client, config, resolve: systemResolver, log });
   await new Promise<void>((r) => server.listen(config.api.port, config.api.host, r));

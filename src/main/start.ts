@@ -6,6 +6,7 @@ import { loadConfig } from '../config.js';
 import { createDb } from '../db/create-db.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { createLogger } from '../log.js';
+import { checkSecretKeys } from '../security/secret-key-usage.js';
 import { systemResolver } from '../security/url-safety.js';
 import { connectClient, connectWorker } from '../temporal/connect.js';
 import { createActivityDeps } from '../worker/create-activity-deps.js';
@@ -55,6 +56,8 @@ async function run(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
   await migrateToLatest(db);
+  // With the embedded PostgreSQL (development) an unset key is not warned about.
+  void checkSecretKeys(db, config.encryptionKeys, log, { production: config.databaseUrl !== undefined }).catch((err) => log.warn('signing secret key check failed', { message: err instanceof Error ? err.message : String(err) }));
   const firstTeam = await ensureDefaultTeam(db);
   worker = await createHeraldWorker({
     connection: workerConnection,
@@ -76,6 +79,8 @@ async function run(): Promise<void> {
     '',
     `Herald is running (ready in ${((Date.now() - t0) / 1000).toFixed(1)} s)`,
     `  API:         ${apiUrl}/trpc   (health: ${apiUrl}/healthz)`,
+    `  REST:        ${apiUrl}/v1     (reference: ${apiUrl}/docs, OpenAPI: ${apiUrl}/openapi.json)`,
+    ...(config.delivery.allowPrivateTargets ? [`  Dev echo:    ${apiUrl}/dev/echo/<channel>   (a webhook receiver for local tries)`] : []),
     `  Temporal UI: ${infra.temporalUiUrl ?? '(external cluster)'}`,
     `  Temporal:    ${infra.temporalAddress}, namespace ${config.temporal.namespace}`,
   ];

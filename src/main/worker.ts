@@ -2,6 +2,7 @@ import { Client } from '@temporalio/client';
 import { loadConfig } from '../config.js';
 import { createDb } from '../db/create-db.js';
 import { createLogger } from '../log.js';
+import { checkSecretKeys } from '../security/secret-key-usage.js';
 import { connectWorker } from '../temporal/connect.js';
 import { createActivityDeps } from '../worker/create-activity-deps.js';
 import { createHeraldWorker } from '../worker/create-worker.js';
@@ -17,6 +18,7 @@ async function run(): Promise<void> {
   if (!config.databaseUrl || !config.temporal.address) throw new Error('npm run worker needs DATABASE_URL and TEMPORAL_ADDRESS (use npm start for embedded defaults)');
   if (config.delivery.allowPrivateTargets) log.warn('HERALD_ALLOW_PRIVATE_TARGETS=true: http and private/loopback targets are allowed. Development only.');
   const db = createDb(config.databaseUrl);
+  void checkSecretKeys(db, config.encryptionKeys, log, { production: true }).catch((err) => log.warn('signing secret key check failed', { message: err instanceof Error ? err.message : String(err) }));
   const connection = await connectWorker(config, config.temporal.address);
   try {
     const worker = await createHeraldWorker({

@@ -1,4 +1,6 @@
 import { generateWebhookSecret } from '../../delivery/webhook-secret.js';
+import { openStoredSecret, resealForCopy } from '../webhook-secrets.js';
+import { sealSecret } from '../../security/secret-envelope.js';
 import { DEFAULT_RETRY_POLICY } from '../../delivery/types.js';
 import {
   deleteWebhookRow,
@@ -28,10 +30,11 @@ export const webhooksRouter = router({
     if (input.projectId) await assertProjectExists(db, ctx.team.id, input.projectId);
     await assertKnownEventTypes(db, ctx.team.id, input.eventTypes);
     const secret = generateWebhookSecret();
+    const id = newId('wh');
     const row = await db.transaction().execute(async (trx) => {
       if (input.active) await assertActiveLimit(trx, ctx.deps, ctx.team.id);
       return insertWebhook(trx, {
-        id: newId('wh'),
+        id,
         team_id: ctx.team.id,
         project_id: input.projectId ?? null,
         name: input.name,
@@ -43,7 +46,8 @@ export const webhooksRouter = router({
         active: input.active,
         rate_limit_per_second: input.rateLimitPerSecond,
         retry_policy: JSON.stringify(input.retryPolicy ?? DEFAULT_RETRY_POLICY),
-        secret,
+        // Sealed with HERALD_ENCRYPTION_KEY's first key; in clear when it is unset (development).
+        secret: sealSecret(ctx.deps.config.encryptionKeys, id, secret),
       });
     });
     // The secret is returned once here for convenience; webhooks.getSecret reads it later.
@@ -131,10 +135,11 @@ export const webhooksRouter = router({
   getSecret: adminProcedure.input(webhookIdSchema).query(async ({ ctx, input }) => {
     const row = await findWebhook(ctx.deps.db, ctx.team.id, input.id);
     if (!row) throw notFound('webhook', input.id);
+    const keys = ctx.deps.config.encryptionKeys;
     const previousValid = row.previous_secret && row.previous_secret_expires_at && row.previous_secret_expires_at > new Date();
     return {
-      secret: row.secret,
-      previousSecret: previousValid ? row.previous_secret : null,
+      secret: openStoredSecret(keys, row.id, row.secret),
+      previousSecret: previousValid ? openStoredSecret(keys, row.id, row.previous_secret!) : null,
       previousSecretExpiresAt: previousValid ? row.previous_secret_expires_at!.toISOString() : null,
     };
   }),
@@ -146,7 +151,11 @@ export const webhooksRouter = router({
     if (!current) throw notFound('webhook', input.id);
     const expires = new Date(Date.now() + config.delivery.secretRotationGraceHours * 3_600_000);
     const secret = generateWebhookSecret();
-    await updateWebhookRow(db, ctx.team.id, input.id, { secret, previous_secret: current.secret, previous_secret_expires_at: expires });
+    await updateWebhookRow(db, ctx.team.id, input.id, {
+      secret: sealSecret(config.encryptionKeys, current.id, secret),
+      previous_secret: resealForCopy(config.encryptionKeys, current.id, current.secret),
+      previous_secret_expires_at: expires,
+    });
     return { secret, previousSecretExpiresAt: expires.toISOString() };
   }),
 
