@@ -1,5 +1,7 @@
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertPendingDeliveries } from '../../src/repositories/deliveries-repo.js';
+import { sweepUndispatched } from '../../src/worker/sweep-undispatched.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { type Arrival, type Receiver, startReceiver, waitFor } from '../support/receiver.js';
 import { deliveryIdOf, teamWithType, waitForDelivery } from '../support/scenario.js';
@@ -171,6 +173,25 @@ describe('endpoint health, auto-disable and operational events', () => {
     });
     await waitFor(async () => (await t.api.deliveries.list.query({ eventId: body.id })).data.every((x) => x.status === 'succeeded'), 20_000, 'the report delivered');
     expect(typesOf(bad.arrivals)).toEqual([t.type, t.type, t.type]);
+  });
+
+  it('an operational event the worker could not start is started by the undispatched sweep, to its own delivery rows only', async () => {
+    const t = await teamWithType(h);
+    const ops = await opsEndpoint(t, ['webhook.disabled']);
+    // Matches by pattern but had no row written (as the webhook the event is about): must not get it.
+    const subject = await opsEndpoint(t, ['*']);
+    // As the record statement leaves it when the start after it failed: event and rows, undispatched.
+    const eventId = 'evt_op_sweep_test';
+    await h.db.insertInto('events').values({ team_id: t.teamId, id: eventId, type: 'webhook.disabled', project_id: null, data_raw: JSON.stringify({ webhookId: subject.w.id }), created_at: new Date(), dispatched_at: null }).execute();
+    await insertPendingDeliveries(h.db, [{ id: deliveryIdOf(eventId, ops.w.id), teamId: t.teamId, eventId, webhookId: ops.w.id, eventType: 'webhook.disabled' }]);
+
+    expect(await sweepUndispatched({ db: h.db, temporal: h.temporal, config: h.config }, 0)).toMatchObject({ dispatched: 1, failed: [] });
+    const body = await signedArrival(ops.rx, ops.w.secret, 'webhook.disabled');
+    expect(body).toMatchObject({ id: eventId, data: { webhookId: subject.w.id } });
+    await waitForDelivery(t.api, deliveryIdOf(eventId, ops.w.id), ['succeeded']);
+    const rows = await h.db.selectFrom('deliveries').select('webhook_id').where('event_id', '=', eventId).execute();
+    expect(rows).toEqual([{ webhook_id: ops.w.id }]);
+    expect(subject.rx.arrivals).toHaveLength(0);
   });
 
   it('an endpoint that keeps answering 503 gets a longer next wait from its health, not from the attempt number (overload penalty)', async () => {
