@@ -58,6 +58,8 @@ const schema = z.object({
   HERALD_RESPONSE_BODY_MAX_BYTES: z.coerce.number().int().min(0).max(1_048_576).default(4096),
   HERALD_RETRY_TIME_SCALE: z.coerce.number().positive().max(1).default(1),
   HERALD_SECRET_ROTATION_GRACE_HOURS: z.coerce.number().min(0).max(720).default(24),
+  // Fractions allowed (tests use seconds: 0.05 = 3 s); 0 = never disable automatically. Default 5 days (Svix).
+  HERALD_ENDPOINT_DISABLE_AFTER_MINUTES: z.coerce.number().min(0).max(525_600).default(7200),
   HERALD_MAX_ACTIVE_WEBHOOKS: z.coerce.number().int().min(1).max(100_000).default(10),
   HERALD_API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(1200),
   HERALD_AUTH_FAIL_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(20),
@@ -139,6 +141,8 @@ export interface HeraldConfig {
     /** Multiplies window-policy delays and windows; 1 in production, smaller in tests. */
     readonly retryTimeScale: number;
     readonly secretRotationGraceHours: number;
+    /** An endpoint whose every attempt failed for this long (ms) is disabled; 0 = never. */
+    readonly disableAfterFailingMs: number;
   };
   readonly limits: { readonly maxActiveWebhooks: number; readonly apiRateLimitPerMinute: number; readonly authFailLimitPerMinute: number };
   /**
@@ -215,6 +219,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
       responseBodyMaxBytes: e.HERALD_RESPONSE_BODY_MAX_BYTES,
       retryTimeScale: e.HERALD_RETRY_TIME_SCALE,
       secretRotationGraceHours: e.HERALD_SECRET_ROTATION_GRACE_HOURS,
+      disableAfterFailingMs: Math.round(e.HERALD_ENDPOINT_DISABLE_AFTER_MINUTES * 60_000),
     },
     limits: {
       maxActiveWebhooks: e.HERALD_MAX_ACTIVE_WEBHOOKS,

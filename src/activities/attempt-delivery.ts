@@ -9,6 +9,10 @@ import { recordDeliveryProgress } from '../repositories/deliveries-repo.js';
 import { recordAttempt } from '../repositories/delivery-attempts-repo.js';
 import { redactUrl } from '../security/redact-url.js';
 import { checkUrlSyntax } from '../security/url-safety.js';
+import { isOperationalEventType } from '../catalogs/operational-events.js';
+import { type HealthVerdict, isOverload, overloadPenaltyFactor } from '../delivery/endpoint-health.js';
+import { TEST_EVENT_TYPE } from '../api/test-ping.js';
+import { startRaisedEvents } from './start-raised-events.js';
 import type { ActivityDeps } from './create-activities.js';
 import type { AttemptInput, AttemptOutcome } from './attempt-types.js';
 import { loadTarget, type Target } from './load-target.js';
@@ -37,7 +41,8 @@ export async function attemptDelivery(deps: ActivityDeps, input: AttemptInput, r
   const result = await send(deps, target);
   const outcome = classifyOutcome(result, Date.now());
   const endMs = Date.parse(result.startedAt) + result.durationMs;
-  const decision = decide(deps, target, input, outcome, endMs);
+  const overloaded = isOverload(result.statusCode, result.error?.kind);
+  const decision = decide(deps, target, input, outcome, endMs, overloaded);
   if (outcome.kind === 'gone') await deactivateWebhook(deps, target.webhook.id, `receiver answered 410 Gone at ${new Date(endMs).toISOString()}`);
 
   const record: AttemptRecord = {
@@ -54,8 +59,10 @@ export async function attemptDelivery(deps: ActivityDeps, input: AttemptInput, r
     maxAttempts: maxAttemptsOf(target.webhook.retry_policy),
     nextAttemptAt: decision.nextAttemptAtMs === null ? null : new Date(decision.nextAttemptAtMs).toISOString(),
   };
-  // One statement: the full record to delivery_attempts and the deliveries row.
-  await recordAttempt(deps.db, {
+  const lastError = record.error ? `${record.error.kind}: ${record.error.message}` : decision.reason;
+  // One statement: the full record to delivery_attempts, the deliveries row, the endpoint's
+  // health (and, when this attempt causes them, the disable and the operational events).
+  const raised = await recordAttempt(deps.db, {
     deliveryId: input.deliveryId,
     runId,
     teamId: input.teamId,
@@ -64,13 +71,23 @@ export async function attemptDelivery(deps: ActivityDeps, input: AttemptInput, r
       status: decision.status,
       attempts: input.attempt,
       lastStatusCode: record.responseStatusCode,
-      lastError: record.error ? `${record.error.kind}: ${record.error.message}` : decision.reason,
+      lastError,
       reason: decision.reason,
       lastAttemptAt: new Date(Date.parse(result.startedAt)),
       nextAttemptAt: decision.nextAttemptAtMs === null ? null : new Date(decision.nextAttemptAtMs),
     },
+    health: {
+      verdict: healthVerdict(outcome),
+      disableAfterFailingMs: deps.config.delivery.disableAfterFailingMs,
+      disableReason: disableReason(deps.config.delivery.disableAfterFailingMs, record.responseStatusCode, lastError),
+      redactedUrl: redactUrl(target.webhook.url),
+      exhausted: decision.status === 'failed' && outcome.kind === 'retryable' && mayReportExhaustion(target.event.type),
+      eventId: target.event.id,
+      eventType: target.event.type,
+    },
   });
   recordAttemptMetrics(deps.config, { outcome: outcome.kind, durationMs: result.durationMs, status: decision.status, publishedAtMs: target.event.created_at.getTime(), endedAtMs: endMs });
+  if (raised.length) await startRaisedEvents(deps, input.teamId, raised);
   deps.log.debug('attempt', { deliveryId: input.deliveryId, attempt: input.attempt, status: decision.status, code: record.responseStatusCode, ms: result.durationMs });
   return { kind: 'attempted', record: capForState(record), status: decision.status, reason: decision.reason, attemptedAtMs: Date.parse(result.startedAt) };
 }
@@ -113,7 +130,23 @@ interface Decision {
   nextAttemptAtMs: number | null;
 }
 
-function decide(deps: ActivityDeps, target: Target, input: AttemptInput, outcome: Outcome, endMs: number): Decision {
+/** A data error sent nothing, so it says nothing about the endpoint; every other failure counts against it. */
+function healthVerdict(outcome: Outcome): HealthVerdict {
+  return outcome.kind === 'success' ? 'success' : outcome.kind === 'invalid' ? null : 'failure';
+}
+
+/** Operational events and pings never raise `delivery.exhausted` (catalogs/operational-events.ts: no loops). */
+function mayReportExhaustion(eventType: string): boolean {
+  return !isOperationalEventType(eventType) && eventType !== TEST_EVENT_TYPE;
+}
+
+function disableReason(spanMs: number, statusCode: number | null, lastError: string | null): string {
+  const span = spanMs >= 86_400_000 && spanMs % 86_400_000 === 0 ? `${spanMs / 86_400_000} days` : spanMs >= 60_000 ? `${Math.round(spanMs / 60_000)} minutes` : `${Math.round(spanMs / 1000)} seconds`;
+  const last = statusCode !== null ? `HTTP ${statusCode}` : (lastError ?? 'no response').slice(0, 200);
+  return `disabled automatically: every attempt failed for ${span} (last: ${last})`;
+}
+
+function decide(deps: ActivityDeps, target: Target, input: AttemptInput, outcome: Outcome, endMs: number, overloaded: boolean): Decision {
   switch (outcome.kind) {
     case 'success':
       return { status: 'succeeded', reason: null, nextAttemptAtMs: null };
@@ -132,6 +165,11 @@ function decide(deps: ActivityDeps, target: Target, input: AttemptInput, outcome
         retryAfterMs: outcome.retryAfterMs,
         random: Math.random(),
         timeScale: deps.config.delivery.retryTimeScale,
+        // The endpoint's health as loaded with this attempt's target (before this attempt).
+        penaltyFactor: overloadPenaltyFactor(
+          { consecutiveFailures: target.webhook.consecutive_failures, successes: target.webhook.health_successes, failures: target.webhook.health_failures },
+          overloaded,
+        ),
       });
       if (delay === null) return { status: 'failed', reason: 'retry policy exhausted', nextAttemptAtMs: null };
       return { status: 'retrying', reason: null, nextAttemptAtMs: endMs + delay };
@@ -140,6 +178,6 @@ function decide(deps: ActivityDeps, target: Target, input: AttemptInput, outcome
 }
 
 async function deactivateWebhook(deps: ActivityDeps, webhookId: string, reason: string): Promise<void> {
-  await deps.db.updateTable('webhooks').set({ active: false, disabled_reason: reason, updated_at: new Date() }).where('id', '=', webhookId).execute();
+  await deps.db.updateTable('webhooks').set({ active: false, disabled_reason: reason, disabled_at: new Date(), updated_at: new Date() }).where('id', '=', webhookId).execute();
   deps.log.warn('webhook deactivated', { webhookId, reason });
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { WebhookRow } from '../db/database.js';
 import { headersSchema, retryPolicySchema } from './webhook-schemas.js';
+import { toWebhookHealth, webhookHealthSchema } from './webhook-health.js';
 
 const isoTime = z.iso.datetime({ offset: true });
 
@@ -22,7 +23,8 @@ export const webhookOutputSchema = z.object({
   active: z.boolean(),
   rateLimitPerSecond: z.number().int(),
   retryPolicy: retryPolicySchema,
-  disabledReason: z.string().nullable().describe('Why Herald deactivated it (e.g. 410 Gone), or null.'),
+  disabledReason: z.string().nullable().describe('Why Herald deactivated it (auto-disable after sustained failure, 410 Gone, the API), or null.'),
+  health: webhookHealthSchema.describe('Endpoint health: recent success rate, failure streak, last success and failure, failing and disabled since.'),
   createdAt: isoTime,
   updatedAt: isoTime,
 });
@@ -47,6 +49,14 @@ export const webhookDetailOutputSchema = webhookOutputSchema.extend({
 /** `webhooks.create`: the webhook plus its signing secret, returned this once for convenience. */
 export const createdWebhookOutputSchema = webhookOutputSchema.extend({ secret: z.string() });
 
+/** `webhooks.enable`: the re-enabled webhook and what it replayed (reenable-webhook.ts); null for `recover: 'none'`. */
+export const enabledWebhookOutputSchema = webhookOutputSchema.extend({
+  recovered: z
+    .object({ since: isoTime, replayed: z.number().int(), ids: z.array(z.string()), skipped: z.array(z.string()) })
+    .nullable()
+    .describe('Deliveries replayed: those that ended failed, or cancelled because the webhook was inactive, at or after `since`.'),
+});
+
 /** `webhooks.list`: one page, api.video style. */
 export const webhookListOutputSchema = z.object({
   data: z.array(webhookOutputSchema),
@@ -68,6 +78,7 @@ export function toWebhookDto(w: WebhookRow): WebhookDto {
     rateLimitPerSecond: w.rate_limit_per_second,
     retryPolicy: w.retry_policy,
     disabledReason: w.disabled_reason,
+    health: toWebhookHealth(w),
     createdAt: w.created_at.toISOString(),
     updatedAt: w.updated_at.toISOString(),
   };

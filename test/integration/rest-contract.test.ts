@@ -96,6 +96,10 @@ describe('REST API contract', () => {
     const rotated = await rest.call('POST', '/v1/webhooks/{id}/rotate-secret', { key, params: { id: ids.webhook } });
     const secret = await rest.call('GET', '/v1/webhooks/{id}/secret', { key, params: { id: ids.webhook } });
     expect(secret.body).toMatchObject({ secret: rotated.body.secret, previousSecret: created.body.secret });
+    const parked = await rest.call('POST', '/v1/webhooks', { key, body: { name: 'parked', url: ok.url, eventTypes: ['order.paid'], active: false } });
+    const enabled = await rest.call('POST', '/v1/webhooks/{id}/enable', { key, params: { id: parked.body.id }, body: {} });
+    expect(enabled.body).toMatchObject({ id: parked.body.id, active: true, recovered: null, health: { consecutiveFailures: 0, disabledSince: null } });
+    await rest.call('DELETE', '/v1/webhooks/{id}', { key, params: { id: parked.body.id } });
   });
 
   it('publishes an event whose data arrives byte for byte, and lists and reads it', async () => {

@@ -2,7 +2,7 @@ import type { inferRouterOutputs } from '@trpc/server';
 import type { z } from 'zod';
 import type { AppRouter } from '../app-router.js';
 import * as out from '../output-schemas.js';
-import { createdWebhookOutputSchema, webhookDetailOutputSchema, webhookListOutputSchema, webhookOutputSchema } from '../webhook-dto.js';
+import { createdWebhookOutputSchema, enabledWebhookOutputSchema, webhookDetailOutputSchema, webhookListOutputSchema, webhookOutputSchema } from '../webhook-dto.js';
 
 /**
  * The REST surface: one row per tRPC procedure, naming its method, resource path and response
@@ -57,6 +57,7 @@ export const REST_ROUTES: readonly RestRoute[] = [
   route('GET', '/v1/webhooks', 'webhooks.list', webhookListOutputSchema, 'List webhooks', { paging: 'page' }),
   route('GET', '/v1/webhooks/{id}', 'webhooks.get', webhookDetailOutputSchema, 'Get a webhook with its queue figures'),
   route('PATCH', '/v1/webhooks/{id}', 'webhooks.update', webhookOutputSchema, 'Update a webhook (partial)'),
+  route('POST', '/v1/webhooks/{id}/enable', 'webhooks.enable', enabledWebhookOutputSchema, 'Re-enable a disabled webhook, optionally replaying what failed (`recover`: none, disabled, failing)'),
   route('DELETE', '/v1/webhooks/{id}', 'webhooks.delete', out.deletedOutput, 'Delete a webhook (its running deliveries are cancelled)'),
   route('GET', '/v1/webhooks/{id}/secret', 'webhooks.getSecret', out.webhookSecretOutput, "Read a webhook's signing secret"),
   route('POST', '/v1/webhooks/{id}/rotate-secret', 'webhooks.rotateSecret', out.rotatedSecretOutput, 'Rotate the signing secret (the old one keeps signing for the grace period)'),

@@ -1,6 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import type { EventRow } from '../../db/database.js';
+import { isOperationalEventType } from '../../catalogs/operational-events.js';
 import { EVENT_TYPE_NAME } from '../../delivery/event-type-patterns.js';
 import { eventDataText } from '../../delivery/event-body.js';
 import { validatePayload } from '../../delivery/payload-schema.js';
@@ -46,6 +47,7 @@ export const eventsRouter = router({
       throw new TRPCError({ code: 'PAYLOAD_TOO_LARGE', message: `data: must be at most ${MAX_EVENT_DATA_BYTES} bytes as JSON (got ${size})` });
     }
     assertEventDataRules(dataText);
+    if (isOperationalEventType(input.type)) throw badRequest('type', `${input.type} is an operational event; only Herald publishes it`);
     const type = await findEventType(ctx.deps, teamId, input.type);
     if (!type) throw badRequest('type', `unknown event type: ${input.type}`);
     if (type.archived) throw badRequest('type', `event type is archived: ${input.type}`);

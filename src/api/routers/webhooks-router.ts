@@ -19,7 +19,8 @@ import { TEST_EVENT_TYPE } from '../test-ping.js';
 import { adminProcedure, readProcedure, router } from '../trpc.js';
 import { toWebhookDto } from '../webhook-dto.js';
 import { assertActiveLimit, assertKnownEventTypes, assertProjectExists, assertSafeUrl } from '../webhook-rules.js';
-import { createWebhookSchema, listWebhooksSchema, updateWebhookSchema, webhookIdSchema } from '../webhook-schemas.js';
+import { createWebhookSchema, enableWebhookSchema, listWebhooksSchema, updateWebhookSchema, webhookIdSchema } from '../webhook-schemas.js';
+import { recoverDeliveries, recoverSince, reenablePatch } from '../reenable-webhook.js';
 
 
 export const webhooksRouter = router({
@@ -79,9 +80,11 @@ export const webhooksRouter = router({
     if (input.url !== undefined) await assertSafeUrl(ctx.deps, input.url);
     if (input.projectId) await assertProjectExists(db, ctx.team.id, input.projectId);
     if (input.eventTypes) await assertKnownEventTypes(db, ctx.team.id, input.eventTypes);
+    const reactivated = input.active === true && !current.active;
     const row = await db.transaction().execute(async (trx) => {
-      if (input.active === true && !current.active) await assertActiveLimit(trx, ctx.deps, ctx.team.id, current.id);
+      if (reactivated) await assertActiveLimit(trx, ctx.deps, ctx.team.id, current.id);
       return updateWebhookRow(trx, ctx.team.id, input.id, {
+        ...(reactivated ? reenablePatch(current) : {}),
         name: input.name,
         description: input.description,
         url: input.url,
@@ -91,6 +94,7 @@ export const webhooksRouter = router({
         active: input.active,
         // Re-activating clears the reason it was disabled for.
         disabled_reason: input.active === true ? null : input.active === false ? 'deactivated by API' : undefined,
+        ...(input.active === false && current.active ? { disabled_at: new Date() } : {}),
         rate_limit_per_second: input.rateLimitPerSecond,
         retry_policy: input.retryPolicy && JSON.stringify(input.retryPolicy),
         project_id: input.projectId,
@@ -100,6 +104,26 @@ export const webhooksRouter = router({
     // Deactivated: its running deliveries end now (a repeated call signals any left again).
     if (input.active === false) await cancelWebhookDeliveries(ctx.deps, ctx.team.id, row.id, `webhook inactive: ${row.disabled_reason ?? 'deactivated'}`);
     return toWebhookDto(row);
+  }),
+
+  /**
+   * Re-activates a disabled webhook (automatically, by 410 Gone or by the API), with the option to
+   * replay what failed: `recover: 'disabled'` since it was disabled, `'failing'` since its run of
+   * failures began (reenable-webhook.ts). `recovered` lists what was replayed (null for `none`).
+   */
+  enable: adminProcedure.input(enableWebhookSchema).mutation(async ({ ctx, input }) => {
+    const { db } = ctx.deps;
+    const current = await findWebhook(db, ctx.team.id, input.id);
+    if (!current) throw notFound('webhook', input.id);
+    if (current.active) throw conflict(`webhook ${input.id} is already active`);
+    const since = recoverSince(current, input.recover);
+    const row = await db.transaction().execute(async (trx) => {
+      await assertActiveLimit(trx, ctx.deps, ctx.team.id, current.id);
+      return updateWebhookRow(trx, ctx.team.id, input.id, reenablePatch(current));
+    });
+    if (!row) throw notFound('webhook', input.id);
+    const recovered = since ? await recoverDeliveries(ctx, row.id, since) : null;
+    return { ...toWebhookDto(row), recovered };
   }),
 
   delete: adminProcedure.input(webhookIdSchema).mutation(async ({ ctx, input }) => {
