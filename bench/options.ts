@@ -16,6 +16,11 @@
 //   --connections C     connections of the raw undici baseline (default 50 = Herald's delivery agent).
 //   --fanout-webhooks W the fan-out scenario's second case: one event's webhooks (default 100, max
 //                       20,000; e.g. 10000 exercises the dispatch workflow's continue-as-new 50 times).
+//   --temporal T        dev (default: the embedded dev server, or TEMPORAL_ADDRESS), cluster (a fresh
+//                       real cluster, `npm run cluster`'s, on a free base port, stopped after), or
+//                       both: dev server and cluster interleaved in one run, the ladder only, CPU per
+//                       delivery by process (bench/temporal-sides.ts).
+//   --rounds N          with --temporal both: rounds of (dev, cluster) (default 1).
 //   --only LIST         run only these scenarios (comma-separated: ladder, latency, publish, fanout,
 //                       retry, ratelimit, parked); the raw ceiling always runs. Default: all.
 //   --help              prints this.
@@ -57,6 +62,8 @@ export interface BenchOptions {
   retryEvents: number;
   rateLimit: number;
   only: Set<Scenario>;
+  temporal: 'dev' | 'cluster' | 'both';
+  rounds: number;
 }
 
 export const SCENARIOS = ['ladder', 'latency', 'publish', 'fanout', 'retry', 'ratelimit', 'parked'] as const;
@@ -67,7 +74,7 @@ const LADDER = [25, 50, 75, 100, 125, 150, 200, 250, 300, 400, 600, 800, 1000];
 export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   const args = [...argv];
   if (args.includes('--help') || args.includes('-h')) return 'help';
-  const known = new Set(['--quick', '--rate', '--duration', '--fanout', '--payload', '--fail-ratio', '--parked', '--connections', '--only', '--fanout-webhooks']);
+  const known = new Set(['--quick', '--rate', '--duration', '--fanout', '--payload', '--fail-ratio', '--parked', '--connections', '--only', '--fanout-webhooks', '--temporal', '--rounds']);
   for (const a of args) if (a.startsWith('--') && !known.has(a)) throw new Error(`unknown option ${a} (try --help)`);
   const quick = args.includes('--quick');
   const num = (name: string, dflt: number, min: number, max: number): number => {
@@ -86,6 +93,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     }
     if (!only.size) throw new Error(`--only needs a comma-separated list of ${SCENARIOS.join(', ')}`);
   }
+  const ti = args.indexOf('--temporal');
+  const temporal = ti < 0 ? 'dev' : args[ti + 1];
+  if (temporal !== 'dev' && temporal !== 'cluster' && temporal !== 'both') throw new Error(`--temporal must be dev, cluster or both (got ${temporal ?? 'nothing'})`);
   const top = num('rate', quick ? 100 : 400, 1, 5000);
   const ladder = LADDER.filter((r) => r <= top);
   if (!ladder.length || ladder[ladder.length - 1] !== top) ladder.push(top);
@@ -105,6 +115,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     retryEvents: quick ? 10 : 20,
     rateLimit: 20,
     only,
+    temporal,
+    rounds: Math.round(num('rounds', 1, 1, 10)),
   };
 }
 
@@ -120,6 +132,8 @@ export const HELP = `npm run bench [-- options]
   --connections C  raw baseline connections (default 50)
   --fanout-webhooks W  webhooks of the second fan-out case (default 100; e.g. 10000)
   --only LIST      scenarios to run: ladder,latency,publish,fanout,retry,ratelimit,parked (default all)
+  --temporal T     dev (default), cluster (a fresh real cluster), or both (interleaved, ladder only)
+  --rounds N       with --temporal both: rounds of (dev, cluster) (default 1)
 Env: TEMPORAL_ADDRESS / DATABASE_URL use external services instead of embedded ones.
 
 npm run bench -- --compare <git-ref> [--quick] [--rounds N] [--duration S] [--rate N] [--keep-worktree]
