@@ -21,6 +21,8 @@
 //                       both: dev server and cluster interleaved in one run, the ladder only, CPU per
 //                       delivery by process (bench/temporal-sides.ts).
 //   --rounds N          with --temporal both: rounds of (dev, cluster) (default 1).
+//   --scale-out         one fresh cluster; the ladder with 1 and 2 worker processes and 1 and 2 API
+//                       processes (bench/scale-out.ts).
 //   --only LIST         run only these scenarios (comma-separated: ladder, latency, publish, fanout,
 //                       retry, ratelimit, parked); the raw ceiling always runs. Default: all.
 //   --help              prints this.
@@ -64,6 +66,7 @@ export interface BenchOptions {
   only: Set<Scenario>;
   temporal: 'dev' | 'cluster' | 'both';
   rounds: number;
+  scaleOut: boolean;
 }
 
 export const SCENARIOS = ['ladder', 'latency', 'publish', 'fanout', 'retry', 'ratelimit', 'parked'] as const;
@@ -74,7 +77,7 @@ const LADDER = [25, 50, 75, 100, 125, 150, 200, 250, 300, 400, 600, 800, 1000];
 export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   const args = [...argv];
   if (args.includes('--help') || args.includes('-h')) return 'help';
-  const known = new Set(['--quick', '--rate', '--duration', '--fanout', '--payload', '--fail-ratio', '--parked', '--connections', '--only', '--fanout-webhooks', '--temporal', '--rounds']);
+  const known = new Set(['--quick', '--rate', '--duration', '--fanout', '--payload', '--fail-ratio', '--parked', '--connections', '--only', '--fanout-webhooks', '--temporal', '--rounds', '--scale-out']);
   for (const a of args) if (a.startsWith('--') && !known.has(a)) throw new Error(`unknown option ${a} (try --help)`);
   const quick = args.includes('--quick');
   const num = (name: string, dflt: number, min: number, max: number): number => {
@@ -117,6 +120,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     only,
     temporal,
     rounds: Math.round(num('rounds', 1, 1, 10)),
+    scaleOut: args.includes('--scale-out'),
   };
 }
 
@@ -134,6 +138,7 @@ export const HELP = `npm run bench [-- options]
   --only LIST      scenarios to run: ladder,latency,publish,fanout,retry,ratelimit,parked (default all)
   --temporal T     dev (default), cluster (a fresh real cluster), or both (interleaved, ladder only)
   --rounds N       with --temporal both: rounds of (dev, cluster) (default 1)
+  --scale-out      one cluster; ladder with 1/2 worker processes × 1/2 API processes
 Env: TEMPORAL_ADDRESS / DATABASE_URL use external services instead of embedded ones.
 
 npm run bench -- --compare <git-ref> [--quick] [--rounds N] [--duration S] [--rate N] [--keep-worktree]

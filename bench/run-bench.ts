@@ -9,6 +9,7 @@ import { toMarkdown } from './report.js';
 import { runFanOut, runParked, runRateLimit, runRetryTiming } from './scenario-engine.js';
 import { measureCeiling, runLadder, runLatency, runPublishOnly } from './scenario-load.js';
 import { startReceiverProcess } from './receiver-client.js';
+import { runScaleOut, scaleOutMarkdown } from './scale-out.js';
 import { runTemporalSides, startBenchCluster, writeSides } from './temporal-sides.js';
 
 // `npm run bench [-- options]`: brings up Herald and a receiver process, runs every scenario in
@@ -76,6 +77,22 @@ async function run(): Promise<void> {
   const say = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
   const startedAt = new Date().toISOString();
   const rx = await startReceiverProcess();
+  if (opts.scaleOut) {
+    try {
+      const runs = await runScaleOut(opts, rx, say);
+      const dir = path.join(RESULTS_DIR, 'cluster');
+      await fs.mkdir(dir, { recursive: true });
+      const base = path.join(dir, `${startedAt.slice(0, 19).replace(/:/g, '-')}${opts.quick ? '-quick' : ''}-scale-out`);
+      const md = scaleOutMarkdown(runs, opts, startedAt);
+      await fs.writeFile(`${base}.json`, `${JSON.stringify({ startedAt, options: { ...opts, only: [...opts.only] }, loadAvgAtEnd: os.loadavg(), runs }, null, 2)}\n`);
+      await fs.writeFile(`${base}.md`, md);
+      console.log(`\n${md}`);
+      say(`results: ${base}.json and .md`);
+    } finally {
+      await rx.stop();
+    }
+    return;
+  }
   if (opts.temporal === 'both') {
     try {
       const runs = await runTemporalSides(opts, rx, say);

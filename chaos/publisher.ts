@@ -31,7 +31,8 @@ export async function publishSteadily(clients: HeraldClient | HeraldClient[], ty
           const e = await all[i % all.length]!.events.publish.mutate({ type, data: { i } });
           report.accepted.push(e.id);
         } catch (err) {
-          const code = (err as { data?: { code?: string } }).data?.code ?? (err as Error).message.slice(0, 40);
+          const reason = (err as { data?: { code?: string } }).data?.code ?? (err as Error).message.slice(0, 40);
+          const code = all.length > 1 ? `${reason} (API ${(i % all.length) + 1})` : reason;
           report.refused[code] = (report.refused[code] ?? 0) + 1;
         } finally {
           report.slowestMs = Math.max(report.slowestMs, Date.now() - t0);
