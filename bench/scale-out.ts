@@ -50,7 +50,8 @@ export async function runScaleOut(opts: BenchOptions, rx: ReceiverProcess, say: 
     const team = await createTeamWithKey(db, 'scale-out');
     const base = loadConfig();
     const config = loadConfig({ PATH: base.pathEnv, DATABASE_URL: pg.url, TEMPORAL_ADDRESS: cluster.address, HERALD_ALLOW_PRIVATE_TARGETS: 'true' });
-    const env = { HERALD_API_RATE_LIMIT_PER_MINUTE: '1000000', HERALD_LOG_LEVEL: 'warn' };
+    // info: the processes' ready lines ('worker running', 'api listening') are info.
+    const env = { HERALD_API_RATE_LIMIT_PER_MINUTE: '1000000', HERALD_LOG_LEVEL: 'info' };
     let typeReady = false;
     for (const shape of SHAPES) {
       const label = `${shape.workers} worker(s), ${shape.apis} API(s)`;
