@@ -52,7 +52,7 @@ describe('workflow state stays bounded at the maximum settings', () => {
     const bytes = Math.max(stateBytes('a'), stateBytes('é'), stateBytes('€'), stateBytes('😀'));
     console.log(`worst-case state, 50 attempts of text: ${bytes} bytes`);
     expect(bytes).toBeLessThan(256 * 1024);
-  });
+  }, 60_000); // CPU-heavy (builds 50 MiB of text): seconds on a busy 2-core box
 
   it('even when JSON escaping inflates every character sixfold (control characters), 50 attempts stay under Temporal’s 2 MB payload limit', () => {
     const bytes = Math.max(stateBytes('\u0001'), stateBytes('"'));
