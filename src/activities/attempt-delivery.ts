@@ -8,26 +8,39 @@ import { recordAttempt } from '../repositories/delivery-attempts-repo.js';
 import { checkUrlSyntax } from '../security/url-safety.js';
 import type { ActivityDeps } from './create-activities.js';
 import type { AttemptInput, AttemptOutcome } from './attempt-types.js';
+import { leaseMs, refusedWakeAtMs } from './in-flight-cap.js';
 import { loadTarget, type Target } from './load-target.js';
+import { extendLease } from '../repositories/webhook-in-flight-repo.js';
 import { prepareRequest } from './prepare-request.js';
 import { rateLimitKey, reserveSlot } from './rate-limiter.js';
 import { capForState } from './state-record.js';
 import { systemSlotClock, waitForSlot } from './wait-for-slot.js';
 
 /**
- * Pipeline of one attempt: prepare → reserve slot → send → classify → decide → record.
+ * Pipeline of one attempt: take a place under the webhook's concurrency cap → prepare → reserve
+ * slot → send → classify → decide → record (and release the place).
  * `runId` is the delivery workflow's run: attempt records are idempotent per (delivery, run, attempt).
  */
 export async function attemptDelivery(deps: ActivityDeps, input: AttemptInput, runId: string): Promise<AttemptOutcome> {
-  // Reserve a slot in the same round trip unless the workflow already holds one.
-  const target = await loadTarget(deps.db, input, input.reservedSlotAtMs === undefined ? deps.pgClock : undefined);
+  const lease = leaseMs(deps.config.delivery.timeoutMs);
+  // Reserve a slot in the same round trip unless the workflow already holds one (0: none held).
+  const heldSlotAtMs = input.reservedSlotAtMs || undefined;
+  const cap = { defaultMaxInFlight: deps.config.delivery.maxInFlight, leaseMs: lease };
+  const target = await loadTarget(deps.db, input, cap, heldSlotAtMs === undefined ? deps.pgClock : undefined);
   if (target.kind === 'stopped') {
     await recordDeliveryProgress(deps.db, input.deliveryId, { status: 'cancelled', lastError: target.reason, reason: target.reason, nextAttemptAt: null, runId });
     return target;
   }
+  // Every place is taken: wait on a workflow timer like a rate-limit wait (no worker slot held,
+  // no attempt counted). slotAtMs 0: no rate-limit slot was reserved for this delivery.
+  if (target.kind === 'busy') return { kind: 'throttled', slotAtMs: 0, wakeAtMs: refusedWakeAtMs(Date.now(), target.queueWaitMs, Math.random()) };
   const reserve = (leadMs: number) => reserveSlot(deps.db, deps.pgClock, rateLimitKey(target.webhook.id), target.webhook.rate_limit_per_second, leadMs);
-  const wait = await waitForSlot(systemSlotClock(reserve), input.reservedSlotAtMs ?? target.slotAtMs);
-  if (wait.kind === 'throttled') return wait;
+  const wait = await waitForSlot(systemSlotClock(reserve), heldSlotAtMs ?? target.slotAtMs);
+  if (wait.kind === 'throttled') {
+    // Keep the place through the timer: the next call finds its own lease and is admitted.
+    await extendLease(deps.db, target.webhook.id, input.deliveryId, wait.slotAtMs - Date.now() + lease);
+    return wait;
+  }
 
   const result = await send(deps, target);
   const outcome = classifyOutcome(result, Date.now());
@@ -64,6 +77,7 @@ export async function attemptDelivery(deps: ActivityDeps, input: AttemptInput, r
       lastAttemptAt: new Date(Date.parse(result.startedAt)),
       nextAttemptAt: decision.nextAttemptAtMs === null ? null : new Date(decision.nextAttemptAtMs),
     },
+    holdMs: Date.now() - target.admittedAtMs,
   });
   deps.log.debug('attempt', { deliveryId: input.deliveryId, attempt: input.attempt, status: decision.status, code: record.responseStatusCode, ms: result.durationMs });
   return { kind: 'attempted', record: capForState(record), status: decision.status, reason: decision.reason, attemptedAtMs: Date.parse(result.startedAt) };

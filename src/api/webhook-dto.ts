@@ -14,6 +14,8 @@ export function toWebhookDto(w: WebhookRow) {
     eventTypes: w.event_types,
     active: w.active,
     rateLimitPerSecond: w.rate_limit_per_second,
+    /** Null: the deployment default (HERALD_WEBHOOK_MAX_IN_FLIGHT). */
+    maxInFlight: w.max_in_flight,
     retryPolicy: w.retry_policy,
     disabledReason: w.disabled_reason,
     createdAt: w.created_at.toISOString(),

@@ -3,6 +3,7 @@ import { withoutNul as pgText } from '../activities/state-record.js';
 import type { Database } from '../db/database.js';
 import type { AttemptErrorKind, AttemptRecord } from '../delivery/types.js';
 import type { DeliveryProgress } from './deliveries-repo.js';
+import { HOLD_EWMA_WEIGHT } from '../activities/in-flight-cap.js';
 
 
 /**
@@ -11,12 +12,15 @@ import type { DeliveryProgress } from './deliveries-repo.js';
  * Idempotent per (delivery, workflow run, attempt): a retried attempt activity rewrites the same
  * row rather than adding one, and the last execution wins, as it does in the deliveries row and
  * in the workflow (which keeps the result of the execution that completed).
+ * The same statement releases the delivery's place under its webhook's concurrency cap
+ * (load-target.ts) and feeds `holdMs` (how long it held the place) into the webhook's average.
  */
 export async function recordAttempt(
   db: Kysely<Database>,
-  a: { deliveryId: string; runId: string; teamId: string; record: AttemptRecord; progress: DeliveryProgress & { attempts: number } },
+  a: { deliveryId: string; runId: string; teamId: string; record: AttemptRecord; progress: DeliveryProgress & { attempts: number }; holdMs: number },
 ): Promise<void> {
   const { deliveryId, runId, teamId, record: r, progress: p } = a;
+  const holdMs = Math.max(0, a.holdMs);
   const headers = Object.fromEntries(Object.entries(r.responseHeaders).map(([k, v]) => [k, pgText(v)]));
   const error = r.error ? JSON.stringify({ kind: r.error.kind, message: pgText(r.error.message) }) : null;
   // Fixed text: prepared once per connection (create-db.ts).
@@ -31,6 +35,11 @@ export async function recordAttempt(
         duration_ms = excluded.duration_ms, response_status_code = excluded.response_status_code,
         response_headers = excluded.response_headers, response_body = excluded.response_body, error = excluded.error,
         max_attempts = excluded.max_attempts, next_attempt_at = excluded.next_attempt_at, recorded_at = now()
+    ),
+    released as (
+      update webhook_in_flight set leases = leases - ${deliveryId}::text,
+        hold_ms = coalesce(hold_ms * ${1 - HOLD_EWMA_WEIGHT}::float8 + ${holdMs}::float8 * ${HOLD_EWMA_WEIGHT}::float8, ${holdMs}::float8)
+      where webhook_id = ${r.webhookId} and leases ? ${deliveryId}::text
     )
     update deliveries set status = ${p.status}, attempts = ${p.attempts}, last_status_code = ${p.lastStatusCode ?? null},
       last_error = ${p.lastError ?? null}, reason = ${p.reason ?? null}, last_attempt_at = ${p.lastAttemptAt ?? null},

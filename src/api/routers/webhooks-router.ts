@@ -41,6 +41,7 @@ export const webhooksRouter = router({
         event_types: input.eventTypes,
         active: input.active,
         rate_limit_per_second: input.rateLimitPerSecond,
+        max_in_flight: input.maxInFlight ?? null,
         retry_policy: JSON.stringify(input.retryPolicy ?? DEFAULT_RETRY_POLICY),
         secret,
       });
@@ -88,6 +89,7 @@ export const webhooksRouter = router({
         // Re-activating clears the reason it was disabled for.
         disabled_reason: input.active === true ? null : input.active === false ? 'deactivated by API' : undefined,
         rate_limit_per_second: input.rateLimitPerSecond,
+        max_in_flight: input.maxInFlight,
         retry_policy: input.retryPolicy && JSON.stringify(input.retryPolicy),
         project_id: input.projectId,
       });
