@@ -6,6 +6,8 @@ export interface PublishReport {
   refused: Record<string, number>;
   /** Largest time one publish call took, ms: a down dependency must fail fast, not hang. */
   slowestMs: number;
+  /** Accepted event id → when its publish call started (epoch ms). */
+  sentAtMs: Map<string, number>;
 }
 
 /**
@@ -13,7 +15,7 @@ export interface PublishReport {
  * events have been offered. Refused calls are counted, not retried: only accepted events count.
  */
 export async function publishSteadily(client: HeraldClient, type: string, count: number, ratePerSecond: number, onHalf: () => Promise<void>): Promise<PublishReport> {
-  const report: PublishReport = { accepted: [], refused: {}, slowestMs: 0 };
+  const report: PublishReport = { accepted: [], refused: {}, slowestMs: 0, sentAtMs: new Map() };
   const start = Date.now();
   const calls: Promise<void>[] = [];
   let fault: Promise<void> | undefined;
@@ -28,6 +30,7 @@ export async function publishSteadily(client: HeraldClient, type: string, count:
         try {
           const e = await client.events.publish.mutate({ type, data: { i } });
           report.accepted.push(e.id);
+          report.sentAtMs.set(e.id, t0);
         } catch (err) {
           const code = (err as { data?: { code?: string } }).data?.code ?? (err as Error).message.slice(0, 40);
           report.refused[code] = (report.refused[code] ?? 0) + 1;
