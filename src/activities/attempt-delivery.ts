@@ -33,7 +33,11 @@ export async function attemptDelivery(deps: ActivityDeps, input: AttemptInput, r
   }
   // Every place is taken: wait on a workflow timer like a rate-limit wait (no worker slot held,
   // no attempt counted). slotAtMs 0: no rate-limit slot was reserved for this delivery.
-  if (target.kind === 'busy') return { kind: 'throttled', slotAtMs: 0, wakeAtMs: refusedWakeAtMs(Date.now(), target.queueWaitMs, Math.random()) };
+  if (target.kind === 'busy') {
+    const wakeAtMs = refusedWakeAtMs(Date.now(), target.queueWaitMs, Math.random());
+    deps.log.debug('attempt waits: webhook at its concurrency cap', { deliveryId: input.deliveryId, attempt: input.attempt, waitMs: wakeAtMs - Date.now() });
+    return { kind: 'throttled', slotAtMs: 0, wakeAtMs };
+  }
   const reserve = (leadMs: number) => reserveSlot(deps.db, deps.pgClock, rateLimitKey(target.webhook.id), target.webhook.rate_limit_per_second, leadMs);
   const wait = await waitForSlot(systemSlotClock(reserve), heldSlotAtMs ?? target.slotAtMs);
   if (wait.kind === 'throttled') {
