@@ -49,7 +49,16 @@ export interface NoisyResult {
   aAttempts: number;
   aRequests: number;
   aMaxOpenPerEndpoint: number[];
+  /** Most attempts of one A webhook whose [start, start + duration] overlapped, from Herald's own attempt records. */
+  aMaxOverlapPerEndpoint: number[];
   defaultCap: number | null;
+  /** Times an attempt was refused for its webhook's concurrency cap (worker debug log), for B and for A. */
+  bWaits: number;
+  aWaits: number;
+  /** B's moving-average lease hold at the end, ms (null without the cap). */
+  bHoldMs: number | null;
+  /** B's deliveries by status at the end (those not arrived are still queued or retrying, not gone). */
+  bStatuses: Record<string, number>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -62,6 +71,15 @@ function percentile(sorted: number[], p: number): number {
 function stats(ids: string[], sentAt: Map<string, number>, arrivedAt: Map<string, number>): LatencyStats {
   const lat = ids.filter((id) => arrivedAt.has(id)).map((id) => arrivedAt.get(id)! - sentAt.get(id)!).sort((a, b) => a - b);
   return { events: ids.length, arrived: lat.length, p50: percentile(lat, 0.5), p99: percentile(lat, 0.99), max: lat[lat.length - 1] ?? Number.NaN };
+}
+
+/** Most intervals [start, end) that overlap at one instant. */
+function maxOverlap(intervals: (readonly [number, number])[]): number {
+  const edges = intervals.flatMap(([a, b]) => [[a, 1], [b, -1]] as const).sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  let open = 0;
+  let most = 0;
+  for (const [, d] of edges) most = Math.max(most, (open += d));
+  return most;
 }
 
 /** Publishes `count` events round-robin over `types` as fast as the API takes them, `parallel` calls at a time. */
@@ -94,7 +112,7 @@ export async function noisyNeighbours(o: NoisyOptions): Promise<NoisyResult> {
     const bTeam = await createTeamWithKey(cluster.db, 'team-b');
     const b = createHeraldClient({ url: cluster.apiUrl, apiKey: bTeam.key });
     await b.eventTypes.create.mutate({ name: 'b.tick', description: '' });
-    await b.webhooks.create.mutate({ name: 'healthy', url: bRx.url, eventTypes: ['b.tick'], rateLimitPerSecond: 100 });
+    const bHook = await b.webhooks.create.mutate({ name: 'healthy', url: bRx.url, eventTypes: ['b.tick'], rateLimitPerSecond: 100 });
     const aTypes = aRx.map((_, i) => `a.hang${i}`);
     const aHooks: string[] = [];
     for (const [i, rx] of aRx.entries()) {
@@ -149,6 +167,12 @@ export async function noisyNeighbours(o: NoisyOptions): Promise<NoisyResult> {
     for (const r of rows) aStatuses[r.status] = (aStatuses[r.status] ?? 0) + 1;
     const aAttempts = await cluster.db.selectFrom('delivery_attempts').select((eb) => eb.fn.countAll<string>().as('n')).where('webhook_id', 'in', aHooks).executeTakeFirstOrThrow();
     const aStats = aRx.map((r) => r.stats());
+    const records = await cluster.db.selectFrom('delivery_attempts').select(['webhook_id', 'created_at', 'duration_ms']).where('webhook_id', 'in', aHooks).execute();
+    const aMaxOverlapPerEndpoint = aHooks.map((id) => maxOverlap(records.filter((r) => r.webhook_id === id).map((r) => [r.created_at.getTime(), r.created_at.getTime() + r.duration_ms] as const)));
+    const waits = cluster.worker.lines.filter((l) => l.includes('concurrency cap'));
+    const bHold = await cluster.db.selectFrom('webhook_in_flight').select('hold_ms').where('webhook_id', '=', bHook.id).executeTakeFirst().catch(() => undefined);
+    const bStatuses: Record<string, number> = {};
+    for (const r of await cluster.db.selectFrom('deliveries').select('status').where('webhook_id', '=', bHook.id).execute()) bStatuses[r.status] = (bStatuses[r.status] ?? 0) + 1;
     return {
       absent,
       present,
@@ -164,7 +188,12 @@ export async function noisyNeighbours(o: NoisyOptions): Promise<NoisyResult> {
       aAttempts: Number(aAttempts.n),
       aRequests: aStats.reduce((s, x) => s + x.requests, 0),
       aMaxOpenPerEndpoint: aStats.map((x) => x.maxOpen),
+      aMaxOverlapPerEndpoint,
       defaultCap,
+      bWaits: waits.filter((l) => l.includes(bHook.id)).length,
+      aWaits: waits.filter((l) => aHooks.some((id) => l.includes(id))).length,
+      bHoldMs: bHold?.hold_ms ?? null,
+      bStatuses,
     };
   } finally {
     await bRx.close();
@@ -184,7 +213,7 @@ export function noisyTable(r: NoisyResult, o: NoisyOptions): string {
     row('A present (backlog publishing, then draining)', r.present),
     row('A present, after A\'s backlog was accepted', r.presentAfterBacklog),
     '',
-    `bound: B p99 with A present ≤ ${o.boundFactor} × p99 with A absent + ${o.boundMarginMs} ms = ${r.boundMs} ms: ${r.withinBound ? 'held' : 'NOT held'}; B lost: ${r.bLost}`,
-    `team A: ${r.aAccepted} events accepted in ${r.aBacklogSeconds} s (refused: ${r.aRefused}); deliveries by status at the end: ${JSON.stringify(r.aStatuses)}; without a delivery: ${r.aMissing}; attempts recorded: ${r.aAttempts}; requests seen by A's receivers: ${r.aRequests}; most open at once per endpoint: ${r.aMaxOpenPerEndpoint.join(', ')} (cap ${r.defaultCap ?? 'none'})`,
+    `bound: B p99 with A present ≤ ${o.boundFactor} × p99 with A absent + ${o.boundMarginMs} ms = ${r.boundMs} ms: ${r.withinBound ? 'held' : 'NOT held'}; B not arrived by the deadline: ${r.bLost} (B deliveries by status: ${JSON.stringify(r.bStatuses)}; B's average hold ${r.bHoldMs === null ? '–' : Math.round(r.bHoldMs)} ms)`,
+    `team A: ${r.aAccepted} events accepted in ${r.aBacklogSeconds} s (refused: ${r.aRefused}); deliveries by status at the end: ${JSON.stringify(r.aStatuses)}; without a delivery: ${r.aMissing}; attempts recorded: ${r.aAttempts}; requests seen by A's receivers: ${r.aRequests}; most attempts in flight at once per endpoint (Herald's records): ${r.aMaxOverlapPerEndpoint.join(', ')}; most requests open at once (A's receivers, which see a closed socket late on a busy runner): ${r.aMaxOpenPerEndpoint.join(', ')} (cap ${r.defaultCap ?? 'none'}); waits for a place: A ${r.aWaits}, B ${r.bWaits}`,
   ].join('\n');
 }
