@@ -1,6 +1,6 @@
 import type { HeraldUnderTest } from './herald-under-test.js';
 import type { BenchOptions } from './options.js';
-import { cpuMs, findServicePids, selfCpuMs, threadCpuMs } from './proc-stats.js';
+import { cpuByPart, cpuMs, findServicePids, selfCpuMs, threadCpuMs } from './proc-stats.js';
 import type { ReceiverProcess } from './receiver-client.js';
 
 /** What every scenario gets: Herald, the receiver process, the options and a line printer. */
@@ -39,15 +39,41 @@ export async function setUpScenario(
   return type;
 }
 
-/** CPU ms so far: this process (API + worker + load generator), the Temporal server, PostgreSQL. */
-export function cpuSnapshot() {
+/**
+ * CPU ms so far: this process (API + worker + load generator), the Temporal server, PostgreSQL;
+ * `parts` splits the last two by process (a cluster's services, each PostgreSQL server).
+ */
+export function cpuSnapshot(): CpuSnapshot {
   const pids = findServicePids();
-  return { herald: selfCpuMs(), threads: threadCpuMs(), temporal: pids.temporal.length ? cpuMs(pids.temporal) : Number.NaN, postgres: pids.postgres.length ? cpuMs(pids.postgres) : Number.NaN };
+  return {
+    herald: selfCpuMs(),
+    threads: threadCpuMs(),
+    temporal: pids.temporal.length ? cpuMs(pids.temporal) : Number.NaN,
+    postgres: pids.postgres.length ? cpuMs(pids.postgres) : Number.NaN,
+    parts: cpuByPart(),
+  };
 }
-export type CpuSnapshot = ReturnType<typeof cpuSnapshot>;
+export interface CpuSnapshot {
+  herald: number;
+  threads: Record<string, number>;
+  temporal: number;
+  postgres: number;
+  parts?: Record<string, number>;
+}
+
+/** A type, not an interface: bench/compare reduces it as a tree of numbers (index signature). */
+export type CpuPerUnit = {
+  herald: number;
+  temporal: number;
+  postgres: number;
+  total: number;
+  heraldThreads: Record<string, number>;
+  /** Temporal and PostgreSQL by process (`cpuByPart`); only when the snapshots have them. */
+  parts?: Record<string, number>;
+};
 
 /** CPU ms per unit of work between two snapshots, per process group and in total. */
-export function cpuPer(before: CpuSnapshot, after: CpuSnapshot, units: number) {
+export function cpuPer(before: CpuSnapshot, after: CpuSnapshot, units: number): CpuPerUnit {
   const per = (a: number, b: number) => (units > 0 ? Math.round(((b - a) / units) * 1000) / 1000 : Number.NaN);
   const herald = per(before.herald, after.herald);
   const temporal = per(before.temporal, after.temporal);
@@ -59,5 +85,8 @@ export function cpuPer(before: CpuSnapshot, after: CpuSnapshot, units: number) {
     const v = per(before.threads[name] ?? 0, ms);
     if (v >= 0.05) heraldThreads[name] = v;
   }
-  return { herald, temporal, postgres, total, heraldThreads };
+  // Temporal and PostgreSQL by process (cpuByPart), ms per unit; absent when not sampled.
+  const parts: Record<string, number> = {};
+  for (const [name, ms] of Object.entries(after.parts ?? {})) parts[name] = per(before.parts?.[name] ?? ms, ms);
+  return { herald, temporal, postgres, total, heraldThreads, ...(after.parts ? { parts } : {}) };
 }

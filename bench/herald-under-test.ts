@@ -41,8 +41,9 @@ function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
  * With TEMPORAL_ADDRESS / DATABASE_URL set, those services are used instead of embedded ones.
  * With `workerProcess`, the worker runs as its own OS process (`src/main/worker.ts`, as in
  * production) so its memory can be read on its own; the API then starts workflows normally.
+ * With `temporalAddress` (a cluster the bench started), that server is used, as TEMPORAL_ADDRESS.
  */
-export async function startHeraldUnderTest(say: (line: string) => void, opts: { workerProcess?: boolean } = {}) {
+export async function startHeraldUnderTest(say: (line: string) => void, opts: { workerProcess?: boolean; temporalAddress?: string } = {}) {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'herald-bench-'));
   await fs.chmod(dataDir, 0o755); // the embedded postgres runs as the `postgres` user when we are root
   const config = loadConfig({
@@ -59,10 +60,11 @@ export async function startHeraldUnderTest(say: (line: string) => void, opts: { 
     // Own task queue: on a shared external cluster no other worker picks up bench deliveries.
     HERALD_TASK_QUEUE: `herald-bench-${randomBytes(4).toString('hex')}`,
     HERALD_LOG_LEVEL: process.env.HERALD_LOG_LEVEL || 'warn',
+    ...(opts.temporalAddress ? { TEMPORAL_ADDRESS: opts.temporalAddress } : {}),
   });
   const log = createLogger(config.logLevel, 'bench-herald');
   const external = { database: Boolean(config.databaseUrl), temporal: Boolean(config.temporal.address) };
-  if (!runtimeInstalled) installRuntime(config); // once per process; a second Herald reuses it
+  if (!runtimeInstalled) await installRuntime(config); // once per process; a second Herald reuses it
   runtimeInstalled = true;
   const t0 = Date.now();
   const infra = await startInfrastructure(config, log);
@@ -82,7 +84,7 @@ export async function startHeraldUnderTest(say: (line: string) => void, opts: { 
     const apiUrl = `http://${config.api.host}:${config.api.port}`;
     const team = await createTeamWithKey(db, `bench-${new Date().toISOString()}`);
     // Fan-out to 100 webhooks and one webhook per scenario need more than the default 10.
-    await db.updateTable('teams').set({ max_active_webhooks: 1000 }).where('id', '=', team.teamId).execute();
+    await db.updateTable('teams').set({ max_active_webhooks: 100_000 }).where('id', '=', team.teamId).execute();
     const api = createHeraldClient({ url: apiUrl, apiKey: team.key });
     const publisher = httpPublisher(apiUrl, team.key);
     const startupSeconds = (Date.now() - t0) / 1000;

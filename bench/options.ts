@@ -14,6 +14,15 @@
 //   --parked P          deliveries parked on a 1 h retry timer for the memory figure
 //                       (default 10,000; quick 1,000).
 //   --connections C     connections of the raw undici baseline (default 50 = Herald's delivery agent).
+//   --fanout-webhooks W the fan-out scenario's second case: one event's webhooks (default 100, max
+//                       20,000; e.g. 10000 exercises the dispatch workflow's continue-as-new 50 times).
+//   --temporal T        dev (default: the embedded dev server, or TEMPORAL_ADDRESS), cluster (a fresh
+//                       real cluster, `npm run cluster`'s, on a free base port, stopped after), or
+//                       both: dev server and cluster interleaved in one run, the ladder only, CPU per
+//                       delivery by process (bench/temporal-sides.ts).
+//   --rounds N          with --temporal both: rounds of (dev, cluster) (default 1).
+//   --scale-out         one fresh cluster; the ladder with 1 and 2 worker processes and 1 and 2 API
+//                       processes (bench/scale-out.ts).
 //   --only LIST         run only these scenarios (comma-separated: ladder, latency, publish, fanout,
 //                       retry, ratelimit, parked); the raw ceiling always runs. Default: all.
 //   --help              prints this.
@@ -29,6 +38,14 @@
 //   --quick, --duration S, --rate N  with --compare: 5 s steps; seconds per step (default 10);
 //                       top of the ladder (default 400).
 //   --keep-worktree     with --compare: keep the base worktree for the next run against that sha.
+//
+// Cost of metrics and traces (bench/compare/run-observability-compare.ts):
+//   --observability-compare  the working tree three times, interleaved per round, changing only the
+//                       environment: off (HERALD_METRICS_ENABLED=false), metrics (default), traced
+//                       (HERALD_OTEL_ENABLED=true, to a discarding OTLP sink); the --compare phases;
+//                       prints metrics ÷ off and traced ÷ metrics; writes
+//                       bench/results/observability-<date>.json and .md. Takes --quick, --rounds,
+//                       --duration and --rate as --compare does.
 
 export interface BenchOptions {
   quick: boolean;
@@ -41,11 +58,15 @@ export interface BenchOptions {
   connections: number;
   /** Seconds of the raw baseline's closed loop. */
   ceilingSeconds: number;
-  /** Events per fan-out run: [to 10 webhooks, to 100 webhooks]. */
+  /** Events per fan-out run: [to 10 webhooks, to `fanOutWebhooks` webhooks]. */
   fanOutEvents: [number, number];
+  fanOutWebhooks: number;
   retryEvents: number;
   rateLimit: number;
   only: Set<Scenario>;
+  temporal: 'dev' | 'cluster' | 'both';
+  rounds: number;
+  scaleOut: boolean;
 }
 
 export const SCENARIOS = ['ladder', 'latency', 'publish', 'fanout', 'retry', 'ratelimit', 'parked'] as const;
@@ -56,7 +77,7 @@ const LADDER = [25, 50, 75, 100, 125, 150, 200, 250, 300, 400, 600, 800, 1000];
 export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   const args = [...argv];
   if (args.includes('--help') || args.includes('-h')) return 'help';
-  const known = new Set(['--quick', '--rate', '--duration', '--fanout', '--payload', '--fail-ratio', '--parked', '--connections', '--only']);
+  const known = new Set(['--quick', '--rate', '--duration', '--fanout', '--payload', '--fail-ratio', '--parked', '--connections', '--only', '--fanout-webhooks', '--temporal', '--rounds', '--scale-out']);
   for (const a of args) if (a.startsWith('--') && !known.has(a)) throw new Error(`unknown option ${a} (try --help)`);
   const quick = args.includes('--quick');
   const num = (name: string, dflt: number, min: number, max: number): number => {
@@ -75,6 +96,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     }
     if (!only.size) throw new Error(`--only needs a comma-separated list of ${SCENARIOS.join(', ')}`);
   }
+  const ti = args.indexOf('--temporal');
+  const temporal = ti < 0 ? 'dev' : args[ti + 1];
+  if (temporal !== 'dev' && temporal !== 'cluster' && temporal !== 'both') throw new Error(`--temporal must be dev, cluster or both (got ${temporal ?? 'nothing'})`);
   const top = num('rate', quick ? 100 : 400, 1, 5000);
   const ladder = LADDER.filter((r) => r <= top);
   if (!ladder.length || ladder[ladder.length - 1] !== top) ladder.push(top);
@@ -88,10 +112,15 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     parked: Math.round(num('parked', quick ? 1_000 : 10_000, 1, 100_000)),
     connections: Math.round(num('connections', 50, 1, 1000)),
     ceilingSeconds: quick ? 3 : 5,
-    fanOutEvents: quick ? [5, 2] : [20, 10],
+    fanOutWebhooks: Math.round(num('fanout-webhooks', 100, 1, 20_000)),
+    // Past 1,000 webhooks, one event (the point is the fan-out, not the rate).
+    fanOutEvents: [quick ? 5 : 20, num('fanout-webhooks', 100, 1, 20_000) > 1_000 ? 1 : quick ? 2 : 10],
     retryEvents: quick ? 10 : 20,
     rateLimit: 20,
     only,
+    temporal,
+    rounds: Math.round(num('rounds', 1, 1, 10)),
+    scaleOut: args.includes('--scale-out'),
   };
 }
 
@@ -105,7 +134,11 @@ export const HELP = `npm run bench [-- options]
   --fail-ratio R   share of 500 answers during load phases (default 0)
   --parked P       parked retries for the memory figure (default 10000; quick 1000)
   --connections C  raw baseline connections (default 50)
+  --fanout-webhooks W  webhooks of the second fan-out case (default 100; e.g. 10000)
   --only LIST      scenarios to run: ladder,latency,publish,fanout,retry,ratelimit,parked (default all)
+  --temporal T     dev (default), cluster (a fresh real cluster), or both (interleaved, ladder only)
+  --rounds N       with --temporal both: rounds of (dev, cluster) (default 1)
+  --scale-out      one cluster; ladder with 1/2 worker processes × 1/2 API processes
 Env: TEMPORAL_ADDRESS / DATABASE_URL use external services instead of embedded ones.
 
 npm run bench -- --compare <git-ref> [--quick] [--rounds N] [--duration S] [--rate N] [--keep-worktree]

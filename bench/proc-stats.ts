@@ -27,13 +27,26 @@ export interface ProcGroups {
  * child (node) is not in either group.
  */
 export function findServicePids(root = process.pid): ProcGroups {
+  const children = childrenByParent();
+  const groups: ProcGroups = { temporal: [], postgres: [] };
+  for (const c of descendants(children, root)) {
+    if (c.comm.startsWith('temporal')) groups.temporal.push(c.pid);
+    else if (c.comm.startsWith('postgres')) groups.postgres.push(c.pid);
+  }
+  return groups;
+}
+
+type ProcEntry = { pid: number; comm: string };
+
+/** ppid → its children, from one `ps` listing (empty when ps fails). */
+function childrenByParent(): Map<number, ProcEntry[]> {
   let out = '';
   try {
     out = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,comm='], { encoding: 'utf8' });
   } catch {
-    return { temporal: [], postgres: [] };
+    return new Map();
   }
-  const children = new Map<number, { pid: number; comm: string }[]>();
+  const children = new Map<number, ProcEntry[]>();
   for (const line of out.split('\n')) {
     const m = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line);
     if (!m) continue;
@@ -42,16 +55,56 @@ export function findServicePids(root = process.pid): ProcGroups {
     list.push({ pid: Number(m[1]), comm: m[3]!.trim() });
     children.set(ppid, list);
   }
-  const groups: ProcGroups = { temporal: [], postgres: [] };
+  return children;
+}
+
+function descendants(children: Map<number, ProcEntry[]>, root: number): ProcEntry[] {
+  const out: ProcEntry[] = [];
   const stack = [root];
   for (let guard = 0; stack.length && guard < 10_000; guard++) {
     for (const c of children.get(stack.pop()!) ?? []) {
-      if (c.comm.startsWith('temporal')) groups.temporal.push(c.pid);
-      else if (c.comm.startsWith('postgres')) groups.postgres.push(c.pid);
+      out.push(c);
       stack.push(c.pid);
     }
   }
-  return groups;
+  return out;
+}
+
+function cmdline(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * CPU ms so far of the Temporal and PostgreSQL servers under `root`, by part: a cluster's
+ * `temporal-server` processes by their `--service` (frontend, history, matching, worker), the
+ * dev server (`dev server`), the UI (`ui`); each PostgreSQL server with its backends, as
+ * `cluster PostgreSQL` when its data dir is a cluster's (`cluster-pg`), else `Herald PostgreSQL`.
+ */
+export function cpuByPart(root = process.pid): Record<string, number> {
+  const children = childrenByParent();
+  const parts: Record<string, number> = {};
+  const add = (part: string, pids: number[]) => (parts[part] = (parts[part] ?? 0) + cpuMs(pids));
+  const stack = [root];
+  for (let guard = 0; stack.length && guard < 10_000; guard++) {
+    for (const c of children.get(stack.pop()!) ?? []) {
+      if (c.comm.startsWith('postgres')) {
+        // The postmaster: charged with its backends (live ones, and reaped ones in its cutime).
+        const part = cmdline(c.pid).includes('cluster-pg') ? 'cluster PostgreSQL' : 'Herald PostgreSQL';
+        add(part, [c.pid, ...descendants(children, c.pid).map((d) => d.pid)]);
+        continue;
+      }
+      if (c.comm.startsWith('temporal')) {
+        const cmd = cmdline(c.pid);
+        add(/--service (\w+)/.exec(cmd)?.[1] ?? (cmd.includes('start-dev') ? 'dev server' : c.comm.includes('ui') ? 'ui' : c.comm), [c.pid]);
+      }
+      stack.push(c.pid);
+    }
+  }
+  return parts;
 }
 
 /**

@@ -45,6 +45,11 @@ export function toMarkdown(r: BenchResults): string {
     const cp = s.cpuPerDelivery;
     L.push(`| ${s.rate} | ${s.delivered}/${s.offeredDeliveries} | ${f(s.deliveredPerSecond)} | ${f(s.backlogSlope)} | ${f(s.drainMs, 0)} | ${f(s.publish.p99)} | ${f(s.endToEnd.p50)} / ${f(s.endToEnd.p99)} | ${f(cp.herald, 2)} / ${f(cp.temporal, 2)} / ${f(cp.postgres, 2)} | ${s.sustained ? 'yes' : 'no'} |`);
   }
+  const withParts = (r.ladder?.steps ?? []).filter((s) => Object.keys(s.cpuPerDelivery.parts ?? {}).length > 0);
+  if (withParts.length) {
+    L.push('', 'Temporal and PostgreSQL CPU ms per delivery by process:', '');
+    for (const s of withParts) L.push(`- ${s.rate}/s: ${Object.entries(s.cpuPerDelivery.parts!).filter(([, v]) => v >= 0.05).map(([n, v]) => `${n} ${f(v, 2)}`).join(', ')}`);
+  }
   L.push('', 'The Herald process hosts the API, the worker and the load generator, so its CPU includes publishing over HTTP. Latency is measured from the intended publish time (open model) to the arrival of the body at the receiver.');
   return `${L.join('\n')}\n`;
 }

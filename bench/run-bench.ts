@@ -9,6 +9,8 @@ import { toMarkdown } from './report.js';
 import { runFanOut, runParked, runRateLimit, runRetryTiming } from './scenario-engine.js';
 import { measureCeiling, runLadder, runLatency, runPublishOnly } from './scenario-load.js';
 import { startReceiverProcess } from './receiver-client.js';
+import { runScaleOut, scaleOutMarkdown } from './scale-out.js';
+import { runTemporalSides, startBenchCluster, writeSides } from './temporal-sides.js';
 
 // `npm run bench [-- options]`: brings up Herald and a receiver process, runs every scenario in
 // order, and writes bench/results/<date>.json and .md. Options: bench/options.ts.
@@ -28,10 +30,10 @@ async function runAll(ctx: BenchContext, startedAt: string, fresh: () => Promise
   // Without the ladder, latency runs at the 100/s target only.
   const latency = on.has('latency') ? await runLatency(ctx, ladder?.type ?? (await setUpScenario(ctx, 'load', ctx.opts.fanout)), ladder?.sustainedRate ?? 0) : null;
   const publishOnly = on.has('publish') ? await runPublishOnly(ctx, 50) : null;
-  const fanOut = on.has('fanout') ? [await runFanOut(ctx, 10, ctx.opts.fanOutEvents[0]), await runFanOut(ctx, 100, ctx.opts.fanOutEvents[1])] : null;
+  const fanOut = on.has('fanout') ? [await runFanOut(ctx, 10, ctx.opts.fanOutEvents[0]), await runFanOut(ctx, ctx.opts.fanOutWebhooks, ctx.opts.fanOutEvents[1])] : null;
   const retryTiming = on.has('retry') ? await runRetryTiming(ctx) : null;
   const rateLimit = on.has('ratelimit') ? await runRateLimit(ctx) : null;
-  const services = `${ctx.h.external.temporal ? 'external Temporal' : 'embedded Temporal dev server (SQLite)'}, ${ctx.h.external.database ? 'external PostgreSQL' : 'embedded PostgreSQL'}`;
+  const services = `${ctx.opts.temporal === 'cluster' ? 'a fresh real cluster (4 temporal-server processes, PostgreSQL)' : ctx.h.external.temporal ? 'external Temporal' : 'embedded Temporal dev server (SQLite)'}, ${ctx.h.external.database ? 'external PostgreSQL' : 'embedded PostgreSQL'}`;
   const startupSeconds = ctx.h.startupSeconds;
   let parked = null;
   if (on.has('parked')) {
@@ -59,6 +61,10 @@ export type BenchResults = Awaited<ReturnType<typeof runAll>>;
 
 async function run(): Promise<void> {
   const argv = process.argv.slice(2);
+  if (argv.includes('--observability-compare')) {
+    const { runObservabilityCompare } = await import('./compare/run-observability-compare.js');
+    return runObservabilityCompare(argv);
+  }
   if (argv.includes('--compare')) {
     const { runCompare } = await import('./compare/run-compare.js');
     return runCompare(argv);
@@ -71,12 +77,43 @@ async function run(): Promise<void> {
   const say = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
   const startedAt = new Date().toISOString();
   const rx = await startReceiverProcess();
+  if (opts.scaleOut) {
+    try {
+      const runs = await runScaleOut(opts, rx, say);
+      const dir = path.join(RESULTS_DIR, 'cluster');
+      await fs.mkdir(dir, { recursive: true });
+      const base = path.join(dir, `${startedAt.slice(0, 19).replace(/:/g, '-')}${opts.quick ? '-quick' : ''}-scale-out`);
+      const md = scaleOutMarkdown(runs, opts, startedAt);
+      await fs.writeFile(`${base}.json`, `${JSON.stringify({ startedAt, options: { ...opts, only: [...opts.only] }, loadAvgAtEnd: os.loadavg(), runs }, null, 2)}\n`);
+      await fs.writeFile(`${base}.md`, md);
+      console.log(`\n${md}`);
+      say(`results: ${base}.json and .md`);
+    } finally {
+      await rx.stop();
+    }
+    return;
+  }
+  if (opts.temporal === 'both') {
+    try {
+      const runs = await runTemporalSides(opts, rx, say);
+      const base = await writeSides(path.join(RESULTS_DIR, 'cluster'), runs, opts, startedAt);
+      console.log(`\n${await fs.readFile(`${base}.md`, 'utf8')}`);
+      say(`results: ${base}.json and .md`);
+    } finally {
+      await rx.stop();
+    }
+    return;
+  }
   const ctx: Partial<BenchContext> = { rx, opts, say };
+  // --temporal cluster: a fresh real cluster for the whole run (both Heralds use it).
+  const cluster = opts.temporal === 'cluster' ? await startBenchCluster(say) : undefined;
+  const temporalAddress = cluster?.address;
   try {
-    ctx.h = await startHeraldUnderTest(say);
-    const results = await runAll(ctx as BenchContext, startedAt, () => startHeraldUnderTest(say, { workerProcess: true }));
-    await fs.mkdir(RESULTS_DIR, { recursive: true });
-    const base = path.join(RESULTS_DIR, `${startedAt.slice(0, 19).replace(/:/g, '-')}${opts.quick ? '-quick' : ''}`);
+    ctx.h = await startHeraldUnderTest(say, { temporalAddress });
+    const results = await runAll(ctx as BenchContext, startedAt, () => startHeraldUnderTest(say, { workerProcess: true, temporalAddress }));
+    const dir = cluster ? path.join(RESULTS_DIR, 'cluster') : RESULTS_DIR;
+    await fs.mkdir(dir, { recursive: true });
+    const base = path.join(dir, `${startedAt.slice(0, 19).replace(/:/g, '-')}${opts.quick ? '-quick' : ''}${cluster ? '-cluster' : ''}`);
     const md = toMarkdown(results);
     await fs.writeFile(`${base}.json`, `${JSON.stringify(results, null, 2)}\n`);
     await fs.writeFile(`${base}.md`, md);
@@ -84,6 +121,7 @@ async function run(): Promise<void> {
     say(`results: ${base}.json and .md`);
   } finally {
     await ctx.h?.close();
+    await cluster?.dispose().catch((err) => say(`cluster stop failed: ${String(err)}`));
     await rx.stop();
   }
 }

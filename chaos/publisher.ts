@@ -13,8 +13,10 @@ export interface PublishReport {
 /**
  * Publishes `count` events at `ratePerSecond` (open loop), calling `onHalf` once half the
  * events have been offered. Refused calls are counted, not retried: only accepted events count.
+ * Given several clients (one per API process), call i goes to client i mod n, with no failover.
  */
-export async function publishSteadily(client: HeraldClient, type: string, count: number, ratePerSecond: number, onHalf: () => Promise<void>): Promise<PublishReport> {
+export async function publishSteadily(clients: HeraldClient | HeraldClient[], type: string, count: number, ratePerSecond: number, onHalf: () => Promise<void>): Promise<PublishReport> {
+  const all = Array.isArray(clients) ? clients : [clients];
   const report: PublishReport = { accepted: [], refused: {}, slowestMs: 0, sentAtMs: new Map() };
   const start = Date.now();
   const calls: Promise<void>[] = [];
@@ -28,11 +30,12 @@ export async function publishSteadily(client: HeraldClient, type: string, count:
       (async () => {
         const t0 = Date.now();
         try {
-          const e = await client.events.publish.mutate({ type, data: { i } });
+          const e = await all[i % all.length]!.events.publish.mutate({ type, data: { i } });
           report.accepted.push(e.id);
           report.sentAtMs.set(e.id, t0);
         } catch (err) {
-          const code = (err as { data?: { code?: string } }).data?.code ?? (err as Error).message.slice(0, 40);
+          const reason = (err as { data?: { code?: string } }).data?.code ?? (err as Error).message.slice(0, 40);
+          const code = all.length > 1 ? `${reason} (API ${(i % all.length) + 1})` : reason;
           report.refused[code] = (report.refused[code] ?? 0) + 1;
         } finally {
           report.slowestMs = Math.max(report.slowestMs, Date.now() - t0);

@@ -2,6 +2,8 @@ import fs from 'node:fs/promises';
 import { startReceiver } from '../test/support/receiver.js';
 import { startChaosReceiver } from './chaos-receiver.js';
 import { type Cluster, startCluster } from './cluster.js';
+import { type Row, refusedText } from './chaos-row.js';
+import { clusterScenarios } from './cluster-scenarios.js';
 import { noisyNeighbours, type NoisyOptions, noisyTable } from './noisy-neighbours.js';
 import { publishSteadily } from './publisher.js';
 
@@ -10,6 +12,8 @@ import { publishSteadily } from './publisher.js';
 // arrived at least once. Bounded: every wait has a deadline. `--only noisy`: the
 // noisy-neighbour scenario alone (chaos/noisy-neighbours.ts; options --a-events, --b-rate,
 // --b-seconds, --a-timeout-ms, --bound-factor, --bound-margin-ms).
+// `--temporal cluster`: the faults only a real cluster has (chaos/cluster-scenarios.ts) instead
+// of the dev server's; `--out FILE` also writes the table there.
 const args = process.argv.slice(2);
 const arg = (name: string, dflt: string) => {
   const i = args.indexOf(`--${name}`);
@@ -19,20 +23,11 @@ const EVENTS = Number(arg('events', '500'));
 const RATE = Number(arg('rate', '40'));
 const ONLY = arg('only', '');
 const DEADLINE_MS = Number(arg('deadline', '240')) * 1000;
+const TEMPORAL = arg('temporal', 'dev');
+const OUT = arg('out', '');
+if (TEMPORAL !== 'dev' && TEMPORAL !== 'cluster') throw new Error(`--temporal must be dev or cluster (got ${TEMPORAL})`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Row {
-  scenario: string;
-  accepted: number;
-  refused: string;
-  delivered: number;
-  failedByPolicy: number;
-  lost: number;
-  duplicated: number;
-  recoverySeconds: number;
-  slowestPublishMs: number;
-  note: string;
-}
 
 function rssKb(pid: number | undefined): Promise<number> {
   return fs.readFile(`/proc/${pid}/status`, 'utf8').then((s) => Number(/VmRSS:\s+(\d+)/.exec(s)?.[1] ?? 0), () => 0);
@@ -58,7 +53,7 @@ async function faultScenario(name: string, fault: (c: Cluster) => Promise<void>)
     return {
       scenario: name,
       accepted: report.accepted.length,
-      refused: Object.entries(report.refused).map(([k, v]) => `${v}× ${k}`).join(', ') || '0',
+      refused: refusedText(report.refused),
       delivered: report.accepted.length - lost,
       failedByPolicy: 0,
       lost,
@@ -103,7 +98,7 @@ async function receiverChaos(): Promise<Row> {
     return {
       scenario: 'receiver chaos',
       accepted: report.accepted.length,
-      refused: Object.entries(report.refused).map(([k, v]) => `${v}× ${k}`).join(', ') || '0',
+      refused: refusedText(report.refused),
       delivered: succeeded,
       failedByPolicy: failed.length,
       lost: report.accepted.filter((id) => !done.has(id)).length,
@@ -119,7 +114,7 @@ async function receiverChaos(): Promise<Row> {
   }
 }
 
-const scenarios: [string, () => Promise<Row>][] = [
+const devScenarios: [string, () => Promise<Row>][] = [
   ['worker', () => faultScenario('worker killed (SIGKILL, restart after 2 s)', async (c) => { await c.killWorker(); await sleep(2000); await c.startWorker(); })],
   ['temporal', () => faultScenario('Temporal restarted (same SQLite, 3 s down)', (c) => c.restartTemporal(3000))],
   ['postgres', () => faultScenario('Postgres restarted (5 s down)', async (c) => { await c.stopPostgres(); await sleep(5000); await c.startPostgres(); })],
@@ -146,6 +141,10 @@ async function runNoisy(): Promise<boolean> {
 }
 
 async function run(): Promise<void> {
+  const scenarios =
+    TEMPORAL === 'cluster'
+      ? clusterScenarios({ events: EVENTS, rate: RATE, deadlineMs: DEADLINE_MS, log: (l) => process.stdout.write(`  ${l}\n`) })
+      : devScenarios;
   const rows: Row[] = [];
   if (ONLY === 'noisy') {
     if (!(await runNoisy())) process.exitCode = 1;
@@ -160,9 +159,12 @@ async function run(): Promise<void> {
   const header = '| scenario | accepted | refused while down | delivered | failed by policy | lost | duplicated | recovery (s) | slowest publish (ms) | note |';
   const lines = [header, '|---|---|---|---|---|---|---|---|---|---|'];
   for (const r of rows) lines.push(`| ${r.scenario} | ${r.accepted} | ${r.refused} | ${r.delivered} | ${r.failedByPolicy} | ${r.lost} | ${r.duplicated} | ${r.recoverySeconds} | ${r.slowestPublishMs} | ${r.note} |`);
-  process.stdout.write(`\n${lines.join('\n')}\n\nrecovery: from the fault's end (service back) until every accepted event had arrived; receiver chaos: whole run.\n`);
+  const table = `${lines.join('\n')}\n\nrecovery: from the fault's end (service back) until every accepted event had arrived; receiver chaos: whole run.\n`;
+  process.stdout.write(`\n${table}`);
+  if (OUT) await fs.writeFile(OUT, `# npm run chaos -- --temporal ${TEMPORAL} --events ${EVENTS} --rate ${RATE}, ${new Date().toISOString()}\n\n${table}`);
   if (rows.some((r) => r.lost > 0)) process.exitCode = 1;
-  if (!ONLY && !(await runNoisy())) process.exitCode = 1;
+  // The noisy-neighbour scenario runs on the dev server (its own startCluster); not part of the cluster run.
+  if (!ONLY && TEMPORAL === 'dev' && !(await runNoisy())) process.exitCode = 1;
 }
 
 run().catch((err) => {

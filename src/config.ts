@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { type Keyring, parseKeyring } from './security/encryption-keys.js';
 
 /**
  * Herald's whole configuration, parsed once from the environment and frozen.
@@ -58,10 +59,26 @@ const schema = z.object({
   HERALD_RESPONSE_BODY_MAX_BYTES: z.coerce.number().int().min(0).max(1_048_576).default(4096),
   HERALD_RETRY_TIME_SCALE: z.coerce.number().positive().max(1).default(1),
   HERALD_SECRET_ROTATION_GRACE_HOURS: z.coerce.number().min(0).max(720).default(24),
+  // Fractions allowed (tests use seconds: 0.05 = 3 s); 0 = never disable automatically. Default 5 days (Svix).
+  HERALD_ENDPOINT_DISABLE_AFTER_MINUTES: z.coerce.number().min(0).max(525_600).default(7200),
   HERALD_MAX_ACTIVE_WEBHOOKS: z.coerce.number().int().min(1).max(100_000).default(10),
   HERALD_API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(1200),
   HERALD_AUTH_FAIL_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(20),
   HERALD_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  // `id:base64key[,…]`; the first encrypts, all decrypt. Messages name entries, never key bytes.
+  HERALD_ENCRYPTION_KEY: z.preprocess(emptyToUndefined, z.string().optional()).transform((v, ctx) => {
+    const r = parseKeyring(v);
+    if (r.ok) return r.keyring;
+    for (const message of r.errors) ctx.addIssue({ code: 'custom', message });
+    return z.NEVER;
+  }),
+  HERALD_METRICS_ENABLED: bool.default(true),
+  HERALD_WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  HERALD_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  HERALD_TEMPORAL_METRICS_ADDRESS: z.preprocess(emptyToUndefined, z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port').optional()),
+  HERALD_OTEL_ENABLED: bool.default(false),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('http://127.0.0.1:4318'),
+  OTEL_SERVICE_NAME: z.string().min(1).default('herald'),
 });
 
 export interface HeraldConfig {
@@ -127,9 +144,31 @@ export interface HeraldConfig {
     readonly secretRotationGraceHours: number;
     /** Attempts in flight at once per webhook, all workers together, unless the webhook sets its own. */
     readonly maxInFlight: number;
+    /** An endpoint whose every attempt failed for this long (ms) is disabled; 0 = never. */
+    readonly disableAfterFailingMs: number;
   };
   readonly limits: { readonly maxActiveWebhooks: number; readonly apiRateLimitPerMinute: number; readonly authFailLimitPerMinute: number };
+  /**
+   * HERALD_ENCRYPTION_KEY: keys that seal webhook signing secrets at rest (src/security/secret-envelope.ts).
+   * The first seals, all open; empty: secrets are stored in clear (development).
+   */
+  readonly encryptionKeys: Keyring;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Metrics and traces (README "Metrics and traces"). */
+  readonly observability: {
+    /** `/metrics` on the API (and the worker's own port), and the Temporal SDK's runtime metrics. */
+    readonly metricsEnabled: boolean;
+    /** `npm run worker` only: where its `/metrics` listens; port 0 = no listener. */
+    readonly workerMetricsHost: string;
+    readonly workerMetricsPort: number;
+    /** host:port of the SDK's own Prometheus listener; undefined: a free loopback port. Proxied into `/metrics` either way. */
+    readonly temporalMetricsAddress?: string;
+    /** OpenTelemetry traces (OTLP/HTTP to `otlpEndpoint`); off by default. */
+    readonly otelEnabled: boolean;
+    /** OTLP/HTTP base URL; spans go to `<endpoint>/v1/traces`. */
+    readonly otlpEndpoint: string;
+    readonly serviceName: string;
+  };
   /** The process PATH, where the Temporal CLI and Go are looked up. */
   readonly pathEnv: string;
 }
@@ -184,13 +223,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
       retryTimeScale: e.HERALD_RETRY_TIME_SCALE,
       secretRotationGraceHours: e.HERALD_SECRET_ROTATION_GRACE_HOURS,
       maxInFlight: e.HERALD_WEBHOOK_MAX_IN_FLIGHT,
+      disableAfterFailingMs: Math.round(e.HERALD_ENDPOINT_DISABLE_AFTER_MINUTES * 60_000),
     },
     limits: {
       maxActiveWebhooks: e.HERALD_MAX_ACTIVE_WEBHOOKS,
       apiRateLimitPerMinute: e.HERALD_API_RATE_LIMIT_PER_MINUTE,
       authFailLimitPerMinute: e.HERALD_AUTH_FAIL_LIMIT_PER_MINUTE,
     },
+    encryptionKeys: e.HERALD_ENCRYPTION_KEY,
     logLevel: e.HERALD_LOG_LEVEL,
+    observability: {
+      metricsEnabled: e.HERALD_METRICS_ENABLED,
+      workerMetricsHost: e.HERALD_WORKER_METRICS_HOST,
+      workerMetricsPort: e.HERALD_WORKER_METRICS_PORT,
+      temporalMetricsAddress: e.HERALD_TEMPORAL_METRICS_ADDRESS,
+      otelEnabled: e.HERALD_OTEL_ENABLED,
+      otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, ''),
+      serviceName: e.OTEL_SERVICE_NAME,
+    },
     pathEnv: env.PATH ?? '',
   };
   return deepFreeze(config);

@@ -61,11 +61,18 @@ export function startArgs(tree: string): string[] {
  * `track` gets the stop function as soon as the process exists (so a Ctrl-C during startup can
  * stop it too).
  */
-export async function spawnHerald(tree: string, label: string, say: (line: string) => void, track: (stop: () => Promise<void>) => void = () => undefined): Promise<SpawnedHerald> {
+export async function spawnHerald(
+  tree: string,
+  label: string,
+  say: (line: string) => void,
+  track: (stop: () => Promise<void>) => void = () => undefined,
+  /** Settings of this run on top of the bench's own (the observability compare's variants). */
+  extraEnv: Record<string, string> = {},
+): Promise<SpawnedHerald> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'herald-compare-data-'));
   await fs.chmod(dataDir, 0o755); // the embedded postgres runs as the `postgres` user when we are root
   const apiPort = await freePort();
-  const env = heraldEnv(process.env, { dataDir, apiPort, pgPort: await freePort(), temporalPort: await freePort(), temporalUiPort: await freePort() });
+  const env = { ...heraldEnv(process.env, { dataDir, apiPort, pgPort: await freePort(), temporalPort: await freePort(), temporalUiPort: await freePort() }), ...extraEnv };
   const t0 = Date.now();
   const child: ChildProcess = spawn(process.execPath, startArgs(tree), { cwd: tree, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const pid = child.pid;

@@ -3,9 +3,16 @@ import { classifyOutcome } from '../delivery/classify-outcome.js';
 import { nextAttemptDelayMs, maxAttemptsOf } from '../delivery/retry-schedule.js';
 import { sendAttempt } from '../delivery/send-attempt.js';
 import type { AttemptRecord, Outcome, SendResult } from '../delivery/types.js';
+import { recordAttemptMetrics, recordRateLimitWait } from '../observability/attempt-metrics.js';
+import { SpanKind, SpanStatusCode, withSpan } from '../observability/tracing.js';
 import { recordDeliveryProgress } from '../repositories/deliveries-repo.js';
 import { recordAttempt } from '../repositories/delivery-attempts-repo.js';
+import { redactUrl } from '../security/redact-url.js';
 import { checkUrlSyntax } from '../security/url-safety.js';
+import { isOperationalEventType } from '../catalogs/operational-events.js';
+import { type HealthVerdict, isOverload, overloadPenaltyFactor } from '../delivery/endpoint-health.js';
+import { TEST_EVENT_TYPE } from '../api/test-ping.js';
+import { startRaisedEvents } from './start-raised-events.js';
 import type { ActivityDeps } from './create-activities.js';
 import type { AttemptInput, AttemptOutcome } from './attempt-types.js';
 import { leaseMs, refusedWakeAtMs } from './in-flight-cap.js';
@@ -39,7 +46,9 @@ export async function attemptDelivery(deps: ActivityDeps, input: AttemptInput, r
     return { kind: 'throttled', slotAtMs: 0, wakeAtMs };
   }
   const reserve = (leadMs: number) => reserveSlot(deps.db, deps.pgClock, rateLimitKey(target.webhook.id), target.webhook.rate_limit_per_second, leadMs);
+  const waitStartMs = Date.now();
   const wait = await waitForSlot(systemSlotClock(reserve), heldSlotAtMs ?? target.slotAtMs);
+  recordRateLimitWait(deps.config, (wait.kind === 'throttled' ? wait.wakeAtMs : Date.now()) - waitStartMs);
   if (wait.kind === 'throttled') {
     // Keep the place through the timer: the next call finds its own lease and is admitted.
     await extendLease(deps.db, target.webhook.id, input.deliveryId, wait.slotAtMs - Date.now() + lease);
@@ -49,7 +58,8 @@ export async function attemptDelivery(deps: ActivityDeps, input: AttemptInput, r
   const result = await send(deps, target);
   const outcome = classifyOutcome(result, Date.now());
   const endMs = Date.parse(result.startedAt) + result.durationMs;
-  const decision = decide(deps, target, input, outcome, endMs);
+  const overloaded = isOverload(result.statusCode, result.error?.kind);
+  const decision = decide(deps, target, input, outcome, endMs, overloaded);
   if (outcome.kind === 'gone') await deactivateWebhook(deps, target.webhook.id, `receiver answered 410 Gone at ${new Date(endMs).toISOString()}`);
 
   const record: AttemptRecord = {
@@ -66,8 +76,11 @@ export async function attemptDelivery(deps: ActivityDeps, input: AttemptInput, r
     maxAttempts: maxAttemptsOf(target.webhook.retry_policy),
     nextAttemptAt: decision.nextAttemptAtMs === null ? null : new Date(decision.nextAttemptAtMs).toISOString(),
   };
-  // One statement: the full record to delivery_attempts and the deliveries row.
-  await recordAttempt(deps.db, {
+  const lastError = record.error ? `${record.error.kind}: ${record.error.message}` : decision.reason;
+  // One statement: the full record to delivery_attempts, the deliveries row, the endpoint's
+  // health (and, when this attempt causes them, the disable and the operational events), and the
+  // release of its place under the concurrency cap.
+  const raised = await recordAttempt(deps.db, {
     deliveryId: input.deliveryId,
     runId,
     teamId: input.teamId,
@@ -76,13 +89,24 @@ export async function attemptDelivery(deps: ActivityDeps, input: AttemptInput, r
       status: decision.status,
       attempts: input.attempt,
       lastStatusCode: record.responseStatusCode,
-      lastError: record.error ? `${record.error.kind}: ${record.error.message}` : decision.reason,
+      lastError,
       reason: decision.reason,
       lastAttemptAt: new Date(Date.parse(result.startedAt)),
       nextAttemptAt: decision.nextAttemptAtMs === null ? null : new Date(decision.nextAttemptAtMs),
     },
+    health: {
+      verdict: healthVerdict(outcome),
+      disableAfterFailingMs: deps.config.delivery.disableAfterFailingMs,
+      disableReason: disableReason(deps.config.delivery.disableAfterFailingMs, record.responseStatusCode, lastError),
+      redactedUrl: redactUrl(target.webhook.url),
+      exhausted: decision.status === 'failed' && outcome.kind === 'retryable' && mayReportExhaustion(target.event.type),
+      eventId: target.event.id,
+      eventType: target.event.type,
+    },
     holdMs: Date.now() - target.admittedAtMs,
   });
+  recordAttemptMetrics(deps.config, { outcome: outcome.kind, durationMs: result.durationMs, status: decision.status, publishedAtMs: target.event.created_at.getTime(), endedAtMs: endMs });
+  if (raised.length) await startRaisedEvents(deps, input.teamId, raised);
   deps.log.debug('attempt', { deliveryId: input.deliveryId, attempt: input.attempt, status: decision.status, code: record.responseStatusCode, ms: result.durationMs });
   return { kind: 'attempted', record: capForState(record), status: decision.status, reason: decision.reason, attemptedAtMs: Date.parse(result.startedAt) };
 }
@@ -95,17 +119,27 @@ async function send(deps: ActivityDeps, target: Target): Promise<SendResult> {
   if (!syntax.ok) {
     return { startedAt, durationMs: 0, responseHeaders: {}, responseBody: '', responseBodyTruncated: false, error: { kind: 'blocked', message: syntax.message } };
   }
-  const request = prepareRequest(target, Date.now());
+  const request = prepareRequest(target, Date.now(), deps.config.encryptionKeys);
   if (!request.ok) {
+    // Key errors are the operator's to fix: say so in the worker's log (ids only, never key or secret bytes).
+    if (request.keyError) deps.log.error('signing secret cannot be decrypted; delivery fails', { webhookId: webhook.id, reason: request.message });
     return { startedAt, durationMs: 0, responseHeaders: {}, responseBody: '', responseBodyTruncated: false, error: { kind: 'invalid', message: request.message } };
   }
-  return sendAttempt(deps.agent, {
-    url: webhook.url,
-    method: webhook.http_method,
-    headers: request.headers,
-    body: request.body,
-    timeoutMs: deps.config.delivery.timeoutMs,
-    maxResponseBytes: deps.config.delivery.responseBodyMaxBytes,
+  // The outbound request's span (tracing on only); the URL is redacted as in the Temporal UI.
+  return withSpan(webhook.http_method, SpanKind.CLIENT, async (span) => {
+    span?.setAttributes({ 'http.request.method': webhook.http_method, 'url.full': redactUrl(webhook.url) });
+    const result = await sendAttempt(deps.agent, {
+      url: webhook.url,
+      method: webhook.http_method,
+      headers: request.headers,
+      body: request.body,
+      timeoutMs: deps.config.delivery.timeoutMs,
+      maxResponseBytes: deps.config.delivery.responseBodyMaxBytes,
+    });
+    if (result.statusCode !== undefined) span?.setAttribute('http.response.status_code', result.statusCode);
+    if (result.error) span?.setStatus({ code: SpanStatusCode.ERROR, message: result.error.kind });
+    else if (result.statusCode !== undefined && result.statusCode >= 400) span?.setStatus({ code: SpanStatusCode.ERROR });
+    return result;
   });
 }
 
@@ -115,7 +149,23 @@ interface Decision {
   nextAttemptAtMs: number | null;
 }
 
-function decide(deps: ActivityDeps, target: Target, input: AttemptInput, outcome: Outcome, endMs: number): Decision {
+/** A data error sent nothing, so it says nothing about the endpoint; every other failure counts against it. */
+function healthVerdict(outcome: Outcome): HealthVerdict {
+  return outcome.kind === 'success' ? 'success' : outcome.kind === 'invalid' ? null : 'failure';
+}
+
+/** Operational events and pings never raise `delivery.exhausted` (catalogs/operational-events.ts: no loops). */
+function mayReportExhaustion(eventType: string): boolean {
+  return !isOperationalEventType(eventType) && eventType !== TEST_EVENT_TYPE;
+}
+
+function disableReason(spanMs: number, statusCode: number | null, lastError: string | null): string {
+  const span = spanMs >= 86_400_000 && spanMs % 86_400_000 === 0 ? `${spanMs / 86_400_000} days` : spanMs >= 60_000 ? `${Math.round(spanMs / 60_000)} minutes` : `${Math.round(spanMs / 1000)} seconds`;
+  const last = statusCode !== null ? `HTTP ${statusCode}` : (lastError ?? 'no response').slice(0, 200);
+  return `disabled automatically: every attempt failed for ${span} (last: ${last})`;
+}
+
+function decide(deps: ActivityDeps, target: Target, input: AttemptInput, outcome: Outcome, endMs: number, overloaded: boolean): Decision {
   switch (outcome.kind) {
     case 'success':
       return { status: 'succeeded', reason: null, nextAttemptAtMs: null };
@@ -134,6 +184,11 @@ function decide(deps: ActivityDeps, target: Target, input: AttemptInput, outcome
         retryAfterMs: outcome.retryAfterMs,
         random: Math.random(),
         timeScale: deps.config.delivery.retryTimeScale,
+        // The endpoint's health as loaded with this attempt's target (before this attempt).
+        penaltyFactor: overloadPenaltyFactor(
+          { consecutiveFailures: target.webhook.consecutive_failures, successes: target.webhook.health_successes, failures: target.webhook.health_failures },
+          overloaded,
+        ),
       });
       if (delay === null) return { status: 'failed', reason: 'retry policy exhausted', nextAttemptAtMs: null };
       return { status: 'retrying', reason: null, nextAttemptAtMs: endMs + delay };
@@ -142,6 +197,6 @@ function decide(deps: ActivityDeps, target: Target, input: AttemptInput, outcome
 }
 
 async function deactivateWebhook(deps: ActivityDeps, webhookId: string, reason: string): Promise<void> {
-  await deps.db.updateTable('webhooks').set({ active: false, disabled_reason: reason, updated_at: new Date() }).where('id', '=', webhookId).execute();
+  await deps.db.updateTable('webhooks').set({ active: false, disabled_reason: reason, disabled_at: new Date(), updated_at: new Date() }).where('id', '=', webhookId).execute();
   deps.log.warn('webhook deactivated', { webhookId, reason });
 }

@@ -12,6 +12,7 @@ import { attemptDelivery } from './attempt-delivery.js';
 import type { AttemptInput } from './attempt-types.js';
 import { withHeartbeat } from './with-heartbeat.js';
 import { redactUrl } from '../security/redact-url.js';
+import { recordDeliveryEnded } from '../observability/attempt-metrics.js';
 
 export interface ActivityDeps {
   db: Kysely<Database>;
@@ -53,6 +54,7 @@ export function createActivities(deps: ActivityDeps) {
     async markDelivery(input: { deliveryId: string; status: string; reason: string | null }) {
       const runId = workflowRunId();
       await recordDeliveryProgress(deps.db, input.deliveryId, { status: input.status, lastError: input.reason, reason: input.reason, nextAttemptAt: null, runId });
+      recordDeliveryEnded(deps.config, input.status);
     },
   };
 }

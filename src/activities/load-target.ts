@@ -6,7 +6,8 @@ import { INITIAL_HOLD_MS, MAX_REFUSED_WAIT_MS } from './in-flight-cap.js';
 import { JITTER_BUDGET_MS, rateLimitKey, slotOnLocalClock } from './rate-limiter.js';
 
 /**
- * `slotAtMs`: the slot reserved with the load, on this process' clock (epoch ms).
+ * `secrets`: the current and (within its grace period) previous secret as stored, sealed or in
+ * clear; prepare-request.ts opens them. `slotAtMs`: the slot reserved with the load, on this process' clock (epoch ms).
  * `admittedAtMs`: when this attempt got its place under the webhook's concurrency cap (this
  * process' clock); the record statement releases it.
  */

@@ -1,16 +1,18 @@
 import http from 'node:http';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { enableMetricsFor, isMetricsPath, serveMetrics } from '../observability/metrics-endpoint.js';
 import { appRouter } from './app-router.js';
 import { type ApiDeps, apiKeyFromRequest, createContextInner } from './context.js';
 import { type RawBody, readRawBody } from './raw-body.js';
 import { checkHealth } from './routers/health-router.js';
+import { mountRest } from './rest/mount-rest.js';
 
 /** Request bodies above this are refused with 413 before parsing (events cap `data` at 256 KiB). */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
  * The API over plain JSON HTTP: `/trpc/<router>.<procedure>` (GET for queries with
- * `?input=<json>`, POST with a JSON body for mutations) and `GET /healthz`.
+ * `?input=<json>`, POST with a JSON body for mutations), `GET /healthz` and `GET /metrics`.
  */
 export function createApiServer(deps: ApiDeps): http.Server {
   const bodies = new WeakMap<http.IncomingMessage, RawBody>();
@@ -31,7 +33,13 @@ export function createApiServer(deps: ApiDeps): http.Server {
       if (error.code === 'INTERNAL_SERVER_ERROR') deps.log.error('api error', { path, message: error.message });
     },
   });
+  // REST under /v1, /openapi.json, /docs and the dev echo receiver (src/api/rest/mount-rest.ts).
+  const rest = mountRest(deps, MAX_BODY_BYTES);
+  const metrics = deps.config.observability.metricsEnabled;
+  if (metrics) enableMetricsFor(deps.db);
   const server = http.createServer(async (req, res) => {
+    // Prometheus text: Herald's series plus the Temporal SDK's (README "Metrics and traces").
+    if (metrics && isMetricsPath(req.url)) return serveMetrics(req, res);
     if (req.url === '/healthz' || req.url === '/healthz/') {
       const health = await checkHealth(deps);
       res.writeHead(health.ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(health));
@@ -48,6 +56,7 @@ export function createApiServer(deps: ApiDeps): http.Server {
       }
       return trpc(req, res);
     }
+    if (await rest(req, res)) return;
     res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `no route: ${req.method} ${req.url}` } }));
   });
   // Slow-loris guard: a client must send its headers and body promptly.

@@ -8,6 +8,7 @@ import type { ApiDeps, Context } from './context.js';
 import { formatPath, quote } from './field-path.js';
 import { isDatabaseUnavailable, isTemporalUnavailable } from './infra-errors.js';
 import { lookupCaches } from './lookup-caches.js';
+import { countPublish, observeProcedure } from '../observability/api-metrics.js';
 import { findUnstorableText } from './storable-input.js';
 
 /** Turns zod issues into one sentence per field: `url: only port 443 is allowed`. */
@@ -53,7 +54,10 @@ const storableInput = t.middleware(async ({ getRawInput, next }) => {
   return next();
 });
 
-export const publicProcedure = t.procedure.use(infraErrors).use(storableInput);
+/** Duration by procedure and code (herald_api_request_duration_seconds) and, tracing on, the call's span. Outermost, so it sees every error. */
+const observed = t.middleware(({ ctx, path, next }) => observeProcedure(ctx.deps.config, path, next));
+
+export const publicProcedure = t.procedure.use(observed).use(infraErrors).use(storableInput);
 
 const LAST_USED_RESOLUTION_MS = 60_000;
 
@@ -116,8 +120,12 @@ function scoped(needed: ApiKeyScope) {
 export const adminProcedure = scoped('admin');
 /** Gets and lists (never secrets). */
 export const readProcedure = scoped('read');
-/** events.publish. */
-export const publishProcedure = scoped('publish');
+/** events.publish; every call that got past authentication counts in herald_events_published_total. */
+export const publishProcedure = scoped('publish').use(async ({ ctx, next }) => {
+  const result = await next();
+  countPublish(ctx.deps.config, result);
+  return result;
+});
 
 /** One limiter per API (per deps object), sized from config. */
 const limiters = new WeakMap<ApiDeps, ApiRateLimiter>();

@@ -1,7 +1,70 @@
+import { z } from 'zod';
 import type { WebhookRow } from '../db/database.js';
+import { headersSchema, retryPolicySchema } from './webhook-schemas.js';
+import { toWebhookHealth, webhookHealthSchema } from './webhook-health.js';
 
-/** The public shape of a webhook. The secret is never part of it (see webhooks.getSecret). */
-export function toWebhookDto(w: WebhookRow) {
+const isoTime = z.iso.datetime({ offset: true });
+
+/**
+ * The public shape of a webhook, and the one place it is described: `toWebhookDto` is typed
+ * from it, and the OpenAPI document (src/api/rest) shows it. A new output field goes here first.
+ * The secret is never part of it (see webhooks.getSecret).
+ */
+export const webhookOutputSchema = z.object({
+  id: z.string(),
+  teamId: z.string(),
+  projectId: z.string().nullable(),
+  name: z.string(),
+  description: z.string().nullable(),
+  url: z.string(),
+  httpMethod: z.enum(['POST', 'PUT', 'PATCH']),
+  headers: headersSchema,
+  eventTypes: z.array(z.string()),
+  active: z.boolean(),
+  rateLimitPerSecond: z.number().int(),
+  maxInFlight: z.number().int().nullable().describe('Attempts in flight at once across all workers (1–50); null: the deployment default, HERALD_WEBHOOK_MAX_IN_FLIGHT.'),
+  retryPolicy: retryPolicySchema,
+  disabledReason: z.string().nullable().describe('Why Herald deactivated it (auto-disable after sustained failure, 410 Gone, the API), or null.'),
+  health: webhookHealthSchema.describe('Endpoint health: recent success rate, failure streak, last success and failure, failing and disabled since.'),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+});
+export type WebhookDto = z.output<typeof webhookOutputSchema>;
+
+/** `webhooks.get`: the webhook plus its queue figures (repositories/deliveries-repo.ts `webhookStats`). */
+export const webhookDetailOutputSchema = webhookOutputSchema.extend({
+  queueLength: z.number().int().describe('Deliveries pending their first attempt result.'),
+  retryQueueLength: z.number().int().describe('Deliveries waiting for their next retry.'),
+  latestRun: z
+    .object({
+      deliveryId: z.string(),
+      status: z.string(),
+      attempts: z.number().int(),
+      responseStatusCode: z.number().int().nullable(),
+      error: z.string().nullable(),
+      at: isoTime,
+    })
+    .nullable(),
+});
+
+/** `webhooks.create`: the webhook plus its signing secret, returned this once for convenience. */
+export const createdWebhookOutputSchema = webhookOutputSchema.extend({ secret: z.string() });
+
+/** `webhooks.enable`: the re-enabled webhook and what it replayed (reenable-webhook.ts); null for `recover: 'none'`. */
+export const enabledWebhookOutputSchema = webhookOutputSchema.extend({
+  recovered: z
+    .object({ since: isoTime, replayed: z.number().int(), ids: z.array(z.string()), skipped: z.array(z.string()) })
+    .nullable()
+    .describe('Deliveries replayed: those that ended failed, or cancelled because the webhook was inactive, at or after `since`.'),
+});
+
+/** `webhooks.list`: one page, api.video style. */
+export const webhookListOutputSchema = z.object({
+  data: z.array(webhookOutputSchema),
+  pagination: z.object({ currentPage: z.number().int(), pageSize: z.number().int(), pagesTotal: z.number().int(), itemsTotal: z.number().int() }),
+});
+
+export function toWebhookDto(w: WebhookRow): WebhookDto {
   return {
     id: w.id,
     teamId: w.team_id,
@@ -18,8 +81,8 @@ export function toWebhookDto(w: WebhookRow) {
     maxInFlight: w.max_in_flight,
     retryPolicy: w.retry_policy,
     disabledReason: w.disabled_reason,
+    health: toWebhookHealth(w),
     createdAt: w.created_at.toISOString(),
     updatedAt: w.updated_at.toISOString(),
   };
 }
-export type WebhookDto = ReturnType<typeof toWebhookDto>;

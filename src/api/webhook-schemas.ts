@@ -88,6 +88,12 @@ export const updateWebhookSchema = z.object({
   projectId: webhookFields.projectId.optional(),
 });
 
+/** webhooks.enable: `recover` replays what failed since the webhook was disabled or since it began failing. */
+export const enableWebhookSchema = z.object({
+  id: webhookIdSchema.shape.id,
+  recover: z.enum(['none', 'disabled', 'failing'], 'must be none, disabled or failing').default('none'),
+});
+
 export const listWebhooksSchema = z
   .object({
     page: z.number().int('must be an integer').min(1, 'must be 1 or more').default(1),

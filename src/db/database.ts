@@ -67,6 +67,19 @@ export interface WebhooksTable {
   max_in_flight: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
+  // Endpoint health (delivery/endpoint-health.ts), written with every attempt record.
+  /** Failed attempts since the last success. */
+  consecutive_failures: Generated<number>;
+  last_success_at: NullableTimestamp;
+  last_failure_at: NullableTimestamp;
+  /** Start of the current run of failures; null once an attempt succeeds. */
+  failing_since: NullableTimestamp;
+  /** Decayed counts (half-life HEALTH_HALF_LIFE_MS) as of `health_updated_at`. */
+  health_successes: Generated<number>;
+  health_failures: Generated<number>;
+  health_updated_at: NullableTimestamp;
+  /** When the webhook was disabled (automatically, by 410 Gone, or by the API); null while active. */
+  disabled_at: NullableTimestamp;
 }
 
 export interface EventsTable {
@@ -135,7 +148,7 @@ export interface RateLimitsTable {
   tat: Timestamp;
 }
 
-/** Concurrency leases of one webhook (db/migrations/2026-11-29T100000_webhook_in_flight.ts). */
+/** Concurrency leases of one webhook (db/migrations/2026-11-30T100000_webhook_in_flight.ts). */
 export interface WebhookInFlightTable {
   webhook_id: string;
   /** Delivery id → lease expiry, epoch ms on Postgres' clock. */

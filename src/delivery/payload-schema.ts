@@ -1,28 +1,57 @@
 import { Ajv, type ValidateFunction } from 'ajv';
+import { findUnsafePattern, type UnsafePattern } from '../security/schema-patterns.js';
 
 const ajv = new Ajv({ allErrors: false, strict: false });
-const cache = new Map<string, ValidateFunction>();
+/**
+ * Compiled schemas by their JSON text. `unsafe` is the ReDoS guard's verdict, computed the first
+ * time a schema validates a payload (undefined until then): once per distinct schema per process.
+ * A refusal is checked again after REFUSAL_RECHECK_MS (epoch ms in `checkedAt`): the guard also
+ * refuses patterns it cannot prove safe in time, which a busy CPU can cause, while rechecking on
+ * every publish would let a bad stored schema cost up to a second of CPU per call.
+ */
+type Entry = { validate: ValidateFunction; unsafe?: UnsafePattern | null; checkedAt?: number };
+const REFUSAL_RECHECK_MS = 60_000;
+const cache = new Map<string, Entry>();
 
-/** Compiles (and caches) a JSON Schema; returns an error message for an invalid schema. */
-export function compileSchema(schema: Record<string, unknown>): { ok: true; validate: ValidateFunction } | { ok: false; message: string } {
+function entryFor(schema: Record<string, unknown>): { ok: true; entry: Entry } | { ok: false; message: string } {
   const key = JSON.stringify(schema);
   const hit = cache.get(key);
-  if (hit) return { ok: true, validate: hit };
+  if (hit) return { ok: true, entry: hit };
   try {
-    const validate = ajv.compile(schema);
+    const entry: Entry = { validate: ajv.compile(schema) };
     if (cache.size > 500) cache.clear();
-    cache.set(key, validate);
-    return { ok: true, validate };
+    cache.set(key, entry);
+    return { ok: true, entry };
   } catch (err) {
     return { ok: false, message: err instanceof Error ? err.message : String(err) };
   }
 }
 
-/** Null when `data` satisfies `schema`, else the first violation as `data/path: rule`. */
-export function validatePayload(schema: Record<string, unknown>, data: unknown): string | null {
-  const compiled = compileSchema(schema);
-  if (!compiled.ok) return `schema: ${compiled.message}`;
-  if (compiled.validate(data)) return null;
-  const e = compiled.validate.errors?.[0];
-  return `data${e?.instancePath ?? ''}: ${e?.message ?? 'does not match the event type schema'}`;
+/** Compiles (and caches) a JSON Schema; returns an error message for an invalid schema. */
+export function compileSchema(schema: Record<string, unknown>): { ok: true; validate: ValidateFunction } | { ok: false; message: string } {
+  const r = entryFor(schema);
+  return r.ok ? { ok: true, validate: r.entry.validate } : r;
+}
+
+export type PayloadProblem = { kind: 'unsafe-schema'; unsafe: UnsafePattern } | { kind: 'invalid'; field: string; rule: string };
+
+/**
+ * Null when `data` satisfies `schema`, else the problem: the first violation (`data/path` and
+ * rule), an invalid schema, or a schema with a pattern the ReDoS guard refuses. Schemas are
+ * checked when an event type is created, updated or imported, but one stored before that guard
+ * existed was not; it is checked here, before any of its regexes runs on a payload, and never used.
+ */
+export function validatePayload(schema: Record<string, unknown>, data: unknown): PayloadProblem | null {
+  const compiled = entryFor(schema);
+  if (!compiled.ok) return { kind: 'invalid', field: 'schema', rule: compiled.message };
+  const { entry } = compiled;
+  const now = Date.now();
+  if (entry.unsafe === undefined || (entry.unsafe && now - entry.checkedAt! > REFUSAL_RECHECK_MS)) {
+    entry.unsafe = findUnsafePattern(schema);
+    entry.checkedAt = now;
+  }
+  if (entry.unsafe) return { kind: 'unsafe-schema', unsafe: entry.unsafe };
+  if (entry.validate(data)) return null;
+  const e = entry.validate.errors?.[0];
+  return { kind: 'invalid', field: `data${e?.instancePath ?? ''}`, rule: e?.message ?? 'does not match the event type schema' };
 }

@@ -1,3 +1,4 @@
+import { MAX_PENALTY_FACTOR } from './endpoint-health.js';
 import type { RetryPolicy } from './types.js';
 
 /** Window policy backoff: 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, then hourly. */
@@ -16,6 +17,11 @@ export interface ScheduleInput {
   random: number;
   /** Multiplies window-policy delays and the window itself: 1 in production, smaller in tests. */
   timeScale: number;
+  /**
+   * The endpoint's overload penalty (endpoint-health.ts overloadPenaltyFactor, 1–8): multiplies a
+   * window policy's step. Default 1. Attempts policies keep their exact intervals.
+   */
+  penaltyFactor?: number;
 }
 
 export function maxAttemptsOf(policy: RetryPolicy): number | null {
@@ -29,6 +35,8 @@ export function maxAttemptsOf(policy: RetryPolicy): number | null {
  *   doubles from the interval, capped at 24 h. The time scale does not apply: the user chose it.
  * - `window`: the backoff table with ±20 % jitter, until `windowMinutes` after the first
  *   attempt; when the next step would overshoot, one last attempt lands exactly at the deadline.
+ * - The overload penalty lengthens a window step (never past the window: the last attempt still
+ *   lands at the deadline); attempts policies ignore it, their intervals are the user's contract.
  * - Retry-After is honoured within the policy: it can lengthen a wait, but never grants an
  *   extra attempt or extends the window (attempts kind: capped at 24 h).
  */
@@ -43,7 +51,8 @@ export function nextAttemptDelayMs(input: ScheduleInput): number | null {
   }
   if (policy.windowMinutes === 0) return null;
   const step = WINDOW_BACKOFF_MS[Math.min(attempt - 1, WINDOW_BACKOFF_MS.length - 1)]!;
-  let delay = step * input.timeScale * (0.8 + 0.4 * input.random);
+  const penalty = Math.min(Math.max(input.penaltyFactor ?? 1, 1), MAX_PENALTY_FACTOR);
+  let delay = step * penalty * input.timeScale * (0.8 + 0.4 * input.random);
   if (input.retryAfterMs !== undefined) delay = Math.max(delay, input.retryAfterMs);
   delay = Math.round(delay);
   const deadline = input.firstAttemptAtMs + policy.windowMinutes * 60_000 * input.timeScale;

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { type ClusterProcess, assertPortsFree, spawnLogged } from './cluster-process.js';
 import { ensureDatabase, startEmbeddedPostgres } from './embedded-postgres.js';
-import { CLUSTER_SERVICES, type ClusterService, type PgTarget, clusterPorts, writeClusterConfig, writeUiConfig } from './temporal-cluster-config.js';
+import { CLUSTER_SERVICES, type ClusterService, type PgTarget, clusterPorts, writeUiConfig } from './temporal-cluster-config.js';
+import { CLUSTER_CONFIG_ROOT, clusterServiceArgs, clusterServiceEnv } from './temporal-cluster-env.js';
 import { setupSchema } from './temporal-cluster-schema.js';
 import { ensureNamespace } from './temporal-namespace-setup.js';
 import { resolveServerBinaries } from './temporal-server-build.js';
@@ -38,8 +39,18 @@ export interface TemporalCluster {
   embeddedPg: boolean;
   processes: ClusterProcess[];
   logDir: string;
-  /** Stops one service process and spawns it again (chaos, operations); callers wait for it to serve. */
-  restart(service: ClusterService, signal?: NodeJS.Signals): Promise<void>;
+  /**
+   * Stops one service process with `signal` (default SIGTERM, SIGKILL after 15 s), waits `downMs`
+   * and spawns it again (chaos, operations); callers wait for it with `waitServing`.
+   */
+  restart(service: ClusterService, signal?: NodeJS.Signals, downMs?: number): Promise<void>;
+  /**
+   * Resolves once `service` answers again: frontend gRPC calls, history and matching their gRPC
+   * port, the internal worker its membership port. Rejects if the process dies or after `timeoutMs`.
+   */
+  waitServing(service: ClusterService, timeoutMs?: number): Promise<void>;
+  /** Stops the embedded PostgreSQL (fast shutdown), waits `downMs`, starts it on the same data. Throws for an external one. */
+  restartPostgres(downMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -74,21 +85,35 @@ export async function startTemporalCluster(o: ClusterOptions): Promise<TemporalC
   };
   try {
     let adminUrl = o.pgUrl;
-    if (!adminUrl) {
+    const startPg = async () => {
       const pg = await startEmbeddedPostgres({ dataDir: path.resolve(o.dataDir, 'cluster-pg'), port: o.pgPort, database: 'postgres' });
       stopPg = pg.stop;
-      adminUrl = pg.url;
+      return pg.url;
+    };
+    if (!adminUrl) {
+      adminUrl = await startPg();
       o.log(`PostgreSQL (embedded) ready on 127.0.0.1:${o.pgPort}`);
     }
     const target = pgTarget(adminUrl);
     for (const db of [TEMPORAL_DB, VISIBILITY_DB]) await ensureDatabase(adminUrl, db);
     await setupSchema({ sqlTool: bins.sqlTool, pg: target, database: TEMPORAL_DB, schemaName: 'postgresql/v12/temporal', log: o.log });
     await setupSchema({ sqlTool: bins.sqlTool, pg: target, database: VISIBILITY_DB, schemaName: 'postgresql/v12/visibility', log: o.log });
-    const { configDir } = await writeClusterConfig({ dir, basePort: o.basePort, historyShards: o.historyShards, pg: target, database: TEMPORAL_DB, visibilityDatabase: VISIBILITY_DB, logLevel: o.logLevel });
-
-    const env = { ...process.env, GOGC: String(o.goGc) };
+    // deploy/temporal/config/docker.yaml, rendered by the server from these variables: the same
+    // file and names as docker-compose.yml (deploy/temporal/README.md).
+    const envOptions = {
+      pg: target,
+      database: TEMPORAL_DB,
+      visibilityDatabase: VISIBILITY_DB,
+      historyShards: o.historyShards,
+      logLevel: o.logLevel,
+      dynamicConfigFile: path.join(CLUSTER_CONFIG_ROOT, 'dynamicconfig/herald.yaml'),
+    };
     const startService = (s: ClusterService) =>
-      spawnLogged(s, bins.server, ['--root', configDir, '--config', '.', '--env', s, '--allow-no-auth', 'start', '--service', s], path.join(logDir, `${s}.log`), env);
+      spawnLogged(s, bins.server, clusterServiceArgs(CLUSTER_CONFIG_ROOT, s), path.join(logDir, `${s}.log`), {
+        ...process.env,
+        GOGC: String(o.goGc),
+        ...clusterServiceEnv(s, o.basePort, envOptions),
+      });
     // History first, alone: on a fresh database every service races to write the cluster
     // metadata record, and the losers exit ("SaveClusterMetadata encountered version mismatch").
     processes.push(startService('history'));
@@ -112,10 +137,23 @@ export async function startTemporalCluster(o: ClusterOptions): Promise<TemporalC
       embeddedPg: !o.pgUrl,
       processes,
       logDir,
-      async restart(service, signal = 'SIGTERM') {
+      async restart(service, signal = 'SIGTERM', downMs = 0) {
         const i = processes.findIndex((p) => p.name === service);
         await processes[i]!.stop(signal);
+        if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
         processes[i] = startService(service);
+      },
+      async waitServing(service, timeoutMs = 120_000) {
+        const proc = processes.find((p) => p.name === service)!;
+        if (service === 'frontend') return waitForFrontend(address, [proc], timeoutMs);
+        const port = service === 'worker' ? ports.services.worker.membership : ports.services[service].grpc;
+        return waitForPort(port, proc, timeoutMs);
+      },
+      async restartPostgres(downMs) {
+        if (o.pgUrl) throw new Error('restartPostgres: the cluster runs on an external PostgreSQL (HERALD_CLUSTER_PG_URL)');
+        await stopPg?.();
+        await new Promise((r) => setTimeout(r, downMs));
+        await startPg();
       },
       async stop() {
         await stopServers();

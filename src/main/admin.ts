@@ -4,6 +4,7 @@ import { createDb } from '../db/create-db.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { createLogger } from '../log.js';
 import { importEventTypes } from '../repositories/event-types-repo.js';
+import { newEncryptionKeyEntry, runSecretsCommand } from './admin-secrets.js';
 import { createKey, createTeamWithKey } from './bootstrap-team.js';
 import { startInfrastructure } from './infrastructure.js';
 
@@ -11,12 +12,19 @@ const USAGE = `usage: npm run admin -- <command>
   team create <name>                 create a team and print its first API key
   team list                          list teams
   key create <team name or id>       print a new API key for a team
-  catalog import <team> <catalog>    import a seed catalog (${SEED_CATALOGS.map((c) => c.id).join(', ')})`;
+  catalog import <team> <catalog>    import a seed catalog (${SEED_CATALOGS.map((c) => c.id).join(', ')})
+  secrets status                     count stored signing secrets per encryption key (clear = none)
+  secrets reencrypt                  seal every stored signing secret with HERALD_ENCRYPTION_KEY's first key
+  secrets new-key <id>               print a fresh HERALD_ENCRYPTION_KEY entry (id:base64 of 32 random bytes)`;
 
 /** Admin CLI against DATABASE_URL or the embedded PostgreSQL (stop `npm start` first when embedded). */
 async function run(argv: string[]): Promise<void> {
   const [noun, verb, ...rest] = argv;
   if (!noun || !verb) throw new Error(USAGE);
+  if (noun === 'secrets' && verb === 'new-key') {
+    process.stdout.write(`${newEncryptionKeyEntry(rest[0] ?? 'k1')}\n`);
+    return;
+  }
   const config = loadConfig();
   const infra = await startInfrastructure(config, createLogger('warn', 'admin'), { temporal: false });
   const db = createDb(infra.databaseUrl);
@@ -42,6 +50,8 @@ async function run(argv: string[]): Promise<void> {
       if (!catalog) throw new Error(`unknown catalog: ${rest[1]}\n${USAGE}`);
       const added = await importEventTypes(db, t.id, catalog.eventTypes);
       process.stdout.write(`imported ${added.length} of ${catalog.eventTypes.length} event types from ${catalog.id} into ${t.name}\n`);
+    } else if (noun === 'secrets' && (verb === 'status' || verb === 'reencrypt')) {
+      await runSecretsCommand(db, config, verb, (line) => process.stdout.write(`${line}\n`));
     } else throw new Error(USAGE);
   } finally {
     await db.destroy();

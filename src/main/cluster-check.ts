@@ -24,8 +24,15 @@ async function run(): Promise<void> {
   let scratch: Awaited<ReturnType<typeof startScratchCluster>> | undefined;
   const arrivals = new Map<string, number>();
   const receiver = http.createServer((req, res) => {
-    req.resume().on('end', () => {
-      arrivals.set(String(req.headers['webhook-id']), Date.now());
+    // Keyed by the event id in the body (webhook-id is a per-delivery msg_ id since issue 12).
+    let body = '';
+    req.on('data', (b: Buffer) => (body += b.toString()));
+    req.on('end', () => {
+      try {
+        arrivals.set(String((JSON.parse(body) as { id?: unknown }).id), Date.now());
+      } catch {
+        // not an event: ignored
+      }
       res.end('ok');
     });
   });
@@ -78,6 +85,8 @@ async function run(): Promise<void> {
     }
   } catch (err) {
     failure = err;
+    // What Herald's processes said is the first thing to read when a check fails.
+    for (const c of children) say(`--- last output of pid ${c.child.pid}:\n${c.output().slice(-3_000)}`);
   }
   for (const c of children.reverse()) await c.stop().catch(() => undefined);
   await new Promise((r) => receiver.close(r));

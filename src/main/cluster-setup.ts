@@ -36,10 +36,10 @@ export async function heraldDatabaseUrl(cluster: TemporalCluster, name = 'herald
  * embedded PostgreSQL on a free port (or HERALD_CLUSTER_PG_URL), the configured base port.
  * `dispose` stops it and, when `keepData` is false, removes the data dir.
  */
-export async function startScratchCluster(log: (line: string) => void) {
+export async function startScratchCluster(log: (line: string) => void, env: Record<string, string> = {}) {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'herald-cluster-'));
   await fs.chmod(dataDir, 0o755); // the embedded postgres runs as `postgres` when we are root
-  const config = loadConfig({ ...process.env, HERALD_DATA_DIR: dataDir, HERALD_CLUSTER_PG_PORT: String(await freePort()) });
+  const config = loadConfig({ ...process.env, HERALD_DATA_DIR: dataDir, HERALD_CLUSTER_PG_PORT: String(await freePort()), ...env });
   try {
     const cluster = await startClusterFromConfig(config, log);
     return {
@@ -55,6 +55,27 @@ export async function startScratchCluster(log: (line: string) => void) {
     log(`(data and logs kept in ${dataDir})`);
     throw err;
   }
+}
+
+/**
+ * A base port for a second cluster beside `npm run cluster`'s 7400: the first of 8400, 8500 …
+ * 9900 whose offsets (gRPC 0–4, membership 10–13, metrics 20–23, UI 80) are all free on 127.0.0.1.
+ * Below the ephemeral range, so free ports handed to other processes do not collide with it.
+ */
+export async function freeClusterBasePort(): Promise<number> {
+  const offsets = [0, 1, 2, 3, 4, 10, 11, 12, 13, 20, 21, 22, 23, 80];
+  for (let base = 8400; base <= 9900; base += 100) {
+    const free = await Promise.all(offsets.map((o) => portFree(base + o)));
+    if (free.every(Boolean)) return base;
+  }
+  throw new Error('no free cluster base port in 8400–9900 on 127.0.0.1');
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer().once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
 }
 
 export function freePort(): Promise<number> {

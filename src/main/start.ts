@@ -6,11 +6,13 @@ import { loadConfig } from '../config.js';
 import { createDb } from '../db/create-db.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { createLogger } from '../log.js';
+import { checkSecretKeys } from '../security/secret-key-usage.js';
 import { systemResolver } from '../security/url-safety.js';
 import { connectClient, connectWorker } from '../temporal/connect.js';
 import { createActivityDeps } from '../worker/create-activity-deps.js';
 import { createHeraldWorker } from '../worker/create-worker.js';
 import { installRuntime } from '../worker/install-runtime.js';
+import { startTracing, temporalClientInterceptors } from '../observability/tracing.js';
 import { startReconciler } from '../worker/reconcile-deliveries.js';
 import { startSweeper } from '../worker/sweep-undispatched.js';
 import { ensureDefaultTeam } from './bootstrap-team.js';
@@ -21,7 +23,8 @@ async function run(): Promise<void> {
   const t0 = Date.now();
   const config = loadConfig();
   const log = createLogger(config.logLevel, 'herald');
-  installRuntime(config);
+  await installRuntime(config);
+  const tracing = startTracing(config);
   if (config.delivery.allowPrivateTargets) log.warn('HERALD_ALLOW_PRIVATE_TARGETS=true: http and private/loopback targets are allowed. Development only.');
   const infra = await startInfrastructure(config, log);
   const db = createDb(infra.databaseUrl);
@@ -45,6 +48,7 @@ async function run(): Promise<void> {
     await workerConnection.close().catch(() => undefined);
     await connection.close().catch(() => undefined);
     await db.destroy();
+    await tracing?.shutdown();
     await infra.stop();
     clearTimeout(hardStop);
     log.info('stopped');
@@ -55,6 +59,8 @@ async function run(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
   await migrateToLatest(db);
+  // With the embedded PostgreSQL (development) an unset key is not warned about.
+  void checkSecretKeys(db, config.encryptionKeys, log, { production: config.databaseUrl !== undefined }).catch((err) => log.warn('signing secret key check failed', { message: err instanceof Error ? err.message : String(err) }));
   const firstTeam = await ensureDefaultTeam(db);
   worker = await createHeraldWorker({
     connection: workerConnection,
@@ -67,7 +73,7 @@ async function run(): Promise<void> {
   stopSweepers = () => stops.forEach((stop) => stop());
   // Co-located API and worker: the API may start deliveries on the worker's connection, eagerly.
   const eagerStart = config.temporal.eagerStart;
-  const apiTemporal = eagerStart ? new Client({ connection: workerConnection, namespace: config.temporal.namespace }) : client;
+  const apiTemporal = eagerStart ? new Client({ connection: workerConnection, namespace: config.temporal.namespace, interceptors: temporalClientInterceptors(config) }) : client;
   server = createApiServer({ db, temporal: apiTemporal, config, resolve: systemResolver, log, eagerStart });
   await new Promise<void>((resolve) => server!.listen(config.api.port, config.api.host, resolve));
 
@@ -75,7 +81,9 @@ async function run(): Promise<void> {
   const lines = [
     '',
     `Herald is running (ready in ${((Date.now() - t0) / 1000).toFixed(1)} s)`,
-    `  API:         ${apiUrl}/trpc   (health: ${apiUrl}/healthz)`,
+    `  API:         ${apiUrl}/trpc   (health: ${apiUrl}/healthz${config.observability.metricsEnabled ? `, metrics: ${apiUrl}/metrics` : ''})`,
+    `  REST:        ${apiUrl}/v1     (reference: ${apiUrl}/docs, OpenAPI: ${apiUrl}/openapi.json)`,
+    ...(config.delivery.allowPrivateTargets ? [`  Dev echo:    ${apiUrl}/dev/echo/<channel>   (a webhook receiver for local tries)`] : []),
     `  Temporal UI: ${infra.temporalUiUrl ?? '(external cluster)'}`,
     `  Temporal:    ${infra.temporalAddress}, namespace ${config.temporal.namespace}`,
   ];

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import type { HeraldConfig } from '../config.js';
+import { temporalClientInterceptors } from '../observability/tracing.js';
 
 /** TLS and API-key settings shared by client and worker connections (Temporal Cloud). */
 async function connectionSettings(config: HeraldConfig, address: string) {
@@ -24,7 +25,8 @@ async function connectionSettings(config: HeraldConfig, address: string) {
 
 export async function connectClient(config: HeraldConfig, address: string): Promise<{ client: Client; connection: Connection }> {
   const connection = await Connection.connect(await connectionSettings(config, address));
-  return { client: new Client({ connection, namespace: config.temporal.namespace }), connection };
+  // With tracing on (observability/tracing.ts), starts carry the caller's trace context to the workflow.
+  return { client: new Client({ connection, namespace: config.temporal.namespace, interceptors: temporalClientInterceptors(config) }), connection };
 }
 
 export async function connectWorker(config: HeraldConfig, address: string): Promise<NativeConnection> {

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { type ActivityDeps, createActivities } from '../activities/create-activities.js';
+import { tracingWorkerOptions } from '../observability/tracing.js';
 
 /**
  * Workflows kept in memory between tasks, and the most workflow tasks in progress at once (the
@@ -19,7 +20,7 @@ export interface HeraldWorkerOptions {
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
-  /** Reuse a pre-built bundle (tests build it once per file). */
+  /** Reuse a pre-built bundle (tests build it once per file); with tracing on, built with workflowInterceptorModules(config). */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
 
@@ -49,6 +50,9 @@ export async function createHeraldWorker(opts: HeraldWorkerOptions): Promise<Wor
     // Not in the SDK's public options type, but honoured (and 0 made legal by
     // patches/@temporalio+worker+1.24.0.patch): 0 skips the watchdog thread Node starts per call.
     ...({ isolateExecutionTimeout: opts.deps.config.temporal.workflowDeadlockTimeoutMs } as Partial<WorkerOptions>),
+    // HERALD_OTEL_ENABLED only: workflow and activity interceptors and the workflow span sink.
+    // Off, the bundle holds no interceptor module at all (observability/tracing.ts).
+    ...tracingWorkerOptions(opts.deps.config, Boolean(opts.workflowBundle)),
   });
 }
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import { startReceiver, waitFor } from '../support/receiver.js';
 import { deliveryIdOf, teamWithType } from '../support/scenario.js';
+import { DISPATCH_BATCH_SIZE } from '../../src/workflows/dispatch-workflow.js';
 
 describe('fan-out', () => {
   let h: Harness;
@@ -43,4 +44,33 @@ describe('fan-out', () => {
       await rx.close();
     }
   });
+
+  it('fans one event out to 450 webhooks across three dispatch batches (two continue-as-new), each once', async () => {
+    const rx = await startReceiver();
+    try {
+      const n = 2 * DISPATCH_BATCH_SIZE + 50;
+      const t0 = Date.now();
+      const t = await teamWithType(h, 'video.batch.ready', { maxActiveWebhooks: n });
+      for (let i = 0; i < n; i++) await t.api.webhooks.create.mutate({ name: `b${i}`, url: `${rx.url}/${i}`, eventTypes: ['video.batch.ready'] });
+      const created = Date.now();
+      const e = await t.api.events.publish.mutate({ type: 'video.batch.ready', data: { n } });
+      await waitFor(() => rx.arrivals.length >= n, 200_000, `${n} deliveries`);
+      // Let a duplicate start (if any) arrive before counting.
+      await waitFor(async () => (await h.db.selectFrom('events').select('dispatched_at').where('id', '=', e.id).executeTakeFirst())?.dispatched_at);
+      expect(rx.arrivals).toHaveLength(n);
+      expect(new Set(rx.arrivals.map((a) => a.path)).size).toBe(n);
+      // The dispatch workflow ran as three runs: two continued as new, the last completed.
+      const runs = async () => {
+        const statuses: string[] = [];
+        for await (const w of h.temporal.workflow.list({ query: `WorkflowType = 'dispatchWorkflow' AND EventId = '${e.id}'` })) statuses.push(w.status.name);
+        return statuses.sort();
+      };
+      // Visibility is eventually consistent: wait for the last run's close to be indexed.
+      await waitFor(async () => (await runs()).length === 3 && (await runs()).includes('COMPLETED'), 30_000, 'three dispatch runs in visibility');
+      expect(await runs()).toEqual(['COMPLETED', 'CONTINUED_AS_NEW', 'CONTINUED_AS_NEW']);
+      console.log(`fan-out ${n}: webhooks created in ${created - t0} ms, delivered in ${Date.now() - created} ms`);
+    } finally {
+      await rx.close();
+    }
+  }, 240_000);
 });

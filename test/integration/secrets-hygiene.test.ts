@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import { startReceiver, waitFor } from '../support/receiver.js';
@@ -16,12 +17,15 @@ function searchableHistory(history: unknown): string {
 
 describe('secrets never reach workflow history or logs', () => {
   let h: Harness;
+  // Secrets at rest are sealed with this key (two keys: one current, one old, as during a rotation).
+  const encryptionKeyBytes = [randomBytes(32), randomBytes(32)];
+  const encryptionKey = `current:${encryptionKeyBytes[0]!.toString('base64')},old:${encryptionKeyBytes[1]!.toString('base64')}`;
   const logged: string[] = [];
   const writes = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
   beforeAll(async () => {
     process.stdout.write = ((chunk: unknown, ...rest: never[]) => (logged.push(String(chunk)), writes.out(chunk as string, ...rest))) as typeof process.stdout.write;
     process.stderr.write = ((chunk: unknown, ...rest: never[]) => (logged.push(String(chunk)), writes.err(chunk as string, ...rest))) as typeof process.stderr.write;
-    h = await createHarness({ env: { HERALD_LOG_LEVEL: 'debug' } });
+    h = await createHarness({ env: { HERALD_LOG_LEVEL: 'debug', HERALD_ENCRYPTION_KEY: encryptionKey } });
   });
   afterAll(async () => {
     process.stdout.write = writes.out;
@@ -29,7 +33,7 @@ describe('secrets never reach workflow history or logs', () => {
     await h?.close();
   });
 
-  it('keeps signing secrets, rotated secrets, API keys, custom header values and URL tokens out of histories and logs', async () => {
+  it('keeps signing secrets, rotated secrets, the encryption key, API keys, custom header values and URL tokens out of histories and logs', async () => {
     const rx = await startReceiver((_a, i) => ({ status: i === 0 ? 500 : 200 }));
     try {
       const t = await teamWithType(h);
@@ -77,7 +81,8 @@ describe('secrets never reach workflow history or logs', () => {
       expect(histories.join('')).toContain(e.id);
       expect(histories.join('')).toContain('responseStatusCode');
       // …and no secret is.
-      const secrets = [w.secret, rotated.secret, t.key, headerValue, w.secret.slice(6), rotated.secret.slice(6)];
+      const keyTexts = encryptionKeyBytes.flatMap((b) => [b.toString('base64'), b.toString('base64url'), b.toString('hex')]);
+      const secrets = [w.secret, rotated.secret, t.key, headerValue, w.secret.slice(6), rotated.secret.slice(6), ...keyTexts];
       for (const s of secrets) expect(corpus.includes(s), `found a secret starting ${s.slice(0, 10)}`).toBe(false);
     } finally {
       await rx.close();

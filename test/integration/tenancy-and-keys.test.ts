@@ -40,6 +40,7 @@ describe('tenancy: one team never sees another team’s data', () => {
   it.each([
     ['webhooks.get', () => b.webhooks.get({ id: ids.webhook })],
     ['webhooks.update', () => b.webhooks.update({ id: ids.webhook, name: 'pwned' })],
+    ['webhooks.enable', () => b.webhooks.enable({ id: ids.webhook })],
     ['webhooks.delete', () => b.webhooks.delete({ id: ids.webhook })],
     ['webhooks.getSecret', () => b.webhooks.getSecret({ id: ids.webhook })],
     ['webhooks.rotateSecret', () => b.webhooks.rotateSecret({ id: ids.webhook })],

@@ -18,13 +18,15 @@ import { createTeamWithKey } from '../../src/main/bootstrap-team.js';
 import type { Resolver } from '../../src/security/url-safety.js';
 import { createActivityDeps } from '../../src/worker/create-activity-deps.js';
 import { createHeraldWorker, WORKFLOWS_PATH } from '../../src/worker/create-worker.js';
+import { temporalClientInterceptors, workflowInterceptorModules } from '../../src/observability/tracing.js';
 
 let runtimeInstalled = false;
 
 let bundlePromise: ReturnType<typeof bundleWorkflowCode> | undefined;
-/** One workflow bundle per test file (webpack is the slow part of worker start). */
-export function workflowBundle() {
-  bundlePromise ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never });
+/** One workflow bundle per test file (webpack is the slow part of worker start); with tracing on, it holds the OTel workflow interceptors. */
+export function workflowBundle(config?: HeraldConfig) {
+  const workflowInterceptorModulesList = config ? workflowInterceptorModules(config) : [];
+  bundlePromise ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: workflowInterceptorModulesList, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never });
   return bundlePromise;
 }
 
@@ -72,7 +74,7 @@ export async function createHarness(opts: HarnessOptions = {}) {
   const db = createDb(databaseUrl);
   await migrateToLatest(db);
   const connection = await Connection.connect({ address: temporalAddress });
-  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const temporal = new Client({ connection, namespace: config.temporal.namespace, interceptors: temporalClientInterceptors(config) });
   const resolve = opts.resolve ?? mapResolver({ localhost: ['127.0.0.1'] });
   const deps: ApiDeps = { db, temporal, config, resolve, log };
 
@@ -80,7 +82,7 @@ export async function createHarness(opts: HarnessOptions = {}) {
   let workerRun: Promise<void> | undefined;
   let workerConnection: NativeConnection | undefined;
   if (opts.worker !== false) {
-    if (!runtimeInstalled) installRuntime(config);
+    if (!runtimeInstalled) await installRuntime(config);
     runtimeInstalled = true;
     workerConnection = await NativeConnection.connect({ address: temporalAddress });
     worker = await createHeraldWorker({
@@ -88,11 +90,11 @@ export async function createHarness(opts: HarnessOptions = {}) {
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       deps: createActivityDeps({ db, config, log, resolve }),
-      workflowBundle: await workflowBundle(),
+      workflowBundle: await workflowBundle(config),
     });
     workerRun = worker.run();
     if (opts.eagerStart) {
-      deps.temporal = new Client({ connection: workerConnection, namespace: config.temporal.namespace });
+      deps.temporal = new Client({ connection: workerConnection, namespace: config.temporal.namespace, interceptors: temporalClientInterceptors(config) });
       deps.eagerStart = true;
     }
   }

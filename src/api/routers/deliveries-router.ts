@@ -36,7 +36,7 @@ async function isRunning(ctx: Context, id: string): Promise<boolean> {
  * run is durably started: a start that fails leaves the row as it was. Two replays racing past
  * the running check: the second start is refused by Temporal, answered as CONFLICT.
  */
-async function replay(ctx: Context & { team: { id: string } }, row: DeliveryRow): Promise<void> {
+export async function replay(ctx: Context & { team: { id: string } }, row: DeliveryRow): Promise<void> {
   const running = () => conflict(`delivery ${row.id} is still running; cancel it or use retryNow`);
   if (await isRunning(ctx, row.id)) throw running();
   const webhook = await findWebhook(ctx.deps.db, ctx.team.id, row.webhook_id);

@@ -1,9 +1,11 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import type { EventRow } from '../../db/database.js';
+import { isOperationalEventType } from '../../catalogs/operational-events.js';
 import { EVENT_TYPE_NAME } from '../../delivery/event-type-patterns.js';
 import { eventDataText } from '../../delivery/event-body.js';
 import { validatePayload } from '../../delivery/payload-schema.js';
+import { unsafeStoredSchemaRule } from '../stored-schema-rule.js';
 import { badRequest, notFound } from '../errors.js';
 import { assertEventDataRules, publishedDataText } from '../event-data.js';
 import { newId } from '../ids.js';
@@ -45,12 +47,14 @@ export const eventsRouter = router({
       throw new TRPCError({ code: 'PAYLOAD_TOO_LARGE', message: `data: must be at most ${MAX_EVENT_DATA_BYTES} bytes as JSON (got ${size})` });
     }
     assertEventDataRules(dataText);
+    if (isOperationalEventType(input.type)) throw badRequest('type', `${input.type} is an operational event; only Herald publishes it`);
     const type = await findEventType(ctx.deps, teamId, input.type);
     if (!type) throw badRequest('type', `unknown event type: ${input.type}`);
     if (type.archived) throw badRequest('type', `event type is archived: ${input.type}`);
     if (type.schema) {
-      const violation = validatePayload(type.schema, JSON.parse(dataText));
-      if (violation) throw badRequest(violation.split(':')[0]!, violation.slice(violation.indexOf(':') + 1).trim());
+      const problem = validatePayload(type.schema, JSON.parse(dataText));
+      if (problem?.kind === 'invalid') throw badRequest(problem.field, problem.rule);
+      if (problem) throw badRequest('type', unsafeStoredSchemaRule(input.type, problem.unsafe));
     }
     if (input.projectId) {
       const p = await db.selectFrom('projects').select('id').where('team_id', '=', teamId).where('id', '=', input.projectId).executeTakeFirst();

@@ -1,4 +1,6 @@
 import { generateWebhookSecret } from '../../delivery/webhook-secret.js';
+import { openStoredSecret, resealForCopy } from '../webhook-secrets.js';
+import { sealSecret } from '../../security/secret-envelope.js';
 import { DEFAULT_RETRY_POLICY } from '../../delivery/types.js';
 import {
   deleteWebhookRow,
@@ -17,7 +19,8 @@ import { TEST_EVENT_TYPE } from '../test-ping.js';
 import { adminProcedure, readProcedure, router } from '../trpc.js';
 import { toWebhookDto } from '../webhook-dto.js';
 import { assertActiveLimit, assertKnownEventTypes, assertProjectExists, assertSafeUrl } from '../webhook-rules.js';
-import { createWebhookSchema, listWebhooksSchema, updateWebhookSchema, webhookIdSchema } from '../webhook-schemas.js';
+import { createWebhookSchema, enableWebhookSchema, listWebhooksSchema, updateWebhookSchema, webhookIdSchema } from '../webhook-schemas.js';
+import { recoverDeliveries, recoverSince, reenablePatch } from '../reenable-webhook.js';
 
 
 export const webhooksRouter = router({
@@ -27,10 +30,11 @@ export const webhooksRouter = router({
     if (input.projectId) await assertProjectExists(db, ctx.team.id, input.projectId);
     await assertKnownEventTypes(db, ctx.team.id, input.eventTypes);
     const secret = generateWebhookSecret();
+    const id = newId('wh');
     const row = await db.transaction().execute(async (trx) => {
       if (input.active) await assertActiveLimit(trx, ctx.deps, ctx.team.id);
       return insertWebhook(trx, {
-        id: newId('wh'),
+        id,
         team_id: ctx.team.id,
         project_id: input.projectId ?? null,
         name: input.name,
@@ -43,7 +47,8 @@ export const webhooksRouter = router({
         rate_limit_per_second: input.rateLimitPerSecond,
         max_in_flight: input.maxInFlight ?? null,
         retry_policy: JSON.stringify(input.retryPolicy ?? DEFAULT_RETRY_POLICY),
-        secret,
+        // Sealed with HERALD_ENCRYPTION_KEY's first key; in clear when it is unset (development).
+        secret: sealSecret(ctx.deps.config.encryptionKeys, id, secret),
       });
     });
     // The secret is returned once here for convenience; webhooks.getSecret reads it later.
@@ -76,9 +81,11 @@ export const webhooksRouter = router({
     if (input.url !== undefined) await assertSafeUrl(ctx.deps, input.url);
     if (input.projectId) await assertProjectExists(db, ctx.team.id, input.projectId);
     if (input.eventTypes) await assertKnownEventTypes(db, ctx.team.id, input.eventTypes);
+    const reactivated = input.active === true && !current.active;
     const row = await db.transaction().execute(async (trx) => {
-      if (input.active === true && !current.active) await assertActiveLimit(trx, ctx.deps, ctx.team.id, current.id);
+      if (reactivated) await assertActiveLimit(trx, ctx.deps, ctx.team.id, current.id);
       return updateWebhookRow(trx, ctx.team.id, input.id, {
+        ...(reactivated ? reenablePatch(current) : {}),
         name: input.name,
         description: input.description,
         url: input.url,
@@ -88,6 +95,7 @@ export const webhooksRouter = router({
         active: input.active,
         // Re-activating clears the reason it was disabled for.
         disabled_reason: input.active === true ? null : input.active === false ? 'deactivated by API' : undefined,
+        ...(input.active === false && current.active ? { disabled_at: new Date() } : {}),
         rate_limit_per_second: input.rateLimitPerSecond,
         max_in_flight: input.maxInFlight,
         retry_policy: input.retryPolicy && JSON.stringify(input.retryPolicy),
@@ -100,6 +108,26 @@ export const webhooksRouter = router({
     return toWebhookDto(row);
   }),
 
+  /**
+   * Re-activates a disabled webhook (automatically, by 410 Gone or by the API), with the option to
+   * replay what failed: `recover: 'disabled'` since it was disabled, `'failing'` since its run of
+   * failures began (reenable-webhook.ts). `recovered` lists what was replayed (null for `none`).
+   */
+  enable: adminProcedure.input(enableWebhookSchema).mutation(async ({ ctx, input }) => {
+    const { db } = ctx.deps;
+    const current = await findWebhook(db, ctx.team.id, input.id);
+    if (!current) throw notFound('webhook', input.id);
+    if (current.active) throw conflict(`webhook ${input.id} is already active`);
+    const since = recoverSince(current, input.recover);
+    const row = await db.transaction().execute(async (trx) => {
+      await assertActiveLimit(trx, ctx.deps, ctx.team.id, current.id);
+      return updateWebhookRow(trx, ctx.team.id, input.id, reenablePatch(current));
+    });
+    if (!row) throw notFound('webhook', input.id);
+    const recovered = since ? await recoverDeliveries(ctx, row.id, since) : null;
+    return { ...toWebhookDto(row), recovered };
+  }),
+
   delete: adminProcedure.input(webhookIdSchema).mutation(async ({ ctx, input }) => {
     if (!(await deleteWebhookRow(ctx.deps.db, ctx.team.id, input.id))) throw notFound('webhook', input.id);
     await cancelWebhookDeliveries(ctx.deps, ctx.team.id, input.id, 'webhook deleted');
@@ -109,10 +137,11 @@ export const webhooksRouter = router({
   getSecret: adminProcedure.input(webhookIdSchema).query(async ({ ctx, input }) => {
     const row = await findWebhook(ctx.deps.db, ctx.team.id, input.id);
     if (!row) throw notFound('webhook', input.id);
+    const keys = ctx.deps.config.encryptionKeys;
     const previousValid = row.previous_secret && row.previous_secret_expires_at && row.previous_secret_expires_at > new Date();
     return {
-      secret: row.secret,
-      previousSecret: previousValid ? row.previous_secret : null,
+      secret: openStoredSecret(keys, row.id, row.secret),
+      previousSecret: previousValid ? openStoredSecret(keys, row.id, row.previous_secret!) : null,
       previousSecretExpiresAt: previousValid ? row.previous_secret_expires_at!.toISOString() : null,
     };
   }),
@@ -124,7 +153,11 @@ export const webhooksRouter = router({
     if (!current) throw notFound('webhook', input.id);
     const expires = new Date(Date.now() + config.delivery.secretRotationGraceHours * 3_600_000);
     const secret = generateWebhookSecret();
-    await updateWebhookRow(db, ctx.team.id, input.id, { secret, previous_secret: current.secret, previous_secret_expires_at: expires });
+    await updateWebhookRow(db, ctx.team.id, input.id, {
+      secret: sealSecret(config.encryptionKeys, current.id, secret),
+      previous_secret: resealForCopy(config.encryptionKeys, current.id, current.secret),
+      previous_secret_expires_at: expires,
+    });
     return { secret, previousSecretExpiresAt: expires.toISOString() };
   }),
 

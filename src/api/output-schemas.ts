@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { SEED_CATALOGS } from '../catalogs/seed-catalogs.js';
+import { API_KEY_SCOPES } from '../security/api-key-scopes.js';
+
+/**
+ * What each procedure answers, as zod schemas: the OpenAPI document's response schemas
+ * (src/api/rest). The route table ties each one to its procedure's inferred output type, so a
+ * schema that claims what the procedure does not return fails to compile; the contract test
+ * checks real responses against them with no extra properties allowed. Webhook shapes are in
+ * webhook-dto.ts, next to the function that builds them.
+ */
+
+const isoTime = z.iso.datetime({ offset: true });
+const nullableTime = isoTime.nullable();
+const STATUSES = ['pending', 'retrying', 'succeeded', 'failed', 'cancelled'] as const;
+
+const probe = z.union([z.object({ ok: z.literal(true), latencyMs: z.number() }), z.object({ ok: z.literal(false), error: z.string() })]);
+export const healthOutput = z.object({ ok: z.boolean(), postgres: probe, temporal: probe });
+
+const apiKey = z.object({ id: z.string(), name: z.string(), prefix: z.string(), scope: z.enum(API_KEY_SCOPES) });
+export const createdApiKeyOutput = apiKey.extend({ key: z.string().describe('The key itself: shown in this response only.') });
+export const apiKeyListOutput = z.object({ data: z.array(apiKey.extend({ createdAt: isoTime, lastUsedAt: nullableTime, revokedAt: nullableTime })) });
+export const revokedOutput = z.object({ id: z.string(), revoked: z.literal(true) });
+
+export const projectOutput = z.object({ id: z.string(), name: z.string(), createdAt: isoTime });
+export const projectListOutput = z.object({ data: z.array(projectOutput) });
+export const deletedOutput = z.object({ id: z.string(), deleted: z.literal(true) });
+
+export const eventTypeOutput = z.object({
+  name: z.string(),
+  description: z.string(),
+  schema: z.record(z.string(), z.unknown()).nullable().describe('JSON Schema enforced on publish, or null.'),
+  archived: z.boolean(),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+});
+export const eventTypeListOutput = z.object({ data: z.array(eventTypeOutput) });
+export const importOutput = z.object({ added: z.number().int(), skipped: z.number().int(), names: z.array(z.string()) });
+export const catalogsOutput = z.array(z.object({ id: z.enum(SEED_CATALOGS.map((c) => c.id)), title: z.string(), eventTypes: z.number().int().describe('How many event types it holds.') }));
+
+export const webhookSecretOutput = z.object({ secret: z.string(), previousSecret: z.string().nullable(), previousSecretExpiresAt: nullableTime });
+export const rotatedSecretOutput = z.object({ secret: z.string(), previousSecretExpiresAt: isoTime });
+export const testPingOutput = z.object({ deliveryId: z.string(), eventId: z.string() });
+
+export const eventOutput = z.object({
+  id: z.string(),
+  type: z.string(),
+  projectId: z.string().nullable(),
+  data: z.record(z.string(), z.unknown()),
+  createdAt: isoTime,
+  dispatchedAt: nullableTime,
+});
+export const publishedEventOutput = eventOutput.extend({ duplicate: z.boolean().describe('True when this id was published before; nothing is sent twice.') });
+const nextCursor = z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page.');
+export const eventListOutput = z.object({ data: z.array(eventOutput), nextCursor });
+
+export const deliveryOutput = z.object({
+  id: z.string().describe('The delivery workflow id: `delivery:<eventId>:<webhookId>`.'),
+  eventId: z.string(),
+  webhookId: z.string(),
+  eventType: z.string(),
+  status: z.string().describe(`One of ${STATUSES.join(', ')}.`),
+  attempts: z.number().int(),
+  lastStatusCode: z.number().int().nullable(),
+  lastError: z.string().nullable(),
+  lastAttemptAt: nullableTime,
+  nextAttemptAt: nullableTime,
+  createdAt: isoTime,
+  updatedAt: isoTime,
+});
+export const deliveryListOutput = z.object({ data: z.array(deliveryOutput), nextCursor });
+
+const attemptRecord = z.object({
+  id: z.string(),
+  attempt: z.number().int(),
+  webhookId: z.string(),
+  address: z.string(),
+  createdAt: isoTime,
+  durationMs: z.number(),
+  responseStatusCode: z.number().int().nullable(),
+  responseHeaders: z.record(z.string(), z.string()),
+  responseBody: z.string(),
+  error: z.object({ kind: z.enum(['dns', 'connect', 'tls', 'timeout', 'reset', 'blocked', 'invalid', 'other']), message: z.string() }).nullable(),
+  maxAttempts: z.number().int().nullable(),
+  nextAttemptAt: nullableTime,
+});
+export const deliveryDetailOutput = deliveryOutput.extend({
+  reason: z.string().nullable(),
+  attemptRecords: z.array(attemptRecord),
+  attemptsFrom: z.enum(['workflow', 'postgres']).describe("'workflow' while it runs, else 'postgres'."),
+});
+export const signalledOutput = z.object({ id: z.string(), signalled: z.literal(true) });
+export const replayedOutput = z.object({ id: z.string(), replayed: z.literal(true) });
+export const recoverOutput = z.object({ replayed: z.number().int(), ids: z.array(z.string()), skipped: z.array(z.string()) });

@@ -1,0 +1,118 @@
+import { createRequire } from 'node:module';
+import { type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { Resource } from '@opentelemetry/resources';
+import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import type { ClientInterceptors } from '@temporalio/client';
+import {
+  makeWorkflowExporter,
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+  OpenTelemetryWorkflowClientInterceptor,
+} from '@temporalio/interceptors-opentelemetry';
+import type { WorkerOptions } from '@temporalio/worker';
+import type { HeraldConfig } from '../config.js';
+
+/**
+ * OpenTelemetry traces, off unless HERALD_OTEL_ENABLED: one trace per publish, from the API's
+ * procedure span through the workflow start (client interceptor), the workflow run and its
+ * attempt (workflow interceptors, exported through a sink), the attempt activity (activity
+ * interceptor) to the outbound HTTP request (`withHttpSpan`). Spans go to OTLP/HTTP (JSON) at
+ * `<OTEL_EXPORTER_OTLP_ENDPOINT>/v1/traces`. Off, nothing here is loaded into the workflow bundle
+ * and every helper is a no-op. Workflow spans are built from the replay-safe workflow clock and
+ * leave no command in history: the interceptors only add headers and sink calls.
+ */
+interface Tracing {
+  provider: NodeTracerProvider;
+  processor: SpanProcessor;
+  resource: Resource;
+  tracer: Tracer;
+  shutdown: () => Promise<void>;
+}
+
+let current: Tracing | undefined;
+
+/** Starts tracing for this process when the config asks for it (idempotent); undefined when off. */
+export function startTracing(config: HeraldConfig): Tracing | undefined {
+  if (!config.observability.otelEnabled) return undefined;
+  if (current) return current;
+  const resource = new Resource({ 'service.name': config.observability.serviceName });
+  const exporter = new OTLPTraceExporter({ url: `${config.observability.otlpEndpoint}/v1/traces` });
+  const processor = new BatchSpanProcessor(exporter, { scheduledDelayMillis: 1_000 });
+  const provider = new NodeTracerProvider({ resource, spanProcessors: [processor] });
+  provider.register(); // the AsyncLocalStorage context manager and W3C propagation
+  const tracer = provider.getTracer('herald');
+  current = {
+    provider,
+    processor,
+    resource,
+    tracer,
+    shutdown: async () => {
+      if (current?.provider !== provider) return;
+      current = undefined;
+      await provider.shutdown().catch(() => undefined);
+      trace.disable();
+    },
+  };
+  return current;
+}
+
+/** Sends every finished span now (tests; shutdown does it too). */
+export async function flushTracing(): Promise<void> {
+  await current?.provider.forceFlush();
+}
+
+export function tracingOn(): boolean {
+  return current !== undefined;
+}
+
+/** Client interceptors that put the active trace context into workflow start headers; undefined when off. */
+export function temporalClientInterceptors(config: HeraldConfig): ClientInterceptors | undefined {
+  const t = startTracing(config);
+  if (!t) return undefined;
+  return { workflow: [new OpenTelemetryWorkflowClientInterceptor({ tracer: t.tracer })] };
+}
+
+const require = createRequire(import.meta.url);
+
+/** Modules the workflow bundle must include for workflow spans (none when tracing is off). */
+export function workflowInterceptorModules(config: HeraldConfig): string[] {
+  return config.observability.otelEnabled ? [require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')] : [];
+}
+
+/**
+ * Worker options for tracing: workflow interceptor modules (bundled when the worker builds its
+ * own bundle; a pre-built bundle must have been built with `workflowInterceptorModules(config)`), the
+ * activity interceptors (local activities included) and the sink that exports workflow spans.
+ */
+export function tracingWorkerOptions(config: HeraldConfig, prebuiltBundle = false): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
+  const t = startTracing(config);
+  if (!t) return {};
+  return {
+    interceptors: {
+      // The SDK ignores (and warns about) workflow modules next to a pre-built bundle.
+      ...(prebuiltBundle ? {} : { workflowModules: workflowInterceptorModules(config) }),
+      activity: [(ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx, { tracer: t.tracer }), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })],
+    },
+    sinks: { exporter: makeWorkflowExporter(t.processor, t.resource) },
+  };
+}
+
+/** Runs `fn` in an active span when tracing is on; otherwise just runs it. */
+export async function withSpan<T>(name: string, kind: SpanKind, fn: (span: Span | undefined) => Promise<T>): Promise<T> {
+  const t = current;
+  if (!t) return fn(undefined);
+  return t.tracer.startActiveSpan(name, { kind }, async (span) => {
+    try {
+      return await fn(span);
+    } catch (err) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+      throw err;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+export { SpanKind, SpanStatusCode };
