@@ -52,6 +52,7 @@ export async function startCluster(env: Record<string, string> = {}) {
     db,
     client,
     team,
+    apiUrl: `http://127.0.0.1:${apiPort}`,
     get worker() {
       return worker;
     },

@@ -6,6 +6,8 @@ export interface PublishReport {
   refused: Record<string, number>;
   /** Largest time one publish call took, ms: a down dependency must fail fast, not hang. */
   slowestMs: number;
+  /** Accepted event id → when its publish call started (epoch ms). */
+  sentAtMs: Map<string, number>;
 }
 
 /**
@@ -15,7 +17,7 @@ export interface PublishReport {
  */
 export async function publishSteadily(clients: HeraldClient | HeraldClient[], type: string, count: number, ratePerSecond: number, onHalf: () => Promise<void>): Promise<PublishReport> {
   const all = Array.isArray(clients) ? clients : [clients];
-  const report: PublishReport = { accepted: [], refused: {}, slowestMs: 0 };
+  const report: PublishReport = { accepted: [], refused: {}, slowestMs: 0, sentAtMs: new Map() };
   const start = Date.now();
   const calls: Promise<void>[] = [];
   let fault: Promise<void> | undefined;
@@ -30,6 +32,7 @@ export async function publishSteadily(clients: HeraldClient | HeraldClient[], ty
         try {
           const e = await all[i % all.length]!.events.publish.mutate({ type, data: { i } });
           report.accepted.push(e.id);
+          report.sentAtMs.set(e.id, t0);
         } catch (err) {
           const reason = (err as { data?: { code?: string } }).data?.code ?? (err as Error).message.slice(0, 40);
           const code = all.length > 1 ? `${reason} (API ${(i % all.length) + 1})` : reason;

@@ -4,11 +4,14 @@ import { startChaosReceiver } from './chaos-receiver.js';
 import { type Cluster, startCluster } from './cluster.js';
 import { type Row, refusedText } from './chaos-row.js';
 import { clusterScenarios } from './cluster-scenarios.js';
+import { noisyNeighbours, type NoisyOptions, noisyTable } from './noisy-neighbours.js';
 import { publishSteadily } from './publisher.js';
 
 // `npm run chaos [-- --events 500 --rate 100 --only worker]`: each scenario publishes events
 // to loopback receivers, injects one fault mid-run, and checks that every accepted event
-// arrived at least once. Bounded: every wait has a deadline.
+// arrived at least once. Bounded: every wait has a deadline. `--only noisy`: the
+// noisy-neighbour scenario alone (chaos/noisy-neighbours.ts; options --a-events, --b-rate,
+// --b-seconds, --a-timeout-ms, --bound-factor, --bound-margin-ms).
 // `--temporal cluster`: the faults only a real cluster has (chaos/cluster-scenarios.ts) instead
 // of the dev server's; `--out FILE` also writes the table there.
 const args = process.argv.slice(2);
@@ -119,12 +122,34 @@ const devScenarios: [string, () => Promise<Row>][] = [
   ['receiver', receiverChaos],
 ];
 
+// Noisy neighbours (issue 13): its own table. A's hang is the delivery timeout, shortened to keep the run bounded.
+const NOISY: NoisyOptions = {
+  aEvents: Number(arg('a-events', '2000')),
+  bRate: Number(arg('b-rate', '20')),
+  bSeconds: Number(arg('b-seconds', '30')),
+  timeoutMs: Number(arg('a-timeout-ms', '5000')),
+  deadlineMs: DEADLINE_MS,
+  boundFactor: Number(arg('bound-factor', '2')),
+  boundMarginMs: Number(arg('bound-margin-ms', '250')),
+};
+
+async function runNoisy(): Promise<boolean> {
+  process.stdout.write('running: noisy…\n');
+  const r = await noisyNeighbours(NOISY);
+  process.stdout.write(`${JSON.stringify(r)}\n\nnoisy neighbours (A's endpoints hang for the delivery timeout, ${NOISY.timeoutMs} ms here):\n${noisyTable(r, NOISY)}\n`);
+  return r.withinBound && r.bLost === 0 && r.aMissing === 0;
+}
+
 async function run(): Promise<void> {
   const scenarios =
     TEMPORAL === 'cluster'
       ? clusterScenarios({ events: EVENTS, rate: RATE, deadlineMs: DEADLINE_MS, log: (l) => process.stdout.write(`  ${l}\n`) })
       : devScenarios;
   const rows: Row[] = [];
+  if (ONLY === 'noisy') {
+    if (!(await runNoisy())) process.exitCode = 1;
+    return;
+  }
   for (const [key, scenario] of scenarios) {
     if (ONLY && key !== ONLY) continue;
     process.stdout.write(`running: ${key}…\n`);
@@ -138,6 +163,8 @@ async function run(): Promise<void> {
   process.stdout.write(`\n${table}`);
   if (OUT) await fs.writeFile(OUT, `# npm run chaos -- --temporal ${TEMPORAL} --events ${EVENTS} --rate ${RATE}, ${new Date().toISOString()}\n\n${table}`);
   if (rows.some((r) => r.lost > 0)) process.exitCode = 1;
+  // The noisy-neighbour scenario runs on the dev server (its own startCluster); not part of the cluster run.
+  if (!ONLY && TEMPORAL === 'dev' && !(await runNoisy())) process.exitCode = 1;
 }
 
 run().catch((err) => {

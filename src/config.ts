@@ -55,6 +55,7 @@ const schema = z.object({
   HERALD_WORKFLOW_THREAD: bool.default(false),
   HERALD_ALLOW_PRIVATE_TARGETS: bool.default(false),
   HERALD_DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
+  HERALD_WEBHOOK_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(50).default(10),
   HERALD_RESPONSE_BODY_MAX_BYTES: z.coerce.number().int().min(0).max(1_048_576).default(4096),
   HERALD_RETRY_TIME_SCALE: z.coerce.number().positive().max(1).default(1),
   HERALD_SECRET_ROTATION_GRACE_HOURS: z.coerce.number().min(0).max(720).default(24),
@@ -141,6 +142,8 @@ export interface HeraldConfig {
     /** Multiplies window-policy delays and windows; 1 in production, smaller in tests. */
     readonly retryTimeScale: number;
     readonly secretRotationGraceHours: number;
+    /** Attempts in flight at once per webhook, all workers together, unless the webhook sets its own. */
+    readonly maxInFlight: number;
     /** An endpoint whose every attempt failed for this long (ms) is disabled; 0 = never. */
     readonly disableAfterFailingMs: number;
   };
@@ -219,6 +222,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
       responseBodyMaxBytes: e.HERALD_RESPONSE_BODY_MAX_BYTES,
       retryTimeScale: e.HERALD_RETRY_TIME_SCALE,
       secretRotationGraceHours: e.HERALD_SECRET_ROTATION_GRACE_HOURS,
+      maxInFlight: e.HERALD_WEBHOOK_MAX_IN_FLIGHT,
       disableAfterFailingMs: Math.round(e.HERALD_ENDPOINT_DISABLE_AFTER_MINUTES * 60_000),
     },
     limits: {

@@ -7,6 +7,7 @@ import * as deliveryAttempts from './2026-11-27T110000_delivery_attempts.js';
 import * as deliveryReconcile from './2026-11-27T120000_delivery_reconcile.js';
 import * as apiKeyScopes from './2026-11-28T100000_api_key_scopes.js';
 import * as endpointHealth from './2026-11-29T100000_endpoint_health.js';
+import * as webhookInFlight from './2026-11-30T100000_webhook_in_flight.js';
 
 /** Registry of migrations in order; names are their timestamps and never change. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-27T120000_delivery_reconcile': deliveryReconcile,
   '2026-11-28T100000_api_key_scopes': apiKeyScopes,
   '2026-11-29T100000_endpoint_health': endpointHealth,
+  '2026-11-30T100000_webhook_in_flight': webhookInFlight,
 };

@@ -15,28 +15,45 @@ import { TEST_EVENT_TYPE } from '../api/test-ping.js';
 import { startRaisedEvents } from './start-raised-events.js';
 import type { ActivityDeps } from './create-activities.js';
 import type { AttemptInput, AttemptOutcome } from './attempt-types.js';
+import { leaseMs, refusedWakeAtMs } from './in-flight-cap.js';
 import { loadTarget, type Target } from './load-target.js';
+import { extendLease } from '../repositories/webhook-in-flight-repo.js';
 import { prepareRequest } from './prepare-request.js';
 import { rateLimitKey, reserveSlot } from './rate-limiter.js';
 import { capForState } from './state-record.js';
 import { systemSlotClock, waitForSlot } from './wait-for-slot.js';
 
 /**
- * Pipeline of one attempt: prepare → reserve slot → send → classify → decide → record.
+ * Pipeline of one attempt: take a place under the webhook's concurrency cap → prepare → reserve
+ * slot → send → classify → decide → record (and release the place).
  * `runId` is the delivery workflow's run: attempt records are idempotent per (delivery, run, attempt).
  */
 export async function attemptDelivery(deps: ActivityDeps, input: AttemptInput, runId: string): Promise<AttemptOutcome> {
-  // Reserve a slot in the same round trip unless the workflow already holds one.
-  const target = await loadTarget(deps.db, input, input.reservedSlotAtMs === undefined ? deps.pgClock : undefined);
+  const lease = leaseMs(deps.config.delivery.timeoutMs);
+  // Reserve a slot in the same round trip unless the workflow already holds one (0: none held).
+  const heldSlotAtMs = input.reservedSlotAtMs || undefined;
+  const cap = { defaultMaxInFlight: deps.config.delivery.maxInFlight, leaseMs: lease };
+  const target = await loadTarget(deps.db, input, cap, heldSlotAtMs === undefined ? deps.pgClock : undefined);
   if (target.kind === 'stopped') {
     await recordDeliveryProgress(deps.db, input.deliveryId, { status: 'cancelled', lastError: target.reason, reason: target.reason, nextAttemptAt: null, runId });
     return target;
   }
+  // Every place is taken: wait on a workflow timer like a rate-limit wait (no worker slot held,
+  // no attempt counted). slotAtMs 0: no rate-limit slot was reserved for this delivery.
+  if (target.kind === 'busy') {
+    const wakeAtMs = refusedWakeAtMs(Date.now(), target.queueWaitMs, Math.random());
+    deps.log.debug('attempt waits: webhook at its concurrency cap', { deliveryId: input.deliveryId, attempt: input.attempt, waitMs: wakeAtMs - Date.now() });
+    return { kind: 'throttled', slotAtMs: 0, wakeAtMs };
+  }
   const reserve = (leadMs: number) => reserveSlot(deps.db, deps.pgClock, rateLimitKey(target.webhook.id), target.webhook.rate_limit_per_second, leadMs);
   const waitStartMs = Date.now();
-  const wait = await waitForSlot(systemSlotClock(reserve), input.reservedSlotAtMs ?? target.slotAtMs);
+  const wait = await waitForSlot(systemSlotClock(reserve), heldSlotAtMs ?? target.slotAtMs);
   recordRateLimitWait(deps.config, (wait.kind === 'throttled' ? wait.wakeAtMs : Date.now()) - waitStartMs);
-  if (wait.kind === 'throttled') return wait;
+  if (wait.kind === 'throttled') {
+    // Keep the place through the timer: the next call finds its own lease and is admitted.
+    await extendLease(deps.db, target.webhook.id, input.deliveryId, wait.slotAtMs - Date.now() + lease);
+    return wait;
+  }
 
   const result = await send(deps, target);
   const outcome = classifyOutcome(result, Date.now());
@@ -61,7 +78,8 @@ export async function attemptDelivery(deps: ActivityDeps, input: AttemptInput, r
   };
   const lastError = record.error ? `${record.error.kind}: ${record.error.message}` : decision.reason;
   // One statement: the full record to delivery_attempts, the deliveries row, the endpoint's
-  // health (and, when this attempt causes them, the disable and the operational events).
+  // health (and, when this attempt causes them, the disable and the operational events), and the
+  // release of its place under the concurrency cap.
   const raised = await recordAttempt(deps.db, {
     deliveryId: input.deliveryId,
     runId,
@@ -85,6 +103,7 @@ export async function attemptDelivery(deps: ActivityDeps, input: AttemptInput, r
       eventId: target.event.id,
       eventType: target.event.type,
     },
+    holdMs: Date.now() - target.admittedAtMs,
   });
   recordAttemptMetrics(deps.config, { outcome: outcome.kind, durationMs: result.durationMs, status: decision.status, publishedAtMs: target.event.created_at.getTime(), endedAtMs: endMs });
   if (raised.length) await startRaisedEvents(deps, input.teamId, raised);

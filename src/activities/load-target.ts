@@ -2,13 +2,24 @@ import { type Kysely, sql } from 'kysely';
 import type { Database, EventRow, WebhookRow } from '../db/database.js';
 import type { AttemptInput } from './attempt-types.js';
 import type { PgClock } from './pg-clock.js';
+import { INITIAL_HOLD_MS, MAX_REFUSED_WAIT_MS } from './in-flight-cap.js';
 import { JITTER_BUDGET_MS, rateLimitKey, slotOnLocalClock } from './rate-limiter.js';
 
 /**
  * `secrets`: the current and (within its grace period) previous secret as stored, sealed or in
  * clear; prepare-request.ts opens them. `slotAtMs`: the slot reserved with the load, on this process' clock (epoch ms).
+ * `admittedAtMs`: when this attempt got its place under the webhook's concurrency cap (this
+ * process' clock); the record statement releases it.
  */
-export type Target = { kind: 'ready'; webhook: WebhookRow; event: EventRow; secrets: string[]; slotAtMs?: number };
+export type Target = { kind: 'ready'; webhook: WebhookRow; event: EventRow; secrets: string[]; slotAtMs?: number; admittedAtMs: number };
+/** Every place under the webhook's concurrency cap is taken; `queueWaitMs`: this delivery's place in the queue. */
+export type Busy = { kind: 'busy'; queueWaitMs: number };
+
+/** The concurrency cap's parameters (in-flight-cap.ts): the deployment default and the lease length. */
+export interface CapParams {
+  defaultMaxInFlight: number;
+  leaseMs: number;
+}
 
 type Row = Partial<WebhookRow> & {
   e_id: string | null;
@@ -21,6 +32,8 @@ type Row = Partial<WebhookRow> & {
   e_dispatched_at: Date | null;
   slot_at: Date | null;
   wait_ms: number | null;
+  admitted: boolean | null;
+  queue_wait_ms: number | null;
 };
 
 /**
@@ -29,16 +42,44 @@ type Row = Partial<WebhookRow> & {
  * Secrets come from here, never from workflow input, so they never enter workflow history.
  * With `reserveWith` (the clock that places the slot locally), the same statement also reserves the webhook's next rate-limit slot (the
  * GCRA step of rate-limiter.ts) when the webhook is active and the event exists: one round trip.
+ *
+ * The same statement first takes this delivery's place under the webhook's concurrency cap: a
+ * lease in `webhook_in_flight` (delivery id → expiry), granted when fewer than the cap of other
+ * unexpired leases are held, or when this delivery already holds one (a retried activity, or a
+ * wake-up after a rate-limit wait). The row lock of INSERT … ON CONFLICT DO UPDATE serialises
+ * every worker's acquire and release. Refused, the delivery is queued (`next_wake_at` moves on by
+ * the webhook's average hold ÷ cap) and no rate-limit slot is reserved, so none is wasted.
  */
-export async function loadTarget(db: Kysely<Database>, input: AttemptInput, reserveWith?: PgClock): Promise<Target | { kind: 'stopped'; reason: string }> {
+export async function loadTarget(db: Kysely<Database>, input: AttemptInput, cap: CapParams, reserveWith?: PgClock): Promise<Target | Busy | { kind: 'stopped'; reason: string }> {
   const key = rateLimitKey(input.webhookId);
   const reserveSlot = reserveWith !== undefined;
+  const d = input.deliveryId;
+  const nowMs = sql`extract(epoch from clock_timestamp()) * 1000`;
+  const capOf = sql`(select coalesce(w.max_in_flight, ${cap.defaultMaxInFlight}::int) from w)`;
+  // Granted: this delivery holds an unexpired lease already, or fewer than the cap of others do.
+  const admit = sql`(coalesce((f.leases ->> ${d}::text)::float8 > ${nowMs}, false)
+    or (select count(*) from jsonb_each_text(f.leases) x where x.key <> ${d}::text and x.value::float8 > ${nowMs}) < ${capOf})`;
+  // The other unexpired leases (expired ones are dropped here, the only place they are).
+  const pruned = sql`coalesce((select jsonb_object_agg(x.key, x.value::float8) from jsonb_each_text(f.leases) x
+    where x.key <> ${d}::text and x.value::float8 > ${nowMs}), '{}'::jsonb)`;
   const sentAt = Date.now();
   const { rows } = await sql<Row>`/*prepare*/
     with w as (select * from webhooks where id = ${input.webhookId} and team_id = ${input.teamId}),
     e as (select * from events where team_id = ${input.teamId} and id = ${input.eventId}),
+    lease as (
+      insert into webhook_in_flight as f (webhook_id, leases)
+      select w.id, jsonb_build_object(${d}::text, extract(epoch from clock_timestamp()) * 1000 + ${cap.leaseMs}::float8) from w
+      where w.active and exists (select 1 from e)
+      on conflict (webhook_id) do update set
+        leases = case when ${admit} then ${pruned} || excluded.leases else f.leases end,
+        next_wake_at = case when ${admit} then f.next_wake_at
+          else least(greatest(f.next_wake_at, clock_timestamp()) + make_interval(secs => coalesce(f.hold_ms, ${INITIAL_HOLD_MS}::float8) / ${capOf} / 1000),
+                     clock_timestamp() + make_interval(secs => ${MAX_REFUSED_WAIT_MS / 1000}::float8)) end
+      returning coalesce((f.leases ->> ${d}::text)::float8 > extract(epoch from clock_timestamp()) * 1000, false) as admitted,
+                greatest(0, extract(epoch from (f.next_wake_at - clock_timestamp())) * 1000)::float8 as queue_wait_ms
+    ),
     step as (select make_interval(secs => ceil(${(1000 + JITTER_BUDGET_MS) * 1000}::float8 / w.rate_limit_per_second) / 1000000) as s from w
-             where ${reserveSlot} and w.active and exists (select 1 from e)),
+             where ${reserveSlot} and w.active and exists (select 1 from e) and (select admitted from lease)),
     slot as (
       insert into rate_limits as r (key, tat) select ${key}, clock_timestamp() + step.s from step
       on conflict (key) do update set tat = greatest(r.tat, clock_timestamp()) + (select s from step)
@@ -46,21 +87,22 @@ export async function loadTarget(db: Kysely<Database>, input: AttemptInput, rese
                 greatest(0, extract(epoch from (r.tat - (select s from step) - clock_timestamp())) * 1000)::float8 as wait_ms
     )
     select w.*, e.id as e_id, e.team_id as e_team_id, e.type as e_type, e.project_id as e_project_id, e.data as e_data, e.data_raw as e_data_raw,
-           e.created_at as e_created_at, e.dispatched_at as e_dispatched_at, slot.slot_at, slot.wait_ms
-    from (select 1) one left join w on true left join e on true left join slot on true
+           e.created_at as e_created_at, e.dispatched_at as e_dispatched_at, slot.slot_at, slot.wait_ms, lease.admitted, lease.queue_wait_ms
+    from (select 1) one left join w on true left join e on true left join slot on true left join lease on true
   `.execute(db);
   const receivedAt = Date.now();
   const r = rows[0]!;
   if (!r.id) return { kind: 'stopped', reason: 'webhook deleted' };
-  const { e_id, e_team_id, e_type, e_project_id, e_data, e_data_raw, e_created_at, e_dispatched_at, slot_at, wait_ms, ...w } = r;
+  const { e_id, e_team_id, e_type, e_project_id, e_data, e_data_raw, e_created_at, e_dispatched_at, slot_at, wait_ms, admitted, queue_wait_ms, ...w } = r;
   const webhook = w as WebhookRow;
   if (!webhook.active) return { kind: 'stopped', reason: `webhook inactive${webhook.disabled_reason ? `: ${webhook.disabled_reason}` : ''}` };
   if (!e_id) return { kind: 'stopped', reason: 'event not found' };
+  if (!admitted) return { kind: 'busy', queueWaitMs: Number(queue_wait_ms) };
   const event: EventRow = { id: e_id, team_id: e_team_id, type: e_type, project_id: e_project_id, data: e_data, data_raw: e_data_raw, created_at: e_created_at, dispatched_at: e_dispatched_at };
   const secrets = [webhook.secret];
   if (webhook.previous_secret && webhook.previous_secret_expires_at && webhook.previous_secret_expires_at.getTime() > Date.now()) {
     secrets.push(webhook.previous_secret);
   }
   const slotAtMs = slot_at && reserveWith ? await slotOnLocalClock(db, reserveWith, sentAt, receivedAt, { slot_at, wait_ms: Number(wait_ms) }) : undefined;
-  return { kind: 'ready', webhook, event, secrets, slotAtMs };
+  return { kind: 'ready', webhook, event, secrets, slotAtMs, admittedAtMs: receivedAt };
 }

@@ -22,6 +22,7 @@ export const webhookOutputSchema = z.object({
   eventTypes: z.array(z.string()),
   active: z.boolean(),
   rateLimitPerSecond: z.number().int(),
+  maxInFlight: z.number().int().nullable().describe('Attempts in flight at once across all workers (1–50); null: the deployment default, HERALD_WEBHOOK_MAX_IN_FLIGHT.'),
   retryPolicy: retryPolicySchema,
   disabledReason: z.string().nullable().describe('Why Herald deactivated it (auto-disable after sustained failure, 410 Gone, the API), or null.'),
   health: webhookHealthSchema.describe('Endpoint health: recent success rate, failure streak, last success and failure, failing and disabled since.'),
@@ -76,6 +77,8 @@ export function toWebhookDto(w: WebhookRow): WebhookDto {
     eventTypes: w.event_types,
     active: w.active,
     rateLimitPerSecond: w.rate_limit_per_second,
+    /** Null: the deployment default (HERALD_WEBHOOK_MAX_IN_FLIGHT). */
+    maxInFlight: w.max_in_flight,
     retryPolicy: w.retry_policy,
     disabledReason: w.disabled_reason,
     health: toWebhookHealth(w),

@@ -51,6 +51,8 @@ const webhookFields = {
   eventTypes: eventTypeListSchema,
   active: z.boolean(),
   rateLimitPerSecond: z.number().int('must be an integer').min(1, 'must be 1–1000').max(1000, 'must be 1–1000'),
+  // Attempts in flight at once across all workers; null: the deployment's HERALD_WEBHOOK_MAX_IN_FLIGHT.
+  maxInFlight: z.number().int('must be an integer').min(1, 'must be 1–50').max(50, 'must be 1–50').nullable(),
   retryPolicy: retryPolicySchema,
   projectId: idText(64).nullable(),
 };
@@ -66,6 +68,7 @@ export const createWebhookSchema = z.object({
   eventTypes: webhookFields.eventTypes,
   active: webhookFields.active.default(true),
   rateLimitPerSecond: webhookFields.rateLimitPerSecond.default(10),
+  maxInFlight: webhookFields.maxInFlight.optional(),
   retryPolicy: webhookFields.retryPolicy.optional(),
   projectId: webhookFields.projectId.optional(),
 });
@@ -80,6 +83,7 @@ export const updateWebhookSchema = z.object({
   eventTypes: webhookFields.eventTypes.optional(),
   active: webhookFields.active.optional(),
   rateLimitPerSecond: webhookFields.rateLimitPerSecond.optional(),
+  maxInFlight: webhookFields.maxInFlight.optional(),
   retryPolicy: webhookFields.retryPolicy.optional(),
   projectId: webhookFields.projectId.optional(),
 });

@@ -63,6 +63,8 @@ export interface WebhooksTable {
   previous_secret: string | null;
   previous_secret_expires_at: NullableTimestamp;
   disabled_reason: string | null;
+  /** Most attempts in flight at once, all workers; null: HERALD_WEBHOOK_MAX_IN_FLIGHT. */
+  max_in_flight: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
   // Endpoint health (delivery/endpoint-health.ts), written with every attempt record.
@@ -146,6 +148,15 @@ export interface RateLimitsTable {
   tat: Timestamp;
 }
 
+/** Concurrency leases of one webhook (db/migrations/2026-11-30T100000_webhook_in_flight.ts). */
+export interface WebhookInFlightTable {
+  webhook_id: string;
+  /** Delivery id → lease expiry, epoch ms on Postgres' clock. */
+  leases: ColumnType<Record<string, number>, string | undefined, string>;
+  hold_ms: number | null;
+  next_wake_at: Generated<Date>;
+}
+
 export interface Database {
   teams: TeamsTable;
   api_keys: ApiKeysTable;
@@ -156,6 +167,7 @@ export interface Database {
   deliveries: DeliveriesTable;
   delivery_attempts: DeliveryAttemptsTable;
   rate_limits: RateLimitsTable;
+  webhook_in_flight: WebhookInFlightTable;
 }
 
 export type Team = Selectable<TeamsTable>;

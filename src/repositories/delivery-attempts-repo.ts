@@ -6,6 +6,7 @@ import { operationalEventId } from '../catalogs/operational-events.js';
 import { HEALTH_HALF_LIFE_MS, type HealthVerdict, RECOVERED_AFTER_FAILURES } from '../delivery/endpoint-health.js';
 import type { DeliveryProgress } from './deliveries-repo.js';
 import type { MatchedWebhook } from './publish-repo.js';
+import { HOLD_EWMA_WEIGHT } from '../activities/in-flight-cap.js';
 
 
 /**
@@ -51,12 +52,17 @@ export interface RaisedEvent {
  * counts once more in the health counters (at least once, like the send itself); its operational
  * events are not raised twice: `delivery.exhausted` has an id derived from the delivery and run,
  * and the disable and recovery transitions have already happened.
+ *
+ * The same statement also releases the delivery's place under its webhook's concurrency cap
+ * (load-target.ts) and feeds `holdMs` (how long it held the place, ms) into the webhook's average
+ * hold; a retried execution finds no lease and releases nothing.
  */
 export async function recordAttempt(
   db: Kysely<Database>,
-  a: { deliveryId: string; runId: string; teamId: string; record: AttemptRecord; progress: DeliveryProgress & { attempts: number }; health: AttemptHealth },
+  a: { deliveryId: string; runId: string; teamId: string; record: AttemptRecord; progress: DeliveryProgress & { attempts: number }; health: AttemptHealth; holdMs: number },
 ): Promise<RaisedEvent[]> {
   const { deliveryId, runId, teamId, record: r, progress: p, health: hl } = a;
+  const holdMs = Math.max(0, a.holdMs);
   const headers = Object.fromEntries(Object.entries(r.responseHeaders).map(([k, v]) => [k, pgText(v)]));
   const error = r.error ? JSON.stringify({ kind: r.error.kind, message: pgText(r.error.message) }) : null;
   const track = hl.verdict !== null;
@@ -88,6 +94,10 @@ export async function recordAttempt(
         last_error = ${lastError}, reason = ${p.reason ?? null}, last_attempt_at = ${p.lastAttemptAt ?? null},
         next_attempt_at = ${p.nextAttemptAt ?? null}, run_id = ${runId}, updated_at = now()
       where id = ${deliveryId}
+    ), released as (
+      update webhook_in_flight set leases = leases - ${deliveryId}::text,
+        hold_ms = coalesce(hold_ms * ${1 - HOLD_EWMA_WEIGHT}::float8 + ${holdMs}::float8 * ${HOLD_EWMA_WEIGHT}::float8, ${holdMs}::float8)
+      where webhook_id = ${r.webhookId} and leases ? ${deliveryId}::text
     ), old as (
       -- Locked first, so "before" below is the very version the update changes.
       select id, active, consecutive_failures, failing_since from webhooks

@@ -82,6 +82,7 @@ describe('REST API contract', () => {
     });
     expect(created.status).toBe(201);
     expect(created.body.secret).toMatch(/^whsec_/);
+    expect(created.body.maxInFlight).toBeNull();
     ids.webhook = created.body.id;
     const flaky = await rest.call('POST', '/v1/webhooks', { key, body: { name: 'flaky', url: failing.url, eventTypes: ['order.paid'], retryPolicy: { kind: 'attempts', maxAttempts: 3, intervalSeconds: 3600 } } });
     ids.flaky = flaky.body.id;
@@ -91,8 +92,8 @@ describe('REST API contract', () => {
     expect(page.body.pagination).toEqual({ currentPage: 1, pageSize: 1, pagesTotal: 2, itemsTotal: 2 });
     const got = await rest.call('GET', '/v1/webhooks/{id}', { key, params: { id: ids.webhook } });
     expect(got.body).toMatchObject({ id: ids.webhook, queueLength: 0, latestRun: null });
-    const patched = await rest.call('PATCH', '/v1/webhooks/{id}', { key, params: { id: ids.webhook }, body: { description: 'order updates' } });
-    expect(patched.body).toMatchObject({ description: 'order updates', name: 'orders' });
+    const patched = await rest.call('PATCH', '/v1/webhooks/{id}', { key, params: { id: ids.webhook }, body: { description: 'order updates', maxInFlight: 4 } });
+    expect(patched.body).toMatchObject({ description: 'order updates', name: 'orders', maxInFlight: 4 });
     const rotated = await rest.call('POST', '/v1/webhooks/{id}/rotate-secret', { key, params: { id: ids.webhook } });
     const secret = await rest.call('GET', '/v1/webhooks/{id}/secret', { key, params: { id: ids.webhook } });
     expect(secret.body).toMatchObject({ secret: rotated.body.secret, previousSecret: created.body.secret });

@@ -45,6 +45,7 @@ export const webhooksRouter = router({
         event_types: input.eventTypes,
         active: input.active,
         rate_limit_per_second: input.rateLimitPerSecond,
+        max_in_flight: input.maxInFlight ?? null,
         retry_policy: JSON.stringify(input.retryPolicy ?? DEFAULT_RETRY_POLICY),
         // Sealed with HERALD_ENCRYPTION_KEY's first key; in clear when it is unset (development).
         secret: sealSecret(ctx.deps.config.encryptionKeys, id, secret),
@@ -96,6 +97,7 @@ export const webhooksRouter = router({
         disabled_reason: input.active === true ? null : input.active === false ? 'deactivated by API' : undefined,
         ...(input.active === false && current.active ? { disabled_at: new Date() } : {}),
         rate_limit_per_second: input.rateLimitPerSecond,
+        max_in_flight: input.maxInFlight,
         retry_policy: input.retryPolicy && JSON.stringify(input.retryPolicy),
         project_id: input.projectId,
       });
