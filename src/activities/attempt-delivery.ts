@@ -105,7 +105,7 @@ export async function attemptDelivery(deps: ActivityDeps, input: AttemptInput, r
     },
     holdMs: Date.now() - target.admittedAtMs,
   });
-  recordAttemptMetrics(deps.config, { outcome: outcome.kind, durationMs: result.durationMs, status: decision.status, publishedAtMs: target.event.created_at.getTime(), endedAtMs: endMs });
+  recordAttemptMetrics(deps.config, { outcome: outcome.kind, durationMs: result.durationMs, status: decision.status, publishedAtMs: epochMsOf(target.event.created_at), endedAtMs: endMs });
   if (raised.length) await startRaisedEvents(deps, input.teamId, raised);
   deps.log.debug('attempt', { deliveryId: input.deliveryId, attempt: input.attempt, status: decision.status, code: record.responseStatusCode, ms: result.durationMs });
   return { kind: 'attempted', record: capForState(record), status: decision.status, reason: decision.reason, attemptedAtMs: Date.parse(result.startedAt) };
@@ -199,4 +199,9 @@ function decide(deps: ActivityDeps, target: Target, input: AttemptInput, outcome
 async function deactivateWebhook(deps: ActivityDeps, webhookId: string, reason: string): Promise<void> {
   await deps.db.updateTable('webhooks').set({ active: false, disabled_reason: reason, disabled_at: new Date(), updated_at: new Date() }).where('id', '=', webhookId).execute();
   deps.log.warn('webhook deactivated', { webhookId, reason });
+}
+
+/** A timestamp column as epoch ms; NaN when it is not a Date (pg returns Infinity for 'infinity'), so poison rows never throw here. */
+function epochMsOf(value: unknown): number {
+  return value instanceof Date ? value.getTime() : Number.NaN;
 }

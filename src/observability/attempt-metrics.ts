@@ -22,7 +22,8 @@ export function recordAttemptMetrics(config: HeraldConfig, f: AttemptFigures): v
   deliveryAttemptDuration.observe(f.durationMs / 1000);
   if (f.status !== 'retrying') deliveriesCompleted.inc({ status: f.status });
   // Postgres' clock against this worker's: clamped, a small skew must not give a negative time.
-  if (f.outcome === 'success') endToEnd.observe(Math.max(0, f.endedAtMs - f.publishedAtMs) / 1000);
+  // An event whose stored time is unusable (NaN) is not observed rather than failing the attempt.
+  if (f.outcome === 'success' && Number.isFinite(f.publishedAtMs)) endToEnd.observe(Math.max(0, f.endedAtMs - f.publishedAtMs) / 1000);
 }
 
 /** Seconds from the start of an attempt's slot wait to its slot (ready) or to its parked wake-up (throttled). */

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeliveryState } from '../../src/workflows/delivery-contract.js';
 import { DELIVERY_FAILED } from '../../src/workflows/delivery-workflow.js';
 import { createHarness, type Harness } from '../support/harness.js';
-import { startReceiver } from '../support/receiver.js';
+import { startReceiver, waitFor } from '../support/receiver.js';
 import { deliveryIdOf, teamWithType, waitForDelivery } from '../support/scenario.js';
 
 // temporal.api.enums.v1.EventType values (history events carry the number).
@@ -53,6 +53,9 @@ describe('a finished delivery says how it ended through its workflow close statu
       const d = await waitForDelivery(t.api, id, ['failed']);
       expect(d.attemptRecords).toHaveLength(2);
       const handle = h.deps.temporal.workflow.getHandle(id);
+      // The attempt's record (row status 'failed') commits before the workflow task that closes
+      // the run completes (and the activity first starts any raised operational events).
+      await waitFor(async () => (await handle.describe()).status.name !== 'RUNNING', 30_000, 'the run to close');
       expect((await handle.describe()).status.name).toBe('FAILED');
       const err = await handle.result().then(() => undefined, (e: unknown) => e);
       expect(err).toBeInstanceOf(WorkflowFailedError);
