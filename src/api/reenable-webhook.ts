@@ -1,8 +1,7 @@
-import { TRPCError } from '@trpc/server';
 import type { WebhookRow, WebhookUpdate } from '../db/database.js';
 import type { Context } from './context.js';
 import { badRequest } from './errors.js';
-import { replay } from './routers/deliveries-router.js';
+import { replayAll } from './routers/deliveries-router.js';
 
 /** What `webhooks.enable` replays: nothing, or what failed since the webhook was disabled or since it began failing. */
 export type RecoverFrom = 'none' | 'disabled' | 'failing';
@@ -45,16 +44,6 @@ export async function recoverDeliveries(ctx: Context & { team: { id: string } },
     .orderBy('created_at')
     .limit(RECOVER_MAX)
     .execute();
-  const ids: string[] = [];
-  const skipped: string[] = [];
-  for (const row of rows) {
-    try {
-      await replay(ctx, row);
-      ids.push(row.id);
-    } catch (err) {
-      if (!(err instanceof TRPCError && err.code === 'CONFLICT')) throw err;
-      skipped.push(row.id);
-    }
-  }
+  const { ids, skipped } = await replayAll(ctx, rows);
   return { since: since.toISOString(), replayed: ids.length, ids, skipped };
 }

@@ -123,18 +123,23 @@ export const deliveriesRouter = router({
         .orderBy('created_at')
         .limit(10_000)
         .execute();
-      const ids: string[] = [];
-      const skipped: string[] = [];
-      for (const row of failed) {
-        try {
-          await replay(ctx, row);
-          ids.push(row.id);
-        } catch (err) {
-          // Already running again (replayed meanwhile): nothing to recover.
-          if (!(err instanceof TRPCError && err.code === 'CONFLICT')) throw err;
-          skipped.push(row.id);
-        }
-      }
+      const { ids, skipped } = await replayAll(ctx, failed);
       return { replayed: ids.length, ids, skipped };
     }),
 });
+
+/** Replays each row in order; one already running again (replayed meanwhile) is skipped, not an error. */
+export async function replayAll(ctx: Context & { team: { id: string } }, rows: DeliveryRow[]): Promise<{ ids: string[]; skipped: string[] }> {
+  const ids: string[] = [];
+  const skipped: string[] = [];
+  for (const row of rows) {
+    try {
+      await replay(ctx, row);
+      ids.push(row.id);
+    } catch (err) {
+      if (!(err instanceof TRPCError && err.code === 'CONFLICT')) throw err;
+      skipped.push(row.id);
+    }
+  }
+  return { ids, skipped };
+}
