@@ -1,8 +1,10 @@
 import { createHeraldClient, type HeraldClient } from '../src/api/client.js';
 import { createTeamWithKey } from '../src/main/bootstrap-team.js';
 import { startReceiver } from '../test/support/receiver.js';
+import { deliveryWorkflowId as deliveryIdOf } from '../src/workflows/delivery-contract.js';
 import { startCluster } from './cluster.js';
 import { startHangingReceiver } from './hanging-receiver.js';
+import { type Breakdown, latencyBreakdown } from './latency-breakdown.js';
 import { type PublishReport, publishSteadily } from './publisher.js';
 
 /**
@@ -23,6 +25,8 @@ export interface NoisyOptions {
   /** Pass if B's p99 with A present ≤ factor × p99 with A absent + marginMs. */
   boundFactor: number;
   boundMarginMs: number;
+  /** Task-queue fairness by team on the dev server (false: the FIFO queue, for the before/after table). */
+  fairness: boolean;
 }
 
 export interface LatencyStats {
@@ -59,6 +63,8 @@ export interface NoisyResult {
   bHoldMs: number | null;
   /** B's deliveries by status at the end (those not arrived are still queued or retrying, not gone). */
   bStatuses: Record<string, number>;
+  /** Where B's 20 slowest deliveries with A present spent their time (medians, from their histories). */
+  bSlowest: Breakdown;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -103,7 +109,7 @@ async function publishBacklog(client: HeraldClient, types: string[], count: numb
 }
 
 export async function noisyNeighbours(o: NoisyOptions): Promise<NoisyResult> {
-  const cluster = await startCluster({ HERALD_DELIVERY_TIMEOUT_MS: String(o.timeoutMs) });
+  const cluster = await startCluster({ HERALD_DELIVERY_TIMEOUT_MS: String(o.timeoutMs), HERALD_TEMPORAL_FAIRNESS: String(o.fairness) });
   const bRx = await startReceiver();
   const aRx = await Promise.all(Array.from({ length: 5 }, () => startHangingReceiver()));
   try {
@@ -173,7 +179,13 @@ export async function noisyNeighbours(o: NoisyOptions): Promise<NoisyResult> {
     const bHold = await cluster.db.selectFrom('webhook_in_flight').select('hold_ms').where('webhook_id', '=', bHook.id).executeTakeFirst().catch(() => undefined);
     const bStatuses: Record<string, number> = {};
     for (const r of await cluster.db.selectFrom('deliveries').select('status').where('webhook_id', '=', bHook.id).execute()) bStatuses[r.status] = (bStatuses[r.status] ?? 0) + 1;
+    const bSlowest = await latencyBreakdown(
+      cluster.config.temporal.address!,
+      cluster.config.temporal.namespace,
+      presentReport.accepted.filter((id) => arrivedAt.has(id)).map((id) => ({ workflowId: deliveryIdOf(id, bHook.id), sentAtMs: presentReport.sentAtMs.get(id)!, arrivedAtMs: arrivedAt.get(id)! })),
+    );
     return {
+      bSlowest,
       absent,
       present,
       presentAfterBacklog,
@@ -214,6 +226,7 @@ export function noisyTable(r: NoisyResult, o: NoisyOptions): string {
     row('A present, after A\'s backlog was accepted', r.presentAfterBacklog),
     '',
     `bound: B p99 with A present ≤ ${o.boundFactor} × p99 with A absent + ${o.boundMarginMs} ms = ${r.boundMs} ms: ${r.withinBound ? 'held' : 'NOT held'}; B not arrived by the deadline: ${r.bLost} (B deliveries by status: ${JSON.stringify(r.bStatuses)}; B's average hold ${r.bHoldMs === null ? '–' : Math.round(r.bHoldMs)} ms)`,
+    `B's 20 slowest with A present, medians (ms): API (publish → workflow started) ${Math.round(r.bSlowest.apiMs)}, task queue (scheduled → taken by the worker) ${Math.round(r.bSlowest.queueMs)}, worker (taken → arrival) ${Math.round(r.bSlowest.workerMs)}`,
     `team A: ${r.aAccepted} events accepted in ${r.aBacklogSeconds} s (refused: ${r.aRefused}); deliveries by status at the end: ${JSON.stringify(r.aStatuses)}; without a delivery: ${r.aMissing}; attempts recorded: ${r.aAttempts}; requests seen by A's receivers: ${r.aRequests}; most attempts in flight at once per endpoint (Herald's records): ${r.aMaxOverlapPerEndpoint.join(', ')}; most requests open at once (A's receivers, which see a closed socket late on a busy runner): ${r.aMaxOpenPerEndpoint.join(', ')} (cap ${r.defaultCap ?? 'none'}); waits for a place: A ${r.aWaits}, B ${r.bWaits}`,
   ].join('\n');
 }

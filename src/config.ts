@@ -41,6 +41,7 @@ const schema = z.object({
   HERALD_TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   HERALD_TEMPORAL_GOGC: z.coerce.number().int().min(25).max(10_000).default(400),
   HERALD_TEMPORAL_GOMAXPROCS: z.coerce.number().int().min(0).max(256).default(1),
+  HERALD_TEMPORAL_FAIRNESS: bool.default(true),
   HERALD_TEMPORAL_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   HERALD_CLUSTER_PORT: z.coerce.number().int().min(1).max(65535 - 80).default(7400),
   HERALD_CLUSTER_PG_URL: optionalString,
@@ -105,6 +106,8 @@ export interface HeraldConfig {
     readonly devGoGc: number;
     /** GOMAXPROCS of the embedded dev server; 0 = Go's default (all cores). */
     readonly devGoMaxProcs: number;
+    /** Task-queue fairness by team on the embedded dev server (a cluster sets it in its dynamic config). */
+    readonly devFairness: boolean;
     readonly taskQueue: string;
     /** `npm start` only (API and worker in one process): start deliveries eagerly on the worker's connection. */
     readonly eagerStart: boolean;
@@ -202,6 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
       retentionDays: e.HERALD_TEMPORAL_RETENTION_DAYS,
       devGoGc: e.HERALD_TEMPORAL_GOGC,
       devGoMaxProcs: e.HERALD_TEMPORAL_GOMAXPROCS,
+      devFairness: e.HERALD_TEMPORAL_FAIRNESS,
       taskQueue: e.HERALD_TASK_QUEUE,
       eagerStart: e.HERALD_EAGER_START,
       workflowDeadlockTimeoutMs: e.HERALD_WORKFLOW_DEADLOCK_TIMEOUT_MS,

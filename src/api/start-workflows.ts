@@ -1,6 +1,7 @@
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { DeliveryStatusKey, EventIdKey, EventTypeKey, TeamIdKey, WebhookIdKey } from '../temporal/search-attributes.js';
+import { teamPriority } from '../temporal/team-priority.js';
 import { type DeliveryInput, deliverySummary, deliveryWorkflowId, dispatchWorkflowId } from '../workflows/delivery-contract.js';
 import type { deliveryWorkflowV2 } from '../workflows/delivery-workflow.js';
 import type { DispatchInput, dispatchWorkflow } from '../workflows/dispatch-workflow.js';
@@ -16,6 +17,8 @@ export async function startDispatch(client: Client, taskQueue: string, input: Di
       workflowId: dispatchWorkflowId(input.teamId, input.eventId),
       args: [input],
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      // Inherited by every delivery it starts and by its activity.
+      priority: teamPriority(input.teamId),
       staticSummary: `dispatch ${input.eventType} · ${input.eventId}`,
       typedSearchAttributes: [
         { key: TeamIdKey, value: input.teamId },
@@ -49,6 +52,7 @@ export async function startDelivery(
     args: [args],
     workflowIdReusePolicy: allowRerun ? WorkflowIdReusePolicy.ALLOW_DUPLICATE : WorkflowIdReusePolicy.REJECT_DUPLICATE,
     requestEagerStart: eager,
+    priority: teamPriority(input.teamId),
     // The URL may carry a token in its path or query; the summary is shown to anyone with UI access.
     staticSummary: deliverySummary(input.httpMethod, input.url, input.eventType),
     typedSearchAttributes: [

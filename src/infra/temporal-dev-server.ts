@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { SEARCH_ATTRIBUTE_FLAGS } from '../temporal/search-attributes.js';
+import { devStoreFairness } from './dev-store-fairness.js';
 import { resolveTemporalCli } from './temporal-cli.js';
 
 export interface DevServer {
@@ -36,6 +37,18 @@ export interface DevServerOptions {
    * throughput (bench/results/compare-2026-11-26T01-12-09.md). Unset: Go's default (all cores).
    */
   goMaxProcs?: number;
+  /**
+   * Task-queue fairness (matching.enableFairness, server ≥ 1.29): tasks are dispatched round-robin
+   * over their fairness keys (Herald's: the team id, see team-priority.ts) instead of first in,
+   * first out. Default true.
+   */
+  fairness?: boolean;
+}
+
+/** The dev server's dynamic config flags Herald sets (`--dynamic-config-value KEY=JSON`). */
+export function devServerDynamicConfig(opts: Pick<DevServerOptions, 'fairness'>): string[] {
+  // enableFairness implies the priority matcher (matching.useNewMatcher).
+  return opts.fairness === false ? [] : ['--dynamic-config-value', 'matching.enableFairness=true'];
 }
 
 /**
@@ -55,6 +68,7 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<De
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort), '--ui-ip', '127.0.0.1');
   else args.push('--headless');
   for (const sa of SEARCH_ATTRIBUTE_FLAGS) args.push('--search-attribute', sa);
+  args.push(...devServerDynamicConfig({ fairness: await devStoreFairness(opts.dbFile, opts.fairness !== false, log) }));
 
   const child = spawn(cli.path, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GOGC: String(opts.goGc ?? 400), ...(opts.goMaxProcs ? { GOMAXPROCS: String(opts.goMaxProcs) } : {}) } });
   let output = '';
@@ -144,7 +158,7 @@ async function startWithSdkDownload(opts: DevServerOptions): Promise<DevServer> 
       dbFilename: opts.dbFile,
       ui: Boolean(opts.uiPort),
       uiPort: opts.uiPort,
-      extraArgs: SEARCH_ATTRIBUTE_FLAGS.flatMap((sa) => ['--search-attribute', sa]),
+      extraArgs: [...SEARCH_ATTRIBUTE_FLAGS.flatMap((sa) => ['--search-attribute', sa]), ...devServerDynamicConfig({ fairness: await devStoreFairness(opts.dbFile, opts.fairness !== false, opts.log) })],
     },
   });
   const address = `127.0.0.1:${opts.port}`;

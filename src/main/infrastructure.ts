@@ -40,6 +40,7 @@ export async function startInfrastructure(config: HeraldConfig, log: Logger, opt
         pathEnv: config.pathEnv,
         goGc: config.temporal.devGoGc,
         goMaxProcs: config.temporal.devGoMaxProcs,
+        fairness: config.temporal.devFairness,
         log: (line) => log.info(line),
       });
       stops.push(server.stop);

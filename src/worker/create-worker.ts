@@ -22,6 +22,8 @@ export interface HeraldWorkerOptions {
   deps: ActivityDeps;
   /** Reuse a pre-built bundle (tests build it once per file); with tracing on, built with workflowInterceptorModules(config). */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Most workflow tasks (and so attempts) in progress at once; default 200. Tests use 2 (the least with a cache) to see dispatch order. */
+  maxConcurrentWorkflowTasks?: number;
 }
 
 /**
@@ -40,7 +42,7 @@ export async function createHeraldWorker(opts: HeraldWorkerOptions): Promise<Wor
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     maxConcurrentActivityTaskExecutions: 200,
     maxConcurrentLocalActivityExecutions: MAX_CACHED_WORKFLOWS,
-    maxConcurrentWorkflowTaskExecutions: MAX_CACHED_WORKFLOWS,
+    maxConcurrentWorkflowTaskExecutions: opts.maxConcurrentWorkflowTasks ?? MAX_CACHED_WORKFLOWS,
     maxCachedWorkflows: MAX_CACHED_WORKFLOWS,
     // The SDK's debugMode does exactly one thing besides the deadlock timeout (set below): it runs
     // workflows in this thread instead of a worker thread, which saves the structured-clone copy

@@ -1,0 +1,50 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { devStoreFairness } from '../../src/infra/dev-store-fairness.js';
+import { devServerDynamicConfig } from '../../src/infra/temporal-dev-server.js';
+
+describe('devStoreFairness', () => {
+  let dir: string;
+  let dbFile: string;
+  beforeEach(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'herald-fairness-'));
+    dbFile = path.join(dir, 'temporal.sqlite');
+  });
+  afterEach(() => fs.rm(dir, { recursive: true, force: true }));
+
+  it('gives an in-memory store the mode asked for', async () => {
+    expect(await devStoreFairness(undefined, true)).toBe(true);
+    expect(await devStoreFairness(undefined, false)).toBe(false);
+  });
+
+  it('creates a new store with the mode asked for and records it', async () => {
+    expect(await devStoreFairness(dbFile, true)).toBe(true);
+    expect(await fs.readFile(`${dbFile}.fairness`, 'utf8')).toBe('on\n');
+  });
+
+  it('keeps a store created before fairness existed off, and says so', async () => {
+    await fs.writeFile(dbFile, 'sqlite');
+    const lines: string[] = [];
+    expect(await devStoreFairness(dbFile, true, (l) => lines.push(l))).toBe(false);
+    expect(await fs.readFile(`${dbFile}.fairness`, 'utf8')).toBe('off\n');
+    expect(lines.join('\n')).toMatch(/fairness stays off/);
+    // And on every later start, whatever is asked.
+    expect(await devStoreFairness(dbFile, true)).toBe(false);
+  });
+
+  it('never switches a store created with fairness on back off', async () => {
+    expect(await devStoreFairness(dbFile, true)).toBe(true);
+    await fs.writeFile(dbFile, 'sqlite');
+    const lines: string[] = [];
+    expect(await devStoreFairness(dbFile, false, (l) => lines.push(l))).toBe(true);
+    expect(lines.join('\n')).toMatch(/fairness stays on/);
+  });
+
+  it('turns the mode into the dev server flag', () => {
+    expect(devServerDynamicConfig({ fairness: true })).toEqual(['--dynamic-config-value', 'matching.enableFairness=true']);
+    expect(devServerDynamicConfig({})).toEqual(['--dynamic-config-value', 'matching.enableFairness=true']);
+    expect(devServerDynamicConfig({ fairness: false })).toEqual([]);
+  });
+});
