@@ -1,8 +1,10 @@
 import { Client, Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import { createRequire } from 'node:module';
 import { tsToMs } from '@temporalio/common/lib/time.js';
 
-const EventType = temporal.api.enums.v1.EventType;
+// The proto package is CommonJS with a namespace object ESM cannot name.
+const proto = createRequire(import.meta.url)('@temporalio/proto') as typeof import('@temporalio/proto');
+const EventType = proto.temporal.api.enums.v1.EventType;
 
 export interface Breakdown {
   samples: number;

@@ -5,6 +5,8 @@ import { deliveryWorkflowId as deliveryIdOf } from '../src/workflows/delivery-co
 import { startCluster } from './cluster.js';
 import { startHangingReceiver } from './hanging-receiver.js';
 import { type Breakdown, latencyBreakdown } from './latency-breakdown.js';
+import { type QueueSample, type QueueSummary, startQueueSampler } from './queue-sampler.js';
+import { freePort } from '../test/support/free-port.js';
 import { type PublishReport, publishSteadily } from './publisher.js';
 
 /**
@@ -65,6 +67,9 @@ export interface NoisyResult {
   bStatuses: Record<string, number>;
   /** Where B's 20 slowest deliveries with A present spent their time (medians, from their histories). */
   bSlowest: Breakdown;
+  /** The workflow-task backlog and the worker's free slots, sampled each second in phase 2. */
+  queue: QueueSummary;
+  queueSamples: QueueSample[];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -109,7 +114,12 @@ async function publishBacklog(client: HeraldClient, types: string[], count: numb
 }
 
 export async function noisyNeighbours(o: NoisyOptions): Promise<NoisyResult> {
-  const cluster = await startCluster({ HERALD_DELIVERY_TIMEOUT_MS: String(o.timeoutMs), HERALD_TEMPORAL_FAIRNESS: String(o.fairness) });
+  const workerMetricsPort = await freePort();
+  const cluster = await startCluster({
+    HERALD_DELIVERY_TIMEOUT_MS: String(o.timeoutMs),
+    HERALD_TEMPORAL_FAIRNESS: String(o.fairness),
+    HERALD_WORKER_METRICS_PORT: String(workerMetricsPort),
+  });
   const bRx = await startReceiver();
   const aRx = await Promise.all(Array.from({ length: 5 }, () => startHangingReceiver()));
   try {
@@ -151,6 +161,7 @@ export async function noisyNeighbours(o: NoisyOptions): Promise<NoisyResult> {
     await waitForB(absentReport);
 
     // Phase 2: A's backlog published at full speed while B keeps its 20/s.
+    const sampler = await startQueueSampler(cluster.config.temporal.address!, cluster.config.temporal.namespace, cluster.config.temporal.taskQueue, `http://127.0.0.1:${workerMetricsPort}/metrics`);
     const aStart = Date.now();
     let aDoneAt = Number.POSITIVE_INFINITY;
     const [backlog, presentReport] = await Promise.all([
@@ -158,6 +169,7 @@ export async function noisyNeighbours(o: NoisyOptions): Promise<NoisyResult> {
       publishSteadily(b, 'b.tick', 2 * bCount, o.bRate, async () => undefined),
     ]);
     await waitForB(presentReport);
+    const queue = await sampler.stop();
     collect();
 
     const absent = stats(absentReport.accepted, absentReport.sentAtMs, arrivedAt);
@@ -185,6 +197,8 @@ export async function noisyNeighbours(o: NoisyOptions): Promise<NoisyResult> {
       presentReport.accepted.filter((id) => arrivedAt.has(id)).map((id) => ({ workflowId: deliveryIdOf(id, bHook.id), sentAtMs: presentReport.sentAtMs.get(id)!, arrivedAtMs: arrivedAt.get(id)! })),
     );
     return {
+      queue,
+      queueSamples: sampler.samples.map((x) => ({ ...x, atMs: x.atMs - aStart })),
       bSlowest,
       absent,
       present,
@@ -227,6 +241,8 @@ export function noisyTable(r: NoisyResult, o: NoisyOptions): string {
     '',
     `bound: B p99 with A present ≤ ${o.boundFactor} × p99 with A absent + ${o.boundMarginMs} ms = ${r.boundMs} ms: ${r.withinBound ? 'held' : 'NOT held'}; B not arrived by the deadline: ${r.bLost} (B deliveries by status: ${JSON.stringify(r.bStatuses)}; B's average hold ${r.bHoldMs === null ? '–' : Math.round(r.bHoldMs)} ms)`,
     `B's 20 slowest with A present, medians (ms): API (publish → workflow started) ${Math.round(r.bSlowest.apiMs)}, task queue (scheduled → taken by the worker) ${Math.round(r.bSlowest.queueMs)}, worker (taken → arrival) ${Math.round(r.bSlowest.workerMs)}`,
+    `workflow-task queue in phase 2 (${r.queue.samples} samples): backlog at most ${r.queue.maxBacklog}, oldest task at most ${Math.round(r.queue.maxBacklogAgeMs)} ms; the worker's free workflow-task slots at least ${r.queue.minWftSlotsFree} (none free in ${Math.round(100 * r.queue.wftSlotsExhausted)}% of samples), local-activity slots at least ${r.queue.minLaSlotsFree}`,
+    `    timeline (s: backlog/oldest ms/free WFT slots/free LA slots): ${r.queueSamples.filter((_, i) => i % 3 === 0).map((x) => `${Math.round(x.atMs / 1000)}: ${x.backlog}/${x.backlogAgeMs}/${x.wftSlotsFree}/${x.laSlotsFree}`).join(', ')}`,
     `team A: ${r.aAccepted} events accepted in ${r.aBacklogSeconds} s (refused: ${r.aRefused}); deliveries by status at the end: ${JSON.stringify(r.aStatuses)}; without a delivery: ${r.aMissing}; attempts recorded: ${r.aAttempts}; requests seen by A's receivers: ${r.aRequests}; most attempts in flight at once per endpoint (Herald's records): ${r.aMaxOverlapPerEndpoint.join(', ')}; most requests open at once (A's receivers, which see a closed socket late on a busy runner): ${r.aMaxOpenPerEndpoint.join(', ')} (cap ${r.defaultCap ?? 'none'}); waits for a place: A ${r.aWaits}, B ${r.bWaits}`,
   ].join('\n');
 }

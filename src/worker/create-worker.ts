@@ -13,6 +13,9 @@ import { tracingWorkerOptions } from '../observability/tracing.js';
  */
 const MAX_CACHED_WORKFLOWS = 200;
 
+/** Workflow-task polls open at once: autoscaled between these (the SDK's own maximum default). */
+const WORKFLOW_POLLS = { minimum: 4, initial: 20, maximum: 100 } as const;
+
 const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 export interface HeraldWorkerOptions {
@@ -44,6 +47,12 @@ export async function createHeraldWorker(opts: HeraldWorkerOptions): Promise<Wor
     maxConcurrentLocalActivityExecutions: MAX_CACHED_WORKFLOWS,
     maxConcurrentWorkflowTaskExecutions: opts.maxConcurrentWorkflowTasks ?? MAX_CACHED_WORKFLOWS,
     maxCachedWorkflows: MAX_CACHED_WORKFLOWS,
+    // Pollers scale with the server's backlog hints. The SDK's default, 10 fixed polls of which
+    // only 2 take new workflows (the rest the sticky queue), let a backlog of 1,656 new workflow
+    // tasks build in the server's queue while 145+ of 200 slots stood free (noisy-neighbour
+    // chaos, chaos/results/2026-11-26-fairness.md); a team's turn under fairness is worth
+    // little if the queue drains that slowly.
+    workflowTaskPollerBehavior: { type: 'autoscaling', minimum: WORKFLOW_POLLS.minimum, initial: WORKFLOW_POLLS.initial, maximum: WORKFLOW_POLLS.maximum },
     // The SDK's debugMode does exactly one thing besides the deadlock timeout (set below): it runs
     // workflows in this thread instead of a worker thread, which saves the structured-clone copy
     // of every activation and completion (postMessage), ~1 ms of CPU per delivery here. Stack
