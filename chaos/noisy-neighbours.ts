@@ -29,6 +29,11 @@ export interface NoisyOptions {
   boundMarginMs: number;
   /** Task-queue fairness by team on the dev server (false: the FIFO queue, for the before/after table). */
   fairness: boolean;
+  /**
+   * API calls per minute per key (HERALD_API_RATE_LIMIT_PER_MINUTE); 1,000,000 (the default here)
+   * lets A publish as fast as the box takes it. A's backlog publisher waits and retries on 429.
+   */
+  apiLimitPerMinute: number;
 }
 
 export interface LatencyStats {
@@ -49,6 +54,8 @@ export interface NoisyResult {
   bLost: number;
   aAccepted: number;
   aRefused: string;
+  /** Times A's publisher got 429 (over the per-key API limit) and sent the event again. */
+  aThrottled: number;
   aBacklogSeconds: number;
   aStatuses: Record<string, number>;
   aMissing: number;
@@ -97,20 +104,30 @@ function maxOverlap(intervals: (readonly [number, number])[]): number {
 async function publishBacklog(client: HeraldClient, types: string[], count: number, parallel: number) {
   const accepted: string[] = [];
   const refused: Record<string, number> = {};
+  let throttled = 0;
   let next = 0;
   await Promise.all(
     Array.from({ length: parallel }, async () => {
       for (let i = next++; i < count; i = next++) {
-        try {
-          accepted.push((await client.events.publish.mutate({ type: types[i % types.length]!, data: { i } })).id);
-        } catch (err) {
-          const code = (err as { data?: { code?: string } }).data?.code ?? (err as Error).message.slice(0, 40);
-          refused[code] = (refused[code] ?? 0) + 1;
+        for (;;) {
+          try {
+            accepted.push((await client.events.publish.mutate({ type: types[i % types.length]!, data: { i } })).id);
+          } catch (err) {
+            const code = (err as { data?: { code?: string } }).data?.code ?? (err as Error).message.slice(0, 40);
+            // Over the API's per-key limit: a well-behaved client backs off and sends it again.
+            if (code === 'TOO_MANY_REQUESTS') {
+              throttled++;
+              await sleep(250);
+              continue;
+            }
+            refused[code] = (refused[code] ?? 0) + 1;
+          }
+          break;
         }
       }
     }),
   );
-  return { accepted, refused };
+  return { accepted, refused, throttled };
 }
 
 export async function noisyNeighbours(o: NoisyOptions): Promise<NoisyResult> {
@@ -119,6 +136,7 @@ export async function noisyNeighbours(o: NoisyOptions): Promise<NoisyResult> {
     HERALD_DELIVERY_TIMEOUT_MS: String(o.timeoutMs),
     HERALD_TEMPORAL_FAIRNESS: String(o.fairness),
     HERALD_WORKER_METRICS_PORT: String(workerMetricsPort),
+    HERALD_API_RATE_LIMIT_PER_MINUTE: String(o.apiLimitPerMinute),
   });
   const bRx = await startReceiver();
   const aRx = await Promise.all(Array.from({ length: 5 }, () => startHangingReceiver()));
@@ -207,6 +225,7 @@ export async function noisyNeighbours(o: NoisyOptions): Promise<NoisyResult> {
       withinBound: present.arrived === present.events && present.p99 <= boundMs,
       bLost: absent.events - absent.arrived + present.events - present.arrived,
       aAccepted: backlog.accepted.length,
+      aThrottled: backlog.throttled,
       aRefused: Object.entries(backlog.refused).map(([k, v]) => `${v}× ${k}`).join(', ') || '0',
       aBacklogSeconds: Math.round((aDoneAt - aStart) / 100) / 10,
       aStatuses,
@@ -241,8 +260,8 @@ export function noisyTable(r: NoisyResult, o: NoisyOptions): string {
     '',
     `bound: B p99 with A present ≤ ${o.boundFactor} × p99 with A absent + ${o.boundMarginMs} ms = ${r.boundMs} ms: ${r.withinBound ? 'held' : 'NOT held'}; B not arrived by the deadline: ${r.bLost} (B deliveries by status: ${JSON.stringify(r.bStatuses)}; B's average hold ${r.bHoldMs === null ? '–' : Math.round(r.bHoldMs)} ms)`,
     `B's 20 slowest with A present, medians (ms): API (publish → workflow started) ${Math.round(r.bSlowest.apiMs)}, task queue (scheduled → taken by the worker) ${Math.round(r.bSlowest.queueMs)}, worker (taken → arrival) ${Math.round(r.bSlowest.workerMs)}`,
-    `workflow-task queue in phase 2 (${r.queue.samples} samples): backlog at most ${r.queue.maxBacklog}, oldest task at most ${Math.round(r.queue.maxBacklogAgeMs)} ms; the worker's free workflow-task slots at least ${r.queue.minWftSlotsFree} (none free in ${Math.round(100 * r.queue.wftSlotsExhausted)}% of samples), local-activity slots at least ${r.queue.minLaSlotsFree}`,
-    `    timeline (s: backlog/oldest ms/free WFT slots/free LA slots): ${r.queueSamples.filter((_, i) => i % 3 === 0).map((x) => `${Math.round(x.atMs / 1000)}: ${x.backlog}/${x.backlogAgeMs}/${x.wftSlotsFree}/${x.laSlotsFree}`).join(', ')}`,
-    `team A: ${r.aAccepted} events accepted in ${r.aBacklogSeconds} s (refused: ${r.aRefused}); deliveries by status at the end: ${JSON.stringify(r.aStatuses)}; without a delivery: ${r.aMissing}; attempts recorded: ${r.aAttempts}; requests seen by A's receivers: ${r.aRequests}; most attempts in flight at once per endpoint (Herald's records): ${r.aMaxOverlapPerEndpoint.join(', ')}; most requests open at once (A's receivers, which see a closed socket late on a busy runner): ${r.aMaxOpenPerEndpoint.join(', ')} (cap ${r.defaultCap ?? 'none'}); waits for a place: A ${r.aWaits}, B ${r.bWaits}`,
+    `workflow-task queue in phase 2 (${r.queue.samples} samples): backlog at most ${r.queue.maxBacklog}, oldest task at most ${Math.round(r.queue.maxBacklogAgeMs)} ms; the worker's free workflow-task slots at least ${r.queue.minWftSlotsFree} (none free in ${Math.round(100 * r.queue.wftSlotsExhausted)}% of samples), local-activity slots at least ${r.queue.minLaSlotsFree}; machine CPU busy ${Math.round(100 * r.queue.meanCpuBusy)}% on average`,
+    `    timeline (s: backlog/oldest ms/free WFT slots/free LA slots/CPU busy %): ${r.queueSamples.filter((_, i) => i % 3 === 0).map((x) => `${Math.round(x.atMs / 1000)}: ${x.backlog}/${x.backlogAgeMs}/${x.wftSlotsFree}/${x.laSlotsFree}/${Math.round(100 * x.cpuBusy)}`).join(', ')}`,
+    `team A: ${r.aAccepted} events accepted in ${r.aBacklogSeconds} s (refused: ${r.aRefused}; 429 and sent again: ${r.aThrottled}); deliveries by status at the end: ${JSON.stringify(r.aStatuses)}; without a delivery: ${r.aMissing}; attempts recorded: ${r.aAttempts}; requests seen by A's receivers: ${r.aRequests}; most attempts in flight at once per endpoint (Herald's records): ${r.aMaxOverlapPerEndpoint.join(', ')}; most requests open at once (A's receivers, which see a closed socket late on a busy runner): ${r.aMaxOpenPerEndpoint.join(', ')} (cap ${r.defaultCap ?? 'none'}); waits for a place: A ${r.aWaits}, B ${r.bWaits}`,
   ].join('\n');
 }

@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises';
 import { Connection } from '@temporalio/client';
 import { createRequire } from 'node:module';
 
@@ -13,6 +14,8 @@ export interface QueueSample {
   /** The worker's free workflow-task and local-activity slots (SDK metrics). */
   wftSlotsFree: number;
   laSlotsFree: number;
+  /** The machine's CPU busy share since the previous sample, 0–1 (/proc/stat). */
+  cpuBusy: number;
 }
 
 export interface QueueSummary {
@@ -23,6 +26,17 @@ export interface QueueSummary {
   minLaSlotsFree: number;
   /** Share of samples with no free workflow-task slot. */
   wftSlotsExhausted: number;
+  /** Mean of the machine's CPU busy share over the samples. */
+  meanCpuBusy: number;
+}
+
+/** Busy and total jiffies of all CPUs. */
+async function cpuTimes(): Promise<{ busy: number; total: number }> {
+  const line = (await fs.readFile('/proc/stat', 'utf8')).split('\n')[0]!;
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  const idle = (v[3] ?? 0) + (v[4] ?? 0);
+  const total = v.reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
 }
 
 function gauge(text: string, workerType: string): number {
@@ -39,9 +53,13 @@ export async function startQueueSampler(address: string, namespace: string, task
   const connection = await Connection.connect({ address });
   const samples: QueueSample[] = [];
   let stopped = false;
+  let lastCpu = await cpuTimes();
   const loop = (async () => {
     while (!stopped) {
       const t0 = Date.now();
+      const cpu = await cpuTimes();
+      const cpuBusy = cpu.total > lastCpu.total ? (cpu.busy - lastCpu.busy) / (cpu.total - lastCpu.total) : 0;
+      lastCpu = cpu;
       try {
         const [desc, metrics] = await Promise.all([
           connection.workflowService.describeTaskQueue({ namespace, taskQueue: { name: taskQueue }, taskQueueType: TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, reportStats: true }),
@@ -54,6 +72,7 @@ export async function startQueueSampler(address: string, namespace: string, task
           backlogAgeMs: age ? Number(age.seconds ?? 0) * 1000 + Math.round((age.nanos ?? 0) / 1e6) : 0,
           wftSlotsFree: gauge(metrics, 'WorkflowWorker'),
           laSlotsFree: gauge(metrics, 'LocalActivityWorker'),
+          cpuBusy,
         });
       } catch {
         // A busy server may time out a describe; the next second tries again.
@@ -75,6 +94,7 @@ export async function startQueueSampler(address: string, namespace: string, task
         minWftSlotsFree: wft.length ? Math.min(...wft) : Number.NaN,
         minLaSlotsFree: Math.min(...finite(samples.map((s) => s.laSlotsFree)), Number.POSITIVE_INFINITY),
         wftSlotsExhausted: wft.length ? wft.filter((n) => n === 0).length / wft.length : Number.NaN,
+        meanCpuBusy: samples.length ? samples.reduce((a, x) => a + x.cpuBusy, 0) / samples.length : Number.NaN,
       };
     },
     samples,
