@@ -34,6 +34,8 @@ export interface NoisyOptions {
    * lets A publish as fast as the box takes it. A's backlog publisher waits and retries on 429.
    */
   apiLimitPerMinute: number;
+  /** A's publishing pace, events/s; 0: as fast as the API takes them (the default). */
+  aRate: number;
 }
 
 export interface LatencyStats {
@@ -100,8 +102,12 @@ function maxOverlap(intervals: (readonly [number, number])[]): number {
   return most;
 }
 
-/** Publishes `count` events round-robin over `types` as fast as the API takes them, `parallel` calls at a time. */
-async function publishBacklog(client: HeraldClient, types: string[], count: number, parallel: number) {
+/**
+ * Publishes `count` events round-robin over `types`, `parallel` calls at a time: as fast as the
+ * API takes them, or paced at `ratePerSecond` (event i not before start + i ÷ rate).
+ */
+async function publishBacklog(client: HeraldClient, types: string[], count: number, parallel: number, ratePerSecond = 0) {
+  const start = Date.now();
   const accepted: string[] = [];
   const refused: Record<string, number> = {};
   let throttled = 0;
@@ -109,6 +115,7 @@ async function publishBacklog(client: HeraldClient, types: string[], count: numb
   await Promise.all(
     Array.from({ length: parallel }, async () => {
       for (let i = next++; i < count; i = next++) {
+        if (ratePerSecond > 0) await sleep(start + (i * 1000) / ratePerSecond - Date.now());
         for (;;) {
           try {
             accepted.push((await client.events.publish.mutate({ type: types[i % types.length]!, data: { i } })).id);
@@ -183,7 +190,7 @@ export async function noisyNeighbours(o: NoisyOptions): Promise<NoisyResult> {
     const aStart = Date.now();
     let aDoneAt = Number.POSITIVE_INFINITY;
     const [backlog, presentReport] = await Promise.all([
-      publishBacklog(a, aTypes, o.aEvents, 8).then((r) => ((aDoneAt = Date.now()), r)),
+      publishBacklog(a, aTypes, o.aEvents, 8, o.aRate).then((r) => ((aDoneAt = Date.now()), r)),
       publishSteadily(b, 'b.tick', 2 * bCount, o.bRate, async () => undefined),
     ]);
     await waitForB(presentReport);

@@ -59,10 +59,11 @@ describe('task-queue fairness by team', () => {
       await waitFor(() => rx.arrivals.length >= A + 1, 60_000, `${A + 1} arrivals`);
       const order = rx.arrivals.map((r) => r.path);
       const bPosition = order.findIndex((u) => u.endsWith('/b'));
-      // Round-robin over two keys dispatches B's one task first or second, and two run at once;
-      // FIFO would make it the 41st.
+      // Round-robin over two keys dispatches B's one task first or second in its partition of the
+      // task queue (a cluster has 4, each fair on its own; polls pick one at random), and two run
+      // at once: B lands in the first quarter. FIFO put it 35th of 41 on the dev server.
       expect(bPosition, `arrival order: ${order.join(' ')}`).toBeGreaterThanOrEqual(0);
-      expect(bPosition, `arrival order: ${order.join(' ')}`).toBeLessThanOrEqual(4);
+      expect(bPosition, `arrival order: ${order.join(' ')}`).toBeLessThan(10);
     } finally {
       await rx.close();
     }
