@@ -3,6 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { type ClusterProcess, assertPortsFree, spawnLogged } from './cluster-process.js';
+import { storeFairness } from './dev-store-fairness.js';
 import { ensureDatabase, startEmbeddedPostgres } from './embedded-postgres.js';
 import { CLUSTER_SERVICES, type ClusterService, type PgTarget, clusterPorts, writeUiConfig } from './temporal-cluster-config.js';
 import { CLUSTER_CONFIG_ROOT, clusterServiceArgs, clusterServiceEnv } from './temporal-cluster-env.js';
@@ -62,6 +63,8 @@ export interface TemporalCluster {
 export async function startTemporalCluster(o: ClusterOptions): Promise<TemporalCluster> {
   const dir = path.resolve(o.dataDir, 'cluster');
   const logDir = path.join(dir, 'logs');
+  // A cluster that ran here before has a store, possibly created before fairness was on.
+  const storeExisted = await fs.access(dir).then(() => true, () => false);
   await fs.mkdir(logDir, { recursive: true });
   const ports = clusterPorts(o.basePort);
   const hint = 'set HERALD_CLUSTER_PORT to another base port';
@@ -106,7 +109,7 @@ export async function startTemporalCluster(o: ClusterOptions): Promise<TemporalC
       visibilityDatabase: VISIBILITY_DB,
       historyShards: o.historyShards,
       logLevel: o.logLevel,
-      dynamicConfigFile: path.join(CLUSTER_CONFIG_ROOT, 'dynamicconfig/herald.yaml'),
+      dynamicConfigFile: await clusterDynamicConfigFile(dir, await storeFairness({ markerFile: path.join(dir, 'fairness'), storeExisted, wanted: true, log: o.log })),
     };
     const startService = (s: ClusterService) =>
       spawnLogged(s, bins.server, clusterServiceArgs(CLUSTER_CONFIG_ROOT, s), path.join(logDir, `${s}.log`), {
@@ -213,4 +216,19 @@ async function waitForFrontend(address: string, processes: ClusterProcess[], tim
     }
   }
   throw new Error(`Temporal frontend at ${address} not ready after ${timeoutMs} ms: ${String(lastError)}`);
+}
+
+/**
+ * deploy/temporal/dynamicconfig/herald.yaml as it is (fairness on), or, for a store created
+ * before fairness, a copy in the cluster's data dir with fairness off (dev-store-fairness.ts).
+ */
+export async function clusterDynamicConfigFile(dir: string, fairness: boolean): Promise<string> {
+  const shipped = path.join(CLUSTER_CONFIG_ROOT, 'dynamicconfig/herald.yaml');
+  if (fairness) return shipped;
+  const text = await fs.readFile(shipped, 'utf8');
+  const off = text.replace(/^(matching\.enableFairness:\n\s+- value: )true$/m, '$1false');
+  if (off === text) throw new Error(`${shipped}: no "matching.enableFairness: - value: true" entry to turn off`);
+  const file = path.join(dir, 'dynamicconfig-fairness-off.yaml');
+  await fs.writeFile(file, off);
+  return file;
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { devStoreFairness } from '../../src/infra/dev-store-fairness.js';
 import { devServerDynamicConfig } from '../../src/infra/temporal-dev-server.js';
+import { clusterDynamicConfigFile } from '../../src/infra/temporal-cluster.js';
 
 describe('devStoreFairness', () => {
   let dir: string;
@@ -46,5 +47,28 @@ describe('devStoreFairness', () => {
     expect(devServerDynamicConfig({ fairness: true })).toEqual(['--dynamic-config-value', 'matching.enableFairness=true']);
     expect(devServerDynamicConfig({})).toEqual(['--dynamic-config-value', 'matching.enableFairness=true']);
     expect(devServerDynamicConfig({ fairness: false })).toEqual([]);
+  });
+});
+
+describe('clusterDynamicConfigFile', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'herald-cluster-dc-'));
+  });
+  afterEach(() => fs.rm(dir, { recursive: true, force: true }));
+
+  it('uses the shipped dynamic config, which turns fairness on, for a store created with it', async () => {
+    const file = await clusterDynamicConfigFile(dir, true);
+    expect(file).toMatch(/deploy\/temporal\/dynamicconfig\/herald\.yaml$/);
+    expect(await fs.readFile(file, 'utf8')).toMatch(/^matching\.enableFairness:\n\s+- value: true$/m);
+  });
+
+  it('writes a copy with fairness off, and nothing else changed, for a store created without it', async () => {
+    const shipped = await fs.readFile(await clusterDynamicConfigFile(dir, true), 'utf8');
+    const file = await clusterDynamicConfigFile(dir, false);
+    expect(path.dirname(file)).toBe(dir);
+    const off = await fs.readFile(file, 'utf8');
+    expect(off).toMatch(/^matching\.enableFairness:\n\s+- value: false$/m);
+    expect(off.replace('- value: false', '- value: true')).toBe(shipped);
   });
 });
