@@ -1,10 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
-import { createRequire } from 'node:module';
 import { tsToMs } from '@temporalio/common/lib/time.js';
+import { temporalEnums } from './temporal-proto.js';
 
-// The proto package is CommonJS with a namespace object ESM cannot name.
-const proto = createRequire(import.meta.url)('@temporalio/proto') as typeof import('@temporalio/proto');
-const EventType = proto.temporal.api.enums.v1.EventType;
+const { EventType } = temporalEnums;
 
 export interface Breakdown {
   samples: number;

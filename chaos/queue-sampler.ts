@@ -1,9 +1,8 @@
 import fs from 'node:fs/promises';
 import { Connection } from '@temporalio/client';
-import { createRequire } from 'node:module';
+import { temporalEnums } from './temporal-proto.js';
 
-const proto = createRequire(import.meta.url)('@temporalio/proto') as typeof import('@temporalio/proto');
-const TaskQueueType = proto.temporal.api.enums.v1.TaskQueueType;
+const { TaskQueueType } = temporalEnums;
 
 export interface QueueSample {
   atMs: number;
