@@ -36,6 +36,8 @@ export interface NoisyOptions {
   apiLimitPerMinute: number;
   /** A's publishing pace, events/s; 0: as fast as the API takes them (the default). */
   aRate: number;
+  /** HERALD_TEAM_PUBLISH_CONCURRENCY for the API; undefined: Herald's default. */
+  teamLanes?: number;
 }
 
 export interface LatencyStats {
@@ -144,6 +146,7 @@ export async function noisyNeighbours(o: NoisyOptions): Promise<NoisyResult> {
     HERALD_TEMPORAL_FAIRNESS: String(o.fairness),
     HERALD_WORKER_METRICS_PORT: String(workerMetricsPort),
     HERALD_API_RATE_LIMIT_PER_MINUTE: String(o.apiLimitPerMinute),
+    ...(o.teamLanes === undefined ? {} : { HERALD_TEAM_PUBLISH_CONCURRENCY: String(o.teamLanes) }),
   });
   const bRx = await startReceiver();
   const aRx = await Promise.all(Array.from({ length: 5 }, () => startHangingReceiver()));

@@ -11,7 +11,7 @@ import { publishSteadily } from './publisher.js';
 // to loopback receivers, injects one fault mid-run, and checks that every accepted event
 // arrived at least once. Bounded: every wait has a deadline. `--only noisy`: the
 // noisy-neighbour scenario alone (chaos/noisy-neighbours.ts; options --a-events, --b-rate,
-// --b-seconds, --a-timeout-ms, --bound-factor, --bound-margin-ms, --fairness on|off, --api-limit <calls per minute per key>, --a-rate <A's events/s; 0 = as fast as possible>).
+// --b-seconds, --a-timeout-ms, --bound-factor, --bound-margin-ms, --fairness on|off, --api-limit <calls per minute per key>, --a-rate <A's events/s; 0 = as fast as possible>, --team-lanes <HERALD_TEAM_PUBLISH_CONCURRENCY>).
 // `--temporal cluster`: the faults only a real cluster has (chaos/cluster-scenarios.ts) instead
 // of the dev server's; `--out FILE` also writes the table there.
 const args = process.argv.slice(2);
@@ -134,12 +134,13 @@ const NOISY: NoisyOptions = {
   fairness: arg('fairness', 'on') !== 'off',
   apiLimitPerMinute: Number(arg('api-limit', '1000000')),
   aRate: Number(arg('a-rate', '0')),
+  teamLanes: arg('team-lanes', '') === '' ? undefined : Number(arg('team-lanes', '')),
 };
 
 async function runNoisy(): Promise<boolean> {
   process.stdout.write('running: noisy…\n');
   const r = await noisyNeighbours(NOISY);
-  process.stdout.write(`${JSON.stringify(r)}\n\nnoisy neighbours (A's endpoints hang for the delivery timeout, ${NOISY.timeoutMs} ms here; task-queue fairness ${NOISY.fairness ? 'on' : 'off'}; API limit ${NOISY.apiLimitPerMinute}/min per key; A publishes ${NOISY.aRate > 0 ? `at ${NOISY.aRate}/s` : 'as fast as it can'}):\n${noisyTable(r, NOISY)}\n`);
+  process.stdout.write(`${JSON.stringify(r)}\n\nnoisy neighbours (A's endpoints hang for the delivery timeout, ${NOISY.timeoutMs} ms here; task-queue fairness ${NOISY.fairness ? 'on' : 'off'}; API limit ${NOISY.apiLimitPerMinute}/min per key; A publishes ${NOISY.aRate > 0 ? `at ${NOISY.aRate}/s` : 'as fast as it can'}; team publish lanes ${NOISY.teamLanes ?? 'default'}):\n${noisyTable(r, NOISY)}\n`);
   return r.withinBound && r.bLost === 0 && r.aMissing === 0;
 }
 

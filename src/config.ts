@@ -63,6 +63,7 @@ const schema = z.object({
   // Fractions allowed (tests use seconds: 0.05 = 3 s); 0 = never disable automatically. Default 5 days (Svix).
   HERALD_ENDPOINT_DISABLE_AFTER_MINUTES: z.coerce.number().min(0).max(525_600).default(7200),
   HERALD_MAX_ACTIVE_WEBHOOKS: z.coerce.number().int().min(1).max(100_000).default(10),
+  HERALD_TEAM_PUBLISH_CONCURRENCY: z.coerce.number().int().min(0).max(1000).default(2),
   HERALD_API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(1200),
   HERALD_AUTH_FAIL_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(20),
   HERALD_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
@@ -150,7 +151,13 @@ export interface HeraldConfig {
     /** An endpoint whose every attempt failed for this long (ms) is disabled; 0 = never. */
     readonly disableAfterFailingMs: number;
   };
-  readonly limits: { readonly maxActiveWebhooks: number; readonly apiRateLimitPerMinute: number; readonly authFailLimitPerMinute: number };
+  readonly limits: {
+    readonly maxActiveWebhooks: number;
+    readonly apiRateLimitPerMinute: number;
+    readonly authFailLimitPerMinute: number;
+    /** Publishes of one team stored and started at once per API process; 0 = no limit (team-publish-lanes.ts). */
+    readonly teamPublishConcurrency: number;
+  };
   /**
    * HERALD_ENCRYPTION_KEY: keys that seal webhook signing secrets at rest (src/security/secret-envelope.ts).
    * The first seals, all open; empty: secrets are stored in clear (development).
@@ -232,6 +239,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
     limits: {
       maxActiveWebhooks: e.HERALD_MAX_ACTIVE_WEBHOOKS,
       apiRateLimitPerMinute: e.HERALD_API_RATE_LIMIT_PER_MINUTE,
+      teamPublishConcurrency: e.HERALD_TEAM_PUBLISH_CONCURRENCY,
       authFailLimitPerMinute: e.HERALD_AUTH_FAIL_LIMIT_PER_MINUTE,
     },
     encryptionKeys: e.HERALD_ENCRYPTION_KEY,

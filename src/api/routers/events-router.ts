@@ -11,6 +11,7 @@ import { assertEventDataRules, publishedDataText } from '../event-data.js';
 import { newId } from '../ids.js';
 import { DIRECT_FANOUT_MAX, dispatchEvent, startWorkflowsFor } from '../dispatch-event.js';
 import { dispatchedMarker } from '../dispatched-marker.js';
+import { teamPublishLanesFor } from '../team-publish-lanes.js';
 import { findEventType } from '../find-event-type.js';
 import { insertEventWithDeliveries } from '../../repositories/publish-repo.js';
 import { deliveryWorkflowId } from '../../workflows/delivery-contract.js';
@@ -61,17 +62,20 @@ export const eventsRouter = router({
       if (!p) throw notFound('project', input.projectId);
     }
     const id = input.id ?? newId('evt');
-    // One round trip: event, matching webhooks and their pending rows (publish-repo.ts).
-    const inserted = await insertEventWithDeliveries(db, { teamId, id, type: input.type, projectId: input.projectId ?? null, data: dataText }, deliveryWorkflowId(id, ''), DIRECT_FANOUT_MAX);
-    if (inserted) {
-      await startWorkflowsFor(ctx.deps, inserted.event, inserted.hooks);
-      dispatchedMarker(ctx.deps).mark(teamId, id);
-      return { ...toDto(inserted.event), duplicate: false };
-    }
-    const event = await db.selectFrom('events').selectAll().where('team_id', '=', teamId).where('id', '=', id).executeTakeFirstOrThrow();
-    // A replayed publish whose first try died before dispatch finished gets dispatched now.
-    if (!event.dispatched_at) await dispatchEvent(ctx.deps, event);
-    return { ...toDto(event), duplicate: true };
+    // Store and start in the team's lane: a team flooding the API waits for its own turn.
+    return teamPublishLanesFor(ctx.deps).run(teamId, async () => {
+      // One round trip: event, matching webhooks and their pending rows (publish-repo.ts).
+      const inserted = await insertEventWithDeliveries(db, { teamId, id, type: input.type, projectId: input.projectId ?? null, data: dataText }, deliveryWorkflowId(id, ''), DIRECT_FANOUT_MAX);
+      if (inserted) {
+        await startWorkflowsFor(ctx.deps, inserted.event, inserted.hooks);
+        dispatchedMarker(ctx.deps).mark(teamId, id);
+        return { ...toDto(inserted.event), duplicate: false };
+      }
+      const event = await db.selectFrom('events').selectAll().where('team_id', '=', teamId).where('id', '=', id).executeTakeFirstOrThrow();
+      // A replayed publish whose first try died before dispatch finished gets dispatched now.
+      if (!event.dispatched_at) await dispatchEvent(ctx.deps, event);
+      return { ...toDto(event), duplicate: true };
+    });
   }),
 
   get: readProcedure.input(z.object({ id: idText(128) })).query(async ({ ctx, input }) => {
