@@ -1,4 +1,8 @@
+import { createHash } from 'node:crypto';
 import type { Priority } from '@temporalio/common';
+
+/** Temporal refuses a fairness key longer than this many bytes. */
+export const MAX_FAIRNESS_KEY_BYTES = 64;
 
 /**
  * The task-queue priority of every workflow Herald starts for a team: its fairness key is the
@@ -9,6 +13,14 @@ import type { Priority } from '@temporalio/common';
  * No weight: every team gets an equal share of dispatch when the queue is backed up.
  */
 export function teamPriority(teamId: string): Priority {
-  // Fairness keys are at most 64 bytes; team ids are `team_` + 20 hex characters.
-  return { fairnessKey: teamId };
+  return { fairnessKey: fairnessKeyOf(teamId) };
+}
+
+/**
+ * Herald's team ids (`team_` + 20 hex) fit; a longer id (a team row made by hand) becomes the
+ * hex SHA-256 of it, still one key per team, rather than a start Temporal would refuse.
+ */
+export function fairnessKeyOf(teamId: string): string {
+  if (Buffer.byteLength(teamId, 'utf8') <= MAX_FAIRNESS_KEY_BYTES) return teamId;
+  return createHash('sha256').update(teamId).digest('hex');
 }
