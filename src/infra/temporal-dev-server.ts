@@ -45,10 +45,18 @@ export interface DevServerOptions {
   fairness?: boolean;
 }
 
-/** The dev server's dynamic config flags Herald sets (`--dynamic-config-value KEY=JSON`). */
+/**
+ * The dev server's dynamic config flags Herald sets (`--dynamic-config-value KEY=JSON`). With
+ * fairness, task queues also get one partition instead of four: fairness is kept per partition,
+ * so with four a small backlog is only fair within each quarter of it (a team's task could still
+ * come 34th of 41, seen in CI), while one partition is plenty for a one-process dev server. A
+ * store keeps both together (dev-store-fairness.ts): fewer partitions, like a fairness switch,
+ * would strand the tasks queued in the others.
+ */
 export function devServerDynamicConfig(opts: Pick<DevServerOptions, 'fairness'>): string[] {
+  if (opts.fairness === false) return [];
   // enableFairness implies the priority matcher (matching.useNewMatcher).
-  return opts.fairness === false ? [] : ['--dynamic-config-value', 'matching.enableFairness=true'];
+  return ['matching.enableFairness=true', 'matching.numTaskqueueReadPartitions=1', 'matching.numTaskqueueWritePartitions=1'].flatMap((v) => ['--dynamic-config-value', v]);
 }
 
 /**

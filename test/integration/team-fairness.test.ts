@@ -10,9 +10,8 @@ import { deliveryIdOf, teamWithType } from '../support/scenario.js';
 
 /**
  * Issue 13: one team's backlog must not queue ahead of another team's deliveries. Every workflow
- * Herald starts carries its team id as the task-queue fairness key, and the Temporal server
- * (Herald's dev server here, the cluster's dynamic config in `npm run test:cluster`) dispatches
- * round-robin over the keys. The backlog is built while no worker polls; then one worker that
+ * Herald starts carries its team id as the task-queue fairness key, and Herald's dev server
+ * dispatches round-robin over the keys (one partition per task queue). The backlog is built while no worker polls; then one worker that
  * runs two workflow tasks at a time shows the server's dispatch order at the receiver.
  */
 describe('task-queue fairness by team', () => {
@@ -31,7 +30,7 @@ describe('task-queue fairness by team', () => {
     await h?.close();
   });
 
-  it("dispatches a team's delivery among the first, not behind another team's backlog of 40", async () => {
+  it("dispatches a team's delivery among the first three, not behind another team's backlog of 40", async () => {
     const rx = await startReceiver();
     try {
       const a = await teamWithType(h, 'a.backlog');
@@ -59,11 +58,12 @@ describe('task-queue fairness by team', () => {
       await waitFor(() => rx.arrivals.length >= A + 1, 60_000, `${A + 1} arrivals`);
       const order = rx.arrivals.map((r) => r.path);
       const bPosition = order.findIndex((u) => u.endsWith('/b'));
-      // Round-robin over two keys dispatches B's one task first or second in its partition of the
-      // task queue (a cluster has 4, each fair on its own; polls pick one at random), and two run
-      // at once: B lands in the first quarter. FIFO put it 35th of 41 on the dev server.
+      // Round-robin over two keys dispatches B's one task first or second, and two run at once
+      // (B came 2nd in every run on Herald's dev server, which has one partition per task queue).
+      // FIFO put it 35th of 41. A server with 4 partitions (a cluster) is fair within each, so
+      // there B usually, not always, comes early: once 34th, when the dev server still had 4.
       expect(bPosition, `arrival order: ${order.join(' ')}`).toBeGreaterThanOrEqual(0);
-      expect(bPosition, `arrival order: ${order.join(' ')}`).toBeLessThan(10);
+      expect(bPosition, `arrival order: ${order.join(' ')}`).toBeLessThanOrEqual(2);
     } finally {
       await rx.close();
     }
