@@ -50,6 +50,8 @@ export interface HarnessOptions {
   pgAdminUrl?: string;
   /** As `npm start`: the API starts deliveries eagerly on the worker's own connection. */
   eagerStart?: boolean;
+  /** A Temporal of the test's own instead of the run's shared one. */
+  temporalAddress?: string;
 }
 
 /**
@@ -61,7 +63,7 @@ export async function createHarness(opts: HarnessOptions = {}) {
   const adminUrl = opts.pgAdminUrl ?? inject('pgAdminUrl');
   await ensureDatabase(adminUrl, dbName);
   const databaseUrl = adminUrl.replace(/\/[^/]*$/, `/${dbName}`);
-  const temporalAddress = inject('temporalAddress');
+  const temporalAddress = opts.temporalAddress ?? inject('temporalAddress');
   const config: HeraldConfig = loadConfig({
     HERALD_ALLOW_PRIVATE_TARGETS: 'true',
     HERALD_TASK_QUEUE: `test-${dbName}`,

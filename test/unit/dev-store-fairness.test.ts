@@ -43,15 +43,15 @@ describe('devStoreFairness', () => {
     expect(lines.join('\n')).toMatch(/fairness stays on/);
   });
 
-  it('turns the mode into the dev server flags: fairness on one partition, or nothing', () => {
-    const on = [
+  it('turns the mode into the dev server flag, and a test partition count into two more', () => {
+    expect(devServerDynamicConfig({ fairness: true })).toEqual(['--dynamic-config-value', 'matching.enableFairness=true']);
+    expect(devServerDynamicConfig({})).toEqual(['--dynamic-config-value', 'matching.enableFairness=true']);
+    expect(devServerDynamicConfig({ fairness: false })).toEqual([]);
+    expect(devServerDynamicConfig({ fairness: true, partitions: 1 })).toEqual([
       '--dynamic-config-value', 'matching.enableFairness=true',
       '--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1',
       '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1',
-    ];
-    expect(devServerDynamicConfig({ fairness: true })).toEqual(on);
-    expect(devServerDynamicConfig({})).toEqual(on);
-    expect(devServerDynamicConfig({ fairness: false })).toEqual([]);
+    ]);
   });
 });
 
