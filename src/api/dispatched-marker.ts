@@ -2,6 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../log.js';
 import type { ApiDeps } from './context.js';
+import { perApi } from './per-api.js';
 
 /** Marks are written at most this long after the publish that made them, ms. */
 export const MARK_FLUSH_MS = 50;
@@ -41,11 +42,5 @@ export function createDispatchedMarker(db: Kysely<Database>, log: Logger) {
 }
 export type DispatchedMarker = ReturnType<typeof createDispatchedMarker>;
 
-const byDeps = new WeakMap<ApiDeps, DispatchedMarker>();
-
-/** One marker per API (per deps object). */
-export function dispatchedMarker(deps: ApiDeps): DispatchedMarker {
-  let m = byDeps.get(deps);
-  if (!m) byDeps.set(deps, (m = createDispatchedMarker(deps.db, deps.log)));
-  return m;
-}
+/** One marker per API. */
+export const dispatchedMarker: (deps: ApiDeps) => DispatchedMarker = perApi((deps) => createDispatchedMarker(deps.db, deps.log));

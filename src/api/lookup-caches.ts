@@ -1,6 +1,7 @@
 import type { ApiKeyScope } from '../security/api-key-scopes.js';
 import type { ApiDeps } from './context.js';
 import { createTtlCache, type TtlCache } from './ttl-cache.js';
+import { perApi } from './per-api.js';
 
 /**
  * How long an API process may use what it read about an API key or an event type, ms. A key
@@ -30,13 +31,7 @@ export interface LookupCaches {
   eventTypes: TtlCache<CachedEventType>;
 }
 
-const byDeps = new WeakMap<ApiDeps, LookupCaches>();
-
-/** One set of caches per API (per deps object), like the per-key rate limiter. */
-export function lookupCaches(deps: ApiDeps): LookupCaches {
-  let c = byDeps.get(deps);
-  if (!c) byDeps.set(deps, (c = { keys: createTtlCache(LOOKUP_CACHE_TTL_MS), eventTypes: createTtlCache(LOOKUP_CACHE_TTL_MS) }));
-  return c;
-}
+/** One set of caches per API, like the per-key rate limiter. */
+export const lookupCaches: (deps: ApiDeps) => LookupCaches = perApi(() => ({ keys: createTtlCache(LOOKUP_CACHE_TTL_MS), eventTypes: createTtlCache(LOOKUP_CACHE_TTL_MS) }));
 
 export const eventTypeCacheKey = (teamId: string, name: string) => `${teamId} ${name}`;

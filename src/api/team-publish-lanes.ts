@@ -1,3 +1,6 @@
+import type { ApiDeps } from './context.js';
+import { perApi } from './per-api.js';
+
 /**
  * Per-team publish lanes: at most `limit` publishes of one team are stored and started at once
  * in this API process; the rest wait their turn, in arrival order. Work-conserving: a team alone
@@ -37,11 +40,5 @@ export function createTeamPublishLanes(limit: number): TeamPublishLanes {
   };
 }
 
-const byDeps = new WeakMap<object, TeamPublishLanes>();
-
-/** One set of lanes per API (per deps object), sized by HERALD_TEAM_PUBLISH_CONCURRENCY. */
-export function teamPublishLanesFor(deps: { config: { limits: { teamPublishConcurrency: number } } }): TeamPublishLanes {
-  let lanes = byDeps.get(deps);
-  if (!lanes) byDeps.set(deps, (lanes = createTeamPublishLanes(deps.config.limits.teamPublishConcurrency)));
-  return lanes;
-}
+/** One set of lanes per API, sized by HERALD_TEAM_PUBLISH_CONCURRENCY. */
+export const teamPublishLanesFor: (deps: ApiDeps) => TeamPublishLanes = perApi((deps) => createTeamPublishLanes(deps.config.limits.teamPublishConcurrency));

@@ -10,6 +10,7 @@ import { isDatabaseUnavailable, isTemporalUnavailable } from './infra-errors.js'
 import { lookupCaches } from './lookup-caches.js';
 import { countPublish, observeProcedure } from '../observability/api-metrics.js';
 import { findUnstorableText } from './storable-input.js';
+import { perApi } from './per-api.js';
 
 /** Turns zod issues into one sentence per field: `url: only port 443 is allowed`. */
 export function formatZodIssues(error: ZodError): string {
@@ -127,18 +128,8 @@ export const publishProcedure = scoped('publish').use(async ({ ctx, next }) => {
   return result;
 });
 
-/** One limiter per API (per deps object), sized from config. */
-const limiters = new WeakMap<ApiDeps, ApiRateLimiter>();
-function limiterFor(deps: ApiDeps): ApiRateLimiter {
-  let l = limiters.get(deps);
-  if (!l) limiters.set(deps, (l = createApiRateLimiter(deps.config.limits.apiRateLimitPerMinute)));
-  return l;
-}
+/** One limiter per API, sized from config. */
+const limiterFor: (deps: ApiDeps) => ApiRateLimiter = perApi((deps) => createApiRateLimiter(deps.config.limits.apiRateLimitPerMinute));
 
-/** One failed-authentication limiter per API (per deps object), sized from config. */
-const failedAuth = new WeakMap<ApiDeps, FailedAuthLimiter>();
-function failedAuthFor(deps: ApiDeps): FailedAuthLimiter {
-  let l = failedAuth.get(deps);
-  if (!l) failedAuth.set(deps, (l = createFailedAuthLimiter(deps.config.limits.authFailLimitPerMinute)));
-  return l;
-}
+/** One failed-authentication limiter per API, sized from config. */
+const failedAuthFor: (deps: ApiDeps) => FailedAuthLimiter = perApi((deps) => createFailedAuthLimiter(deps.config.limits.authFailLimitPerMinute));
