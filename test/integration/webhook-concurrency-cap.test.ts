@@ -7,7 +7,7 @@ import { createActivityDeps } from '../../src/worker/create-activity-deps.js';
 import { createHeraldWorker } from '../../src/worker/create-worker.js';
 import { installRuntime } from '../../src/worker/install-runtime.js';
 import { createHarness, type Harness, mapResolver, workflowBundle } from '../support/harness.js';
-import { startWorkerProcess } from '../support/herald-process.js';
+import { startWorkerProcess } from '../../src/app/herald-process.js';
 import { startReceiver, waitFor } from '../support/receiver.js';
 import { deliveryIdOf, teamWithType } from '../support/scenario.js';
 
