@@ -42,7 +42,7 @@ export async function startHeraldUnderTest(say: (line: string) => void, opts: { 
   const t0 = Date.now();
   // As `npm start` (same pool sizes, worker limits and, with HERALD_EAGER_START, eager start on the
   // worker's connection), without the sweeps; with `workerProcess` the API alone runs here.
-  const herald = await createHerald(config, { roles: { api: true, worker: !opts.workerProcess }, overrides: { logName: 'bench-herald', checkSecretKeys: false } });
+  const herald = await createHerald(config, { roles: { api: true, worker: !opts.workerProcess }, overrides: { logName: 'bench-herald', startupChecks: false } });
   const { db, infra } = herald.handles;
   let workerProcess: HeraldProcess | undefined;
   try {

@@ -69,7 +69,7 @@ export async function createHerald(baseConfig: HeraldConfig, opts: CreateHeraldO
   const steps = createStopSteps(log);
   try {
     if (roles.worker) await installRuntimeOnce(baseConfig);
-    const startupChecks = o.checkSecretKeys !== false;
+    const startupChecks = o.startupChecks !== false;
     if (startupChecks && roles.worker && baseConfig.delivery.allowPrivateTargets) log.warn('HERALD_ALLOW_PRIVATE_TARGETS=true: http and private/loopback targets are allowed. Development only.');
     const infra = await resolveInfrastructure(effectiveConfig(baseConfig, o), log, o);
     steps.push('infrastructure stop', () => infra.stop(), 60_000);

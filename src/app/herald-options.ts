@@ -44,8 +44,11 @@ export interface HeraldOverrides {
    * (default config.temporal.eagerStart; only with both roles).
    */
   eagerStart?: boolean;
-  /** Check stored signing secrets against HERALD_ENCRYPTION_KEY on start (default true). */
-  checkSecretKeys?: boolean;
+  /**
+   * On start, check stored signing secrets against HERALD_ENCRYPTION_KEY and warn about
+   * HERALD_ALLOW_PRIVATE_TARGETS (default true; tests turn both off).
+   */
+  startupChecks?: boolean;
   /** Create a `default` team with a key when the database has none (`npm start`); see handles.firstTeam. */
   defaultTeam?: boolean;
   /** The logger's component name (default `herald`). */

@@ -71,7 +71,7 @@ export async function startHerald(config: HeraldConfig, roles: HeraldRoles, over
     overrides: {
       host: '127.0.0.1',
       port: 0,
-      checkSecretKeys: false,
+      startupChecks: false,
       logName: 'test',
       resolve: mapResolver({ localhost: ['127.0.0.1'] }),
       ...(roles.worker ? { workflowBundle: await workflowBundle(config) } : {}),
