@@ -50,7 +50,10 @@ export interface HeraldHandles {
 
 export interface Herald {
   handles: HeraldHandles;
-  /** Migrations, then the worker and sweeps, then the API, listening last. */
+  /**
+   * Migrations, then the worker and sweeps, then the API, listening last. Once only (a second
+   * call returns the first's promise). On a failure, call stop() to release what was started.
+   */
   start(): Promise<HeraldHandles>;
   /** Stops everything this Herald started, newest first, each step bounded; idempotent. */
   stop(): Promise<void>;
@@ -125,15 +128,15 @@ export async function createHerald(baseConfig: HeraldConfig, opts: CreateHeraldO
         Object.assign(handles, { worker, workerRun: run });
       }
       if (roles.sweeps && conns.client) {
-        const sweepDeps = { db, config, temporal: conns.client };
-        const stops = [startSweeper(sweepDeps, log), startReconciler({ db, temporal: conns.client, taskQueue: config.temporal.taskQueue }, log)];
+        const temporal = conns.client;
+        const stops = [startSweeper({ db, config, temporal }, log), startReconciler({ db, temporal, taskQueue: config.temporal.taskQueue }, log)];
         steps.push('sweeps stop', async () => stops.forEach((s) => s()));
       }
       if (apiDeps) {
         const server = createApiServer(apiDeps);
         handles.server = server;
-        handles.apiUrl = await listenApi(server, o.host ?? config.api.host, o.port ?? config.api.port);
         steps.push('API server close', () => closeServer(server));
+        handles.apiUrl = await listenApi(server, o.host ?? config.api.host, o.port ?? config.api.port);
         alive();
       }
       return handles;

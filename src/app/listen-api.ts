@@ -14,7 +14,7 @@ export async function listenApi(server: http.Server, host: string, port: number)
   return `http://${host.includes(':') ? `[${host}]` : host}:${actual}`;
 }
 
-/** Stops accepting, drops open (keep-alive) connections, resolves once closed. */
+/** Stops accepting, drops open (keep-alive) connections, resolves once closed (or if it never listened). */
 export async function closeServer(server: http.Server): Promise<void> {
   const closed = new Promise<void>((r) => server.close(() => r()));
   server.closeAllConnections();

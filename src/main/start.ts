@@ -22,9 +22,10 @@ async function run(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
-  const { apiUrl: listening, firstTeam } = await herald.start().catch((err: unknown) => {
+  const { apiUrl: listening, firstTeam } = await herald.start().catch(async (err: unknown) => {
     // Stopped by a signal while starting: the shutdown above ends the process.
     if (shuttingDown) return new Promise<never>(() => undefined);
+    await herald.stop(); // the embedded servers must not outlive a failed start
     throw err;
   });
   const apiUrl = config.api.publicUrl ?? listening;
