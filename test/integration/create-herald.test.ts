@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Client } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
-import type { Herald } from '../../src/app/create-herald.js';
+import { createHerald, type Herald } from '../../src/app/create-herald.js';
 import type { HeraldConfig } from '../../src/config.js';
 import { freePort } from '../support/free-port.js';
 import { harnessConfig, startHerald } from '../support/harness.js';
@@ -79,5 +79,17 @@ describe('createHerald', () => {
     } finally {
       await second.stop();
     }
+  });
+
+  it('stop() during start() lets the step in progress finish, starts nothing more and releases what was made', async () => {
+    const config = await harnessConfig();
+    const port = await freePort();
+    const herald = await createHerald(config, { roles: { api: true }, overrides: { host: '127.0.0.1', port, startupChecks: false } });
+    const started = herald.start();
+    await herald.stop();
+    await expect(started).rejects.toThrow('Herald was stopped while starting');
+    expect(herald.handles.server).toBeUndefined();
+    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+    await expect(herald.handles.db.selectFrom('teams').select('id').execute()).rejects.toThrow();
   });
 });
