@@ -2,38 +2,14 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Client } from '@temporalio/client';
 import { createHeraldClient } from '../src/api/client.js';
-import { httpPublisher } from './load.js';
-import { freePort } from '../test/support/free-port.js';
-import { startHeraldProcess } from '../test/support/herald-process.js';
-import type { Kysely } from 'kysely';
-import type { HeraldConfig } from '../src/config.js';
-import type { Database } from '../src/db/database.js';
-import type { Logger } from '../src/log.js';
-import { createApiServer } from '../src/api/http-server.js';
+import { createHerald } from '../src/app/create-herald.js';
+import { type HeraldProcess, startHeraldProcess } from '../src/app/herald-process.js';
+import { within } from '../src/app/within.js';
 import { loadConfig } from '../src/config.js';
-import { createDb } from '../src/db/create-db.js';
-import { migrateToLatest } from '../src/db/migrate.js';
-import { createLogger } from '../src/log.js';
 import { createTeamWithKey } from '../src/main/bootstrap-team.js';
-import { startInfrastructure } from '../src/main/infrastructure.js';
-import { systemResolver } from '../src/security/url-safety.js';
-import { connectClient, connectWorker } from '../src/temporal/connect.js';
-import { createActivityDeps } from '../src/worker/create-activity-deps.js';
-import { createHeraldWorker } from '../src/worker/create-worker.js';
-import { installRuntime } from '../src/worker/install-runtime.js';
-
-let runtimeInstalled = false;
-
-/** Resolves with `p`, or rejects after `ms` naming `what` (every shutdown step is bounded). */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
-}
+import { freePort } from '../test/support/free-port.js';
+import { httpPublisher } from './load.js';
 
 /**
  * Herald as `npm start` runs it (embedded PostgreSQL and Temporal dev server, one worker and the
@@ -62,26 +38,21 @@ export async function startHeraldUnderTest(say: (line: string) => void, opts: { 
     HERALD_LOG_LEVEL: process.env.HERALD_LOG_LEVEL || 'warn',
     ...(opts.temporalAddress ? { TEMPORAL_ADDRESS: opts.temporalAddress } : {}),
   });
-  const log = createLogger(config.logLevel, 'bench-herald');
   const external = { database: Boolean(config.databaseUrl), temporal: Boolean(config.temporal.address) };
-  if (!runtimeInstalled) await installRuntime(config); // once per process; a second Herald reuses it
-  runtimeInstalled = true;
   const t0 = Date.now();
-  const infra = await startInfrastructure(config, log);
-  const db = createDb(infra.databaseUrl);
+  // As `npm start` (same pool sizes, worker limits and, with HERALD_EAGER_START, eager start on the
+  // worker's connection), without the sweeps; with `workerProcess` the API alone runs here.
+  const herald = await createHerald(config, { roles: { api: true, worker: !opts.workerProcess }, overrides: { logName: 'bench-herald', startupChecks: false } });
+  const { db, infra } = herald.handles;
+  let workerProcess: HeraldProcess | undefined;
   try {
-    await migrateToLatest(db);
-    const { client: temporal, connection } = await connectClient(config, infra.temporalAddress);
-    const inProcess = opts.workerProcess ? undefined : await startInProcessWorker(config, db, log, infra.temporalAddress, say);
-    const workerProcess = opts.workerProcess
-      ? await startHeraldProcess('worker', { ...config, temporal: { ...config.temporal, address: infra.temporalAddress } }, infra.databaseUrl, { HERALD_LOG_LEVEL: 'info' }, ['--expose-gc'], true)
+    await herald.start();
+    herald.handles.workerRun?.catch((err) => say(`worker stopped with an error: ${String(err)}`));
+    const temporal = herald.handles.temporal!;
+    workerProcess = opts.workerProcess
+      ? await startHeraldProcess('worker', herald.handles.config, infra.databaseUrl, { HERALD_LOG_LEVEL: 'info' }, ['--expose-gc'], true)
       : undefined;
-    // As `npm start` does: HERALD_EAGER_START (default true) puts the API on the worker's connection.
-    const eagerStart = Boolean(inProcess) && config.temporal.eagerStart;
-    const apiTemporal = inProcess && eagerStart ? new Client({ connection: inProcess.connection, namespace: config.temporal.namespace }) : temporal;
-    const server = createApiServer({ db, temporal: apiTemporal, config, resolve: systemResolver, log, eagerStart });
-    await new Promise<void>((r) => server.listen(config.api.port, config.api.host, r));
-    const apiUrl = `http://${config.api.host}:${config.api.port}`;
+    const apiUrl = herald.handles.apiUrl!;
     const team = await createTeamWithKey(db, `bench-${new Date().toISOString()}`);
     // Fan-out to 100 webhooks and one webhook per scenario need more than the default 10.
     await db.updateTable('teams').set({ max_active_webhooks: 100_000 }).where('id', '=', team.teamId).execute();
@@ -107,43 +78,18 @@ export async function startHeraldUnderTest(say: (line: string) => void, opts: { 
         const step = async (what: string, fn: () => Promise<unknown>, ms = 30_000) =>
           within(Promise.resolve().then(fn), ms, what).catch((err) => say(`shutdown: ${String(err)}`));
         await publisher.close().catch(() => undefined);
-        server.closeAllConnections();
-        await step('API server close', () => new Promise<void>((r) => server.close(() => r())));
-        await step('worker shutdown', async () => {
-          await inProcess?.stop();
-          await workerProcess?.stop();
-        });
-        await step('client connection close', () => connection.close());
-        await step('db pool close', () => db.destroy());
-        await step('infrastructure stop', () => infra.stop(), 60_000);
+        await step('worker process stop', async () => workerProcess?.stop());
+        // Herald bounds each of its own steps (API, worker, connections, pool, infrastructure).
+        await step('Herald stop', () => herald.stop(), 120_000);
         await step('data dir removal', () => fs.rm(dataDir, { recursive: true, force: true }));
       },
     };
   } catch (err) {
-    await db.destroy().catch(() => undefined);
-    await infra.stop().catch(() => undefined);
+    await workerProcess?.stop().catch(() => undefined);
+    await herald.stop().catch(() => undefined);
     await fs.rm(dataDir, { recursive: true, force: true }).catch(() => undefined);
     throw err;
   }
-}
-async function startInProcessWorker(config: HeraldConfig, db: Kysely<Database>, log: Logger, address: string, say: (line: string) => void) {
-  const connection = await connectWorker(config, address);
-  const worker = await createHeraldWorker({
-    connection,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    deps: createActivityDeps({ db, config, log }),
-  });
-  const running = worker.run();
-  running.catch((err) => say(`worker stopped with an error: ${String(err)}`));
-  return {
-    connection,
-    async stop() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running.catch(() => undefined);
-      await connection.close();
-    },
-  };
 }
 
 export type HeraldUnderTest = Awaited<ReturnType<typeof startHeraldUnderTest>>;

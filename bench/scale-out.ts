@@ -2,13 +2,12 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createHeraldClient } from '../src/api/client.js';
+import { createHerald } from '../src/app/create-herald.js';
+import { startHeraldProcess } from '../src/app/herald-process.js';
 import { loadConfig } from '../src/config.js';
-import { createDb } from '../src/db/create-db.js';
-import { migrateToLatest } from '../src/db/migrate.js';
 import { startEmbeddedPostgres } from '../src/infra/embedded-postgres.js';
 import { createTeamWithKey } from '../src/main/bootstrap-team.js';
 import { freePort } from '../test/support/free-port.js';
-import { startHeraldProcess } from '../test/support/herald-process.js';
 import { type CpuSnapshot, cpuPer } from './bench-context.js';
 import { type Send, httpPublisher, openLoad, publisher } from './load.js';
 import type { BenchOptions } from './options.js';
@@ -43,13 +42,15 @@ export async function runScaleOut(opts: BenchOptions, rx: ReceiverProcess, say: 
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'herald-scale-'));
   await fs.chmod(dir, 0o755);
   const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: await freePort() });
-  const db = createDb(pg.url);
+  const base = loadConfig();
+  const config = loadConfig({ PATH: base.pathEnv, DATABASE_URL: pg.url, TEMPORAL_ADDRESS: cluster.address, HERALD_ALLOW_PRIVATE_TARGETS: 'true' });
+  // This process only seeds the database (migrated); the APIs and workers run as their own processes.
+  const store = await createHerald(config, { overrides: { noTemporal: true, logName: 'bench' } });
+  const { db } = store.handles;
   const runs: ShapeRun[] = [];
   try {
-    await migrateToLatest(db);
+    await store.start();
     const team = await createTeamWithKey(db, 'scale-out');
-    const base = loadConfig();
-    const config = loadConfig({ PATH: base.pathEnv, DATABASE_URL: pg.url, TEMPORAL_ADDRESS: cluster.address, HERALD_ALLOW_PRIVATE_TARGETS: 'true' });
     // info: the processes' ready lines ('worker running', 'api listening') are info.
     const env = { HERALD_API_RATE_LIMIT_PER_MINUTE: '1000000', HERALD_LOG_LEVEL: 'info' };
     let typeReady = false;
@@ -97,7 +98,7 @@ export async function runScaleOut(opts: BenchOptions, rx: ReceiverProcess, say: 
       }
     }
   } finally {
-    await db.destroy().catch(() => undefined);
+    await store.stop();
     await cluster.dispose().catch((err) => say(`cluster stop failed: ${String(err)}`));
     await pg.stop().catch(() => undefined);
     await fs.rm(dir, { recursive: true, force: true });

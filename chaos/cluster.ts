@@ -2,14 +2,13 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createHeraldClient } from '../src/api/client.js';
+import { createHerald } from '../src/app/create-herald.js';
+import { startHeraldProcess } from '../src/app/herald-process.js';
 import { loadConfig, type HeraldConfig } from '../src/config.js';
-import { createDb } from '../src/db/create-db.js';
-import { migrateToLatest } from '../src/db/migrate.js';
 import { type EmbeddedPg, startEmbeddedPostgres } from '../src/infra/embedded-postgres.js';
 import { type DevServer, startTemporalDevServer } from '../src/infra/temporal-dev-server.js';
 import { createTeamWithKey } from '../src/main/bootstrap-team.js';
 import { freePort } from '../test/support/free-port.js';
-import { startHeraldProcess } from '../test/support/herald-process.js';
 
 type Proc = Awaited<ReturnType<typeof startHeraldProcess>>;
 
@@ -38,8 +37,10 @@ export async function startCluster(env: Record<string, string> = {}) {
     HERALD_API_RATE_LIMIT_PER_MINUTE: '1000000',
     ...env,
   });
-  const db = createDb(pg.url);
-  await migrateToLatest(db);
+  // This process only seeds the database (migrated); the API and worker run as their own processes.
+  const store = await createHerald(config, { overrides: { noTemporal: true, logName: 'chaos' } });
+  await store.start();
+  const { db } = store.handles;
   const team = await createTeamWithKey(db, 'chaos');
   await db.updateTable('teams').set({ max_active_webhooks: 1000 }).where('id', '=', team.teamId).execute();
   const procEnv = { HERALD_API_PORT: String(apiPort), HERALD_API_RATE_LIMIT_PER_MINUTE: '1000000', ...env };
@@ -84,7 +85,7 @@ export async function startCluster(env: Record<string, string> = {}) {
     },
     async close() {
       await Promise.allSettled([worker.stop(), api.stop()]);
-      await db.destroy().catch(() => undefined);
+      await store.stop();
       await Promise.allSettled([temporal.stop(), pg.stop()]);
       await fs.rm(dir, { recursive: true, force: true });
     },

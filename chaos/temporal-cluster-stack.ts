@@ -2,14 +2,13 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createHeraldClient } from '../src/api/client.js';
+import { createHerald } from '../src/app/create-herald.js';
+import { startHeraldProcess } from '../src/app/herald-process.js';
 import { loadConfig } from '../src/config.js';
-import { createDb } from '../src/db/create-db.js';
-import { migrateToLatest } from '../src/db/migrate.js';
 import { startEmbeddedPostgres } from '../src/infra/embedded-postgres.js';
 import { createTeamWithKey } from '../src/main/bootstrap-team.js';
 import { freeClusterBasePort, startScratchCluster } from '../src/main/cluster-setup.js';
 import { freePort } from '../test/support/free-port.js';
-import { startHeraldProcess } from '../test/support/herald-process.js';
 
 type Proc = Awaited<ReturnType<typeof startHeraldProcess>>;
 
@@ -28,8 +27,10 @@ export async function startClusterStack(opts: { workers: number; apis: number; l
   const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: await freePort() });
   const base = loadConfig();
   const config = loadConfig({ PATH: base.pathEnv, DATABASE_URL: pg.url, TEMPORAL_ADDRESS: cluster.address, TEMPORAL_NAMESPACE: scratch.config.temporal.namespace, HERALD_ALLOW_PRIVATE_TARGETS: 'true' });
-  const db = createDb(pg.url);
-  await migrateToLatest(db);
+  // This process only seeds the database (migrated); the APIs and workers run as their own processes.
+  const store = await createHerald(config, { overrides: { noTemporal: true, logName: 'chaos' } });
+  await store.start();
+  const { db } = store.handles;
   const team = await createTeamWithKey(db, 'chaos');
   await db.updateTable('teams').set({ max_active_webhooks: 1000 }).where('id', '=', team.teamId).execute();
   const env = { HERALD_API_RATE_LIMIT_PER_MINUTE: '1000000' };
@@ -55,7 +56,7 @@ export async function startClusterStack(opts: { workers: number; apis: number; l
     tails: () => [...workers.map((w, i) => [`worker ${i}`, w] as const), ...apis.map((a, i) => [`api ${i}`, a] as const)].map(([n, p]) => `${n}:\n${p.lines.slice(-15).join('\n')}`).join('\n'),
     async close() {
       await Promise.allSettled([...workers, ...apis].map((p) => p.stop()));
-      await db.destroy().catch(() => undefined);
+      await store.stop();
       await scratch.dispose().catch((err) => log(`cluster stop failed: ${String(err)}`));
       await pg.stop().catch(() => undefined);
       await fs.rm(dir, { recursive: true, force: true });

@@ -5,8 +5,13 @@ import type { HeraldConfig } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../log.js';
 import type { Resolver } from '../security/url-safety.js';
+import type { ApiRateLimiter } from './api-rate-limiter.js';
+import type { DispatchedMarker } from './dispatched-marker.js';
+import type { FailedAuthLimiter } from './failed-auth-limiter.js';
+import type { LookupCaches } from './lookup-caches.js';
+import type { TeamPublishLanes } from './team-publish-lanes.js';
 
-/** Everything the API needs; built once per process by the entry point. */
+/** Everything the API needs; built once per API by the composition root (src/app/create-api-deps.ts). */
 export interface ApiDeps {
   db: Kysely<Database>;
   temporal: Client;
@@ -20,6 +25,17 @@ export interface ApiDeps {
    * straight back to this worker instead of through a task-queue poll.
    */
   eagerStart?: boolean;
+  // What the API keeps in memory: one of each per API (tests that build several get one each).
+  /** Per-key request limiter, sized by HERALD_API_RATE_LIMIT_PER_MINUTE. */
+  rateLimiter: ApiRateLimiter;
+  /** Failed-authentication limiter per client address, sized by HERALD_AUTH_FAIL_LIMIT_PER_MINUTE. */
+  failedAuth: FailedAuthLimiter;
+  /** API-key and event-type lookups, kept LOOKUP_CACHE_TTL_MS. */
+  caches: LookupCaches;
+  /** Per-team publish lanes, sized by HERALD_TEAM_PUBLISH_CONCURRENCY. */
+  publishLanes: TeamPublishLanes;
+  /** Batches `events.dispatched_at` marks; flushed on stop. */
+  dispatched: DispatchedMarker;
 }
 
 export interface Context {

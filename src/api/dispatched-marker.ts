@@ -1,8 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../log.js';
-import type { ApiDeps } from './context.js';
-import { perApi } from './per-api.js';
 
 /** Marks are written at most this long after the publish that made them, ms. */
 export const MARK_FLUSH_MS = 50;
@@ -41,6 +39,3 @@ export function createDispatchedMarker(db: Kysely<Database>, log: Logger) {
   };
 }
 export type DispatchedMarker = ReturnType<typeof createDispatchedMarker>;
-
-/** One marker per API. */
-export const dispatchedMarker: (deps: ApiDeps) => DispatchedMarker = perApi((deps) => createDispatchedMarker(deps.db, deps.log));

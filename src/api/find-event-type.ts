@@ -1,9 +1,9 @@
 import type { ApiDeps } from './context.js';
-import { type CachedEventType, eventTypeCacheKey, lookupCaches } from './lookup-caches.js';
+import { type CachedEventType, eventTypeCacheKey } from './lookup-caches.js';
 
 /** The publish path's view of an event type, cached for LOOKUP_CACHE_TTL_MS; undefined if none. */
 export async function findEventType(deps: ApiDeps, teamId: string, name: string): Promise<CachedEventType | undefined> {
-  const cache = lookupCaches(deps).eventTypes;
+  const cache = deps.caches.eventTypes;
   const key = eventTypeCacheKey(teamId, name);
   const hit = cache.get(key);
   if (hit) return hit;

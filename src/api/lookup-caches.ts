@@ -1,7 +1,5 @@
 import type { ApiKeyScope } from '../security/api-key-scopes.js';
-import type { ApiDeps } from './context.js';
 import { createTtlCache, type TtlCache } from './ttl-cache.js';
-import { perApi } from './per-api.js';
 
 /**
  * How long an API process may use what it read about an API key or an event type, ms. A key
@@ -31,7 +29,9 @@ export interface LookupCaches {
   eventTypes: TtlCache<CachedEventType>;
 }
 
-/** One set of caches per API, like the per-key rate limiter. */
-export const lookupCaches: (deps: ApiDeps) => LookupCaches = perApi(() => ({ keys: createTtlCache(LOOKUP_CACHE_TTL_MS), eventTypes: createTtlCache(LOOKUP_CACHE_TTL_MS) }));
+/** One set of caches per API (ApiDeps.caches), like the per-key rate limiter. */
+export function createLookupCaches(): LookupCaches {
+  return { keys: createTtlCache(LOOKUP_CACHE_TTL_MS), eventTypes: createTtlCache(LOOKUP_CACHE_TTL_MS) };
+}
 
 export const eventTypeCacheKey = (teamId: string, name: string) => `${teamId} ${name}`;

@@ -1,6 +1,3 @@
-import type { ApiDeps } from './context.js';
-import { perApi } from './per-api.js';
-
 /**
  * Per-team publish lanes: at most `limit` publishes of one team are stored and started at once
  * in this API process; the rest wait their turn, in arrival order. Work-conserving: a team alone
@@ -39,6 +36,3 @@ export function createTeamPublishLanes(limit: number): TeamPublishLanes {
     },
   };
 }
-
-/** One set of lanes per API, sized by HERALD_TEAM_PUBLISH_CONCURRENCY. */
-export const teamPublishLanesFor: (deps: ApiDeps) => TeamPublishLanes = perApi((deps) => createTeamPublishLanes(deps.config.limits.teamPublishConcurrency));

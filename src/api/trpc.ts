@@ -2,15 +2,11 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import { type ApiKeyScope, scopeAllows } from '../security/api-key-scopes.js';
 import { hashApiKey } from '../security/api-keys.js';
-import { type ApiRateLimiter, createApiRateLimiter } from './api-rate-limiter.js';
-import { createFailedAuthLimiter, type FailedAuthLimiter } from './failed-auth-limiter.js';
-import type { ApiDeps, Context } from './context.js';
+import type { Context } from './context.js';
 import { formatPath, quote } from './field-path.js';
 import { isDatabaseUnavailable, isTemporalUnavailable } from './infra-errors.js';
-import { lookupCaches } from './lookup-caches.js';
 import { countPublish, observeProcedure } from '../observability/api-metrics.js';
 import { findUnstorableText } from './storable-input.js';
-import { perApi } from './per-api.js';
 
 /** Turns zod issues into one sentence per field: `url: only port 443 is allowed`. */
 export function formatZodIssues(error: ZodError): string {
@@ -70,14 +66,14 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   if (!ctx.apiKey) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'missing API key (Authorization: Bearer <key> or X-API-KEY)' });
   // An address that has used up its failed authentications is refused before any lookup.
-  const failures = ctx.clientAddress === undefined ? undefined : failedAuthFor(ctx.deps);
+  const failures = ctx.clientAddress === undefined ? undefined : ctx.deps.failedAuth;
   const blockedFor = failures?.blockedFor(ctx.clientAddress!) ?? 0;
   if (blockedFor > 0) {
     ctx.responseHeaders['retry-after'] = String(blockedFor);
     throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `too many failed authentications from this address; retry in ${blockedFor} s` });
   }
   const hash = hashApiKey(ctx.apiKey);
-  const { keys } = lookupCaches(ctx.deps);
+  const { keys } = ctx.deps.caches;
   let key = keys.get(hash);
   if (!key) {
     const row = await ctx.deps.db.selectFrom('api_keys').select(['id', 'team_id', 'revoked_at', 'last_used_at', 'scope']).where('key_hash', '=', hash).executeTakeFirst();
@@ -92,7 +88,7 @@ const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
     key.lastUsedAtMs = Date.now();
     await ctx.deps.db.updateTable('api_keys').set({ last_used_at: new Date() }).where('id', '=', key.id).execute();
   }
-  const decision = limiterFor(ctx.deps).check(key.id);
+  const decision = ctx.deps.rateLimiter.check(key.id);
   ctx.responseHeaders['x-ratelimit-limit'] = String(decision.limit);
   ctx.responseHeaders['x-ratelimit-remaining'] = String(decision.remaining);
   ctx.responseHeaders['x-ratelimit-retry-after'] = String(decision.retryAfterSeconds);
@@ -127,9 +123,3 @@ export const publishProcedure = scoped('publish').use(async ({ ctx, next }) => {
   countPublish(ctx.deps.config, result);
   return result;
 });
-
-/** One limiter per API, sized from config. */
-const limiterFor: (deps: ApiDeps) => ApiRateLimiter = perApi((deps) => createApiRateLimiter(deps.config.limits.apiRateLimitPerMinute));
-
-/** One failed-authentication limiter per API, sized from config. */
-const failedAuthFor: (deps: ApiDeps) => FailedAuthLimiter = perApi((deps) => createFailedAuthLimiter(deps.config.limits.authFailLimitPerMinute));

@@ -1,12 +1,9 @@
+import { createHerald } from '../app/create-herald.js';
 import { findSeedCatalog, SEED_CATALOGS } from '../catalogs/seed-catalogs.js';
 import { loadConfig } from '../config.js';
-import { createDb } from '../db/create-db.js';
-import { migrateToLatest } from '../db/migrate.js';
-import { createLogger } from '../log.js';
 import { importEventTypes } from '../repositories/event-types-repo.js';
 import { newEncryptionKeyEntry, runSecretsCommand } from './admin-secrets.js';
 import { createKey, createTeamWithKey } from './bootstrap-team.js';
-import { startInfrastructure } from './infrastructure.js';
 
 const USAGE = `usage: npm run admin -- <command>
   team create <name>                 create a team and print its first API key
@@ -26,10 +23,11 @@ async function run(argv: string[]): Promise<void> {
     return;
   }
   const config = loadConfig();
-  const infra = await startInfrastructure(config, createLogger('warn', 'admin'), { temporal: false });
-  const db = createDb(infra.databaseUrl);
+  // No role: the database alone (embedded or DATABASE_URL), migrated; quiet unless something fails.
+  const herald = await createHerald({ ...config, logLevel: 'warn' }, { overrides: { logName: 'admin', noTemporal: true } });
+  const { db } = herald.handles;
   try {
-    await migrateToLatest(db);
+    await herald.start();
     const team = async (ref: string | undefined) => {
       if (!ref) throw new Error(USAGE);
       const row = await db.selectFrom('teams').selectAll().where((eb) => eb.or([eb('id', '=', ref), eb('name', '=', ref)])).executeTakeFirst();
@@ -54,8 +52,7 @@ async function run(argv: string[]): Promise<void> {
       await runSecretsCommand(db, config, verb, (line) => process.stdout.write(`${line}\n`));
     } else throw new Error(USAGE);
   } finally {
-    await db.destroy();
-    await infra.stop();
+    await herald.stop();
   }
 }
 

@@ -3,10 +3,10 @@ import http from 'node:http';
 import net from 'node:net';
 import { Connection } from '@temporalio/client';
 import { loadConfig } from '../config.js';
-import { createDb } from '../db/create-db.js';
 import { createTeamWithKey } from './bootstrap-team.js';
 import { freePort, heraldDatabaseUrl, startScratchCluster } from './cluster-setup.js';
-import { type HeraldChild, runHeraldEntry } from './herald-child.js';
+import { createHerald } from '../app/create-herald.js';
+import { type HeraldProcess, spawnHerald } from '../app/herald-process.js';
 
 const EVENTS_PER_ROUND = 5;
 
@@ -20,7 +20,7 @@ async function run(): Promise<void> {
   const t0 = Date.now();
   const say = (l: string) => process.stdout.write(`${l}\n`);
   const base = loadConfig();
-  const children: HeraldChild[] = [];
+  const children: HeraldProcess[] = [];
   let scratch: Awaited<ReturnType<typeof startScratchCluster>> | undefined;
   const arrivals = new Map<string, number>();
   const receiver = http.createServer((req, res) => {
@@ -47,11 +47,12 @@ async function run(): Promise<void> {
     const hook = `http://127.0.0.1:${(receiver.address() as net.AddressInfo).port}/hook`;
     const apiPort = await freePort();
     const env = { PATH: base.pathEnv, HOME: process.env.HOME, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: cluster.address, HERALD_API_PORT: String(apiPort), HERALD_ALLOW_PRIVATE_TARGETS: 'true', HERALD_LOG_LEVEL: 'info' };
-    await runHeraldEntry('migrate', env);
-    children.push(await runHeraldEntry('worker', env), await runHeraldEntry('api', env));
+    await spawnHerald('migrate', { env });
+    children.push(await spawnHerald('worker', { env }), await spawnHerald('api', { env }));
     say(`  Herald: worker pid ${children[0]!.child.pid}, api pid ${children[1]!.child.pid} on 127.0.0.1:${apiPort}`);
-    const db = createDb(databaseUrl);
-    const { key } = await createTeamWithKey(db, `cluster-check-${Date.now()}`).finally(() => db.destroy());
+    // The database alone (migrated by the migrate process above), to make the check's team.
+    const store = await createHerald(loadConfig(env), { overrides: { noTemporal: true, migrate: false, logName: 'cluster-check' } });
+    const { key } = await createTeamWithKey(store.handles.db, `cluster-check-${Date.now()}`).finally(() => store.stop());
     const call = apiCaller(`http://127.0.0.1:${apiPort}/trpc`, key);
     await call('eventTypes.create', { name: 'check.ping' });
     const webhook = (await call('webhooks.create', { name: 'cluster check', url: hook, eventTypes: ['check.ping'] })) as { id: string };

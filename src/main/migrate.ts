@@ -1,21 +1,17 @@
+import { createHerald } from '../app/create-herald.js';
 import { loadConfig } from '../config.js';
-import { createDb } from '../db/create-db.js';
 import { migrateToLatest } from '../db/migrate.js';
-import { createLogger } from '../log.js';
-import { startInfrastructure } from './infrastructure.js';
 
 /** `npm run migrate`: DATABASE_URL, or the embedded PostgreSQL under the data dir. */
 async function run(): Promise<void> {
   const config = loadConfig();
-  const log = createLogger(config.logLevel, 'migrate');
-  const infra = await startInfrastructure(config, log, { temporal: false });
-  const db = createDb(infra.databaseUrl);
+  // No role: the database alone (embedded or DATABASE_URL); the migrations run here, to report them.
+  const herald = await createHerald(config, { overrides: { logName: 'migrate', noTemporal: true, migrate: false } });
   try {
-    const applied = await migrateToLatest(db);
+    const applied = await migrateToLatest(herald.handles.db);
     process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'schema is up to date\n');
   } finally {
-    await db.destroy();
-    await infra.stop();
+    await herald.stop();
   }
 }
 

@@ -29,6 +29,15 @@ export async function connectClient(config: HeraldConfig, address: string): Prom
   return { client: new Client({ connection, namespace: config.temporal.namespace, interceptors: temporalClientInterceptors(config) }), connection };
 }
 
+/**
+ * A client on a worker's NativeConnection (`npm start`, `npm run worker`): starts then go out on
+ * the worker's own connection, which is what lets the server hand a started workflow's first
+ * task straight back to this worker (eager start).
+ */
+export function clientOn(config: HeraldConfig, connection: NativeConnection): Client {
+  return new Client({ connection, namespace: config.temporal.namespace, interceptors: temporalClientInterceptors(config) });
+}
+
 export async function connectWorker(config: HeraldConfig, address: string): Promise<NativeConnection> {
   const s = await connectionSettings(config, address);
   return NativeConnection.connect(s as NativeConnectionOptions);

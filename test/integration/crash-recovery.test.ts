@@ -3,7 +3,7 @@ import { messageId } from '../../src/delivery/message-id.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { startReceiver, waitFor } from '../support/receiver.js';
 import { teamWithType } from '../support/scenario.js';
-import { startWorkerProcess } from '../support/herald-process.js';
+import { startWorkerProcess } from '../../src/app/herald-process.js';
 
 describe('at-least-once delivery across a worker crash', () => {
   let h: Harness;

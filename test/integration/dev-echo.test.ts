@@ -1,9 +1,6 @@
-import type http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiServer } from '../../src/api/http-server.js';
-import { createHarness, type Harness } from '../support/harness.js';
+import { createHarness, type Harness, startHerald } from '../support/harness.js';
 import { waitFor } from '../support/receiver.js';
 
 /**
@@ -60,15 +57,14 @@ describe('development echo receiver', () => {
   });
 
   it('does not exist without the development flag', async () => {
-    const server: http.Server = createApiServer({ ...h.deps, config: { ...h.config, delivery: { ...h.config.delivery, allowPrivateTargets: false } } });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    // A second API on the same database and Temporal, without the flag.
+    const api = await startHerald({ ...h.config, delivery: { ...h.config.delivery, allowPrivateTargets: false } }, { api: true }, { migrate: false });
     try {
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/dev/echo/first`;
+      const url = `${api.handles.apiUrl}/dev/echo/first`;
       expect((await fetch(url, { method: 'POST', body: '{}' })).status).toBe(404);
       expect((await fetch(url)).status).toBe(404);
     } finally {
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
+      await api.stop();
     }
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/free-port.js';
 import { createHarness, type Harness } from '../support/harness.js';
-import { startWorkerProcess } from '../support/herald-process.js';
+import { startWorkerProcess } from '../../src/app/herald-process.js';
 import { declaredNames, sampleSum, scrape } from '../support/prom-text.js';
 import { type Receiver, startReceiver, waitFor } from '../support/receiver.js';
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import { startReceiver, waitFor } from '../support/receiver.js';
 import { teamWithType } from '../support/scenario.js';
-import { startWorkerProcess } from '../support/herald-process.js';
+import { startWorkerProcess } from '../../src/app/herald-process.js';
 
 /** Most arrivals inside any window [t, t + 1 s) that starts at an arrival. */
 function peakPerSecond(times: number[]): number {

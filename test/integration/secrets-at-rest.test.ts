@@ -1,19 +1,14 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { NativeConnection } from '@temporalio/worker';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import type { HeraldConfig } from '../../src/config.js';
-import { createLogger, type Logger } from '../../src/log.js';
+import type { Logger } from '../../src/log.js';
 import { parseKeyring } from '../../src/security/encryption-keys.js';
 import { reencryptSecrets } from '../../src/security/reencrypt-secrets.js';
 import { checkSecretKeys } from '../../src/security/secret-key-usage.js';
-import { createActivityDeps } from '../../src/worker/create-activity-deps.js';
-import { createHeraldWorker } from '../../src/worker/create-worker.js';
-import { installRuntime } from '../../src/worker/install-runtime.js';
-import { createHarness, type Harness, mapResolver, workflowBundle } from '../support/harness.js';
+import { createHarness, type Harness, mapResolver, startHerald } from '../support/harness.js';
 import { type Arrival, type Receiver, startReceiver } from '../support/receiver.js';
 import { deliveryIdOf, teamWithType, waitForDelivery } from '../support/scenario.js';
 
@@ -36,7 +31,6 @@ describe('signing secrets encrypted at rest', () => {
 
   beforeAll(async () => {
     h = await createHarness({ worker: false, env: { HERALD_ENCRYPTION_KEY: k1 } });
-    installRuntime(h.config); // the SDK logs at warn, as the harness' own workers do
     rx = await startReceiver();
     t = await teamWithType(h);
   });
@@ -52,19 +46,9 @@ describe('signing secrets encrypted at rest', () => {
     if (!parsed.ok) throw new Error(parsed.errors.join('; '));
     const config: HeraldConfig = { ...h.config, encryptionKeys: parsed.keyring, temporal: { ...h.config.temporal, taskQueue: `${h.config.temporal.taskQueue}-p${++phases}` } };
     h.deps.config = config;
-    const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
-    const worker = await createHeraldWorker({
-      connection,
-      namespace: config.temporal.namespace,
-      taskQueue: config.temporal.taskQueue,
-      deps: createActivityDeps({ db: h.db, config, log: createLogger('warn', 'test'), resolve: mapResolver({}) }),
-      workflowBundle: await workflowBundle(),
-    });
-    const running = worker.run();
+    const worker = await startHerald(config, { worker: true }, { resolve: mapResolver({}), migrate: false });
     stopPhase = async () => {
-      worker.shutdown();
-      await running;
-      await connection.close();
+      await worker.stop();
       stopPhase = undefined;
     };
   }

@@ -1,13 +1,9 @@
-import { NativeConnection, type Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/log.js';
-import { createActivityDeps } from '../../src/worker/create-activity-deps.js';
-import { createHeraldWorker } from '../../src/worker/create-worker.js';
-import { installRuntime } from '../../src/worker/install-runtime.js';
+import type { Herald } from '../../src/app/create-herald.js';
 import { loadConfig } from '../../src/config.js';
 import { type DevServer, startTemporalDevServer } from '../../src/infra/temporal-dev-server.js';
 import { freePort } from '../support/free-port.js';
-import { createHarness, type Harness, mapResolver, workflowBundle } from '../support/harness.js';
+import { createHarness, type Harness, mapResolver, startHerald } from '../support/harness.js';
 import { startReceiver, waitFor } from '../support/receiver.js';
 import { deliveryIdOf, teamWithType } from '../support/scenario.js';
 
@@ -23,19 +19,14 @@ import { deliveryIdOf, teamWithType } from '../support/scenario.js';
 describe('task-queue fairness by team', () => {
   let h: Harness;
   let server: DevServer;
-  let worker: Worker | undefined;
-  let run: Promise<void> | undefined;
-  let connection: NativeConnection | undefined;
+  let worker: Herald | undefined;
   beforeAll(async () => {
     const config = loadConfig();
     server = await startTemporalDevServer({ port: await freePort(), namespace: 'default', retentionDays: 1, cacheDir: config.cacheDir, cliPath: config.temporal.cliPath, pathEnv: config.pathEnv, fairness: true, partitions: 1 });
     h = await createHarness({ worker: false, temporalAddress: server.address });
-    installRuntime(h.config);
   }, 90_000);
   afterAll(async () => {
-    worker?.shutdown();
-    await run;
-    await connection?.close();
+    await worker?.stop();
     await h?.close();
     await server?.stop();
   });
@@ -55,16 +46,11 @@ describe('task-queue fairness by team', () => {
       const described = await h.temporal.workflow.getHandle(deliveryIdOf(bEvent.id, bHook.id)).describe();
       expect(described.raw.workflowExecutionInfo?.priority?.fairnessKey).toBe(b.teamId);
 
-      connection = await NativeConnection.connect({ address: h.config.temporal.address! });
-      worker = await createHeraldWorker({
-        connection,
-        namespace: h.config.temporal.namespace,
-        taskQueue: h.config.temporal.taskQueue,
-        deps: createActivityDeps({ db: h.db, config: h.config, log: createLogger('warn', 'test'), resolve: mapResolver({}) }),
-        workflowBundle: await workflowBundle(h.config),
+      worker = await startHerald(h.config, { worker: true }, {
+        resolve: mapResolver({}),
         maxConcurrentWorkflowTasks: 2, // the SDK's least with a workflow cache
+        migrate: false,
       });
-      run = worker.run();
       await waitFor(() => rx.arrivals.length >= A + 1, 60_000, `${A + 1} arrivals`);
       const order = rx.arrivals.map((r) => r.path);
       const bPosition = order.findIndex((u) => u.endsWith('/b'));

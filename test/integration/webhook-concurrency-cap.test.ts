@@ -1,13 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { leaseMs } from '../../src/activities/in-flight-cap.js';
 import { heldLeases } from '../../src/repositories/webhook-in-flight-repo.js';
-import { NativeConnection, type Worker } from '@temporalio/worker';
-import { createLogger } from '../../src/log.js';
-import { createActivityDeps } from '../../src/worker/create-activity-deps.js';
-import { createHeraldWorker } from '../../src/worker/create-worker.js';
-import { installRuntime } from '../../src/worker/install-runtime.js';
-import { createHarness, type Harness, mapResolver, workflowBundle } from '../support/harness.js';
-import { startWorkerProcess } from '../support/herald-process.js';
+import type { Herald } from '../../src/app/create-herald.js';
+import { createHarness, type Harness, mapResolver, startHerald, workflowBundle } from '../support/harness.js';
+import { startWorkerProcess } from '../../src/app/herald-process.js';
 import { startReceiver, waitFor } from '../support/receiver.js';
 import { deliveryIdOf, teamWithType } from '../support/scenario.js';
 
@@ -19,7 +15,6 @@ describe('per-webhook concurrency cap, shared through Postgres', () => {
   const workers: WorkerProcess[] = [];
   beforeAll(async () => {
     h = await createHarness({ worker: false });
-    installRuntime(h.config); // the in-process worker of the last test logs at the harness' level
   }, 60_000);
   afterAll(async () => {
     await Promise.all(workers.map((w) => w.stop()));
@@ -89,7 +84,7 @@ describe('per-webhook concurrency cap, shared through Postgres', () => {
     // 30 s to start on a loaded machine, longer than the lease).
     const [first] = await Promise.all([startWorkerProcess(h.config, h.config.databaseUrl!, env), workflowBundle()]);
     workers.push(first);
-    let second: { worker: Worker; run: Promise<void>; connection: NativeConnection } | undefined;
+    let second: Herald | undefined;
     try {
       const t = await teamWithType(h);
       const hook = await t.api.webhooks.create.mutate({ name: 'one-at-a-time', url: rx.url, eventTypes: [t.type], rateLimitPerSecond: 1000, maxInFlight: 1 });
@@ -99,15 +94,7 @@ describe('per-webhook concurrency cap, shared through Postgres', () => {
       // The killed delivery never runs again, so only its lease's expiry can free the place.
       await h.temporal.workflow.getHandle(deliveryIdOf(e1.id, hook.id)).terminate('test: the attempt died with its worker');
       expect(await heldLeases(h.db, hook.id)).toEqual([deliveryIdOf(e1.id, hook.id)]);
-      const connection = await NativeConnection.connect({ address: h.config.temporal.address! });
-      const worker = await createHeraldWorker({
-        connection,
-        namespace: h.config.temporal.namespace,
-        taskQueue: h.config.temporal.taskQueue,
-        deps: createActivityDeps({ db: h.db, config: h.config, log: createLogger('warn', 'test'), resolve: mapResolver({}) }),
-        workflowBundle: await workflowBundle(),
-      });
-      second = { worker, run: worker.run(), connection };
+      second = await startHerald(h.config, { worker: true }, { resolve: mapResolver({}), migrate: false });
       const e2 = await t.api.events.publish.mutate({ type: t.type, data: { n: 2 } });
       await waitFor(() => rx.arrivals.length === 2, lease + 30_000, 'second arrival');
       const heldFor = rx.arrivals[1]!.at - rx.arrivals[0]!.at;
@@ -124,11 +111,7 @@ describe('per-webhook concurrency cap, shared through Postgres', () => {
       expect(await heldLeases(h.db, hook.id)).toEqual([]);
     } finally {
       await rx.close();
-      if (second) {
-        second.worker.shutdown();
-        await second.run;
-        await second.connection.close();
-      }
+      await second?.stop();
     }
   }, 180_000);
 });

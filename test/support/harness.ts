@@ -1,26 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import type http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, type Worker } from '@temporalio/worker';
-import { installRuntime } from '../../src/worker/install-runtime.js';
+import { bundleWorkflowCode } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { appRouter } from '../../src/api/app-router.js';
-import { type ApiDeps, createContextInner } from '../../src/api/context.js';
-import { createApiServer } from '../../src/api/http-server.js';
+import { createContextInner } from '../../src/api/context.js';
 import { createHeraldClient } from '../../src/api/client.js';
+import { createHerald, type Herald } from '../../src/app/create-herald.js';
+import type { HeraldOverrides, HeraldRoles } from '../../src/app/herald-options.js';
 import { loadConfig, type HeraldConfig } from '../../src/config.js';
-import { createDb } from '../../src/db/create-db.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
 import { ensureDatabase } from '../../src/infra/embedded-postgres.js';
-import { createLogger } from '../../src/log.js';
 import { createTeamWithKey } from '../../src/main/bootstrap-team.js';
 import type { Resolver } from '../../src/security/url-safety.js';
-import { createActivityDeps } from '../../src/worker/create-activity-deps.js';
-import { createHeraldWorker, WORKFLOWS_PATH } from '../../src/worker/create-worker.js';
-import { temporalClientInterceptors, workflowInterceptorModules } from '../../src/observability/tracing.js';
-
-let runtimeInstalled = false;
+import { WORKFLOWS_PATH } from '../../src/worker/create-worker.js';
+import { workflowInterceptorModules } from '../../src/observability/tracing.js';
 
 let bundlePromise: ReturnType<typeof bundleWorkflowCode> | undefined;
 /** One workflow bundle per test file (webpack is the slow part of worker start); with tracing on, it holds the OTel workflow interceptors. */
@@ -54,56 +45,57 @@ export interface HarnessOptions {
   temporalAddress?: string;
 }
 
+/** The config a harness gets: its own database and task queue on the run's real services. */
+export async function harnessConfig(opts: Pick<HarnessOptions, 'env' | 'pgAdminUrl' | 'temporalAddress'> = {}): Promise<HeraldConfig> {
+  const dbName = `herald_${randomBytes(6).toString('hex')}`;
+  const adminUrl = opts.pgAdminUrl ?? inject('pgAdminUrl');
+  await ensureDatabase(adminUrl, dbName);
+  return loadConfig({
+    HERALD_ALLOW_PRIVATE_TARGETS: 'true',
+    HERALD_TASK_QUEUE: `test-${dbName}`,
+    HERALD_LOG_LEVEL: 'warn',
+    DATABASE_URL: adminUrl.replace(/\/[^/]*$/, `/${dbName}`),
+    TEMPORAL_ADDRESS: opts.temporalAddress ?? inject('temporalAddress'),
+    ...opts.env,
+  });
+}
+
+/**
+ * Herald built as production builds it (createHerald), with a test's defaults: loopback on an
+ * ephemeral port, the test bundle, no startup checks, the given roles and overrides. Started;
+ * `stop()` releases it. For tests that need a second API or worker next to a harness.
+ */
+export async function startHerald(config: HeraldConfig, roles: HeraldRoles, overrides: HeraldOverrides = {}): Promise<Herald> {
+  const herald = await createHerald(config, {
+    roles,
+    overrides: {
+      host: '127.0.0.1',
+      port: 0,
+      startupChecks: false,
+      logName: 'test',
+      resolve: mapResolver({ localhost: ['127.0.0.1'] }),
+      ...(roles.worker ? { workflowBundle: await workflowBundle(config) } : {}),
+      eagerStart: false,
+      ...overrides,
+    },
+  });
+  try {
+    await herald.start();
+    return herald;
+  } catch (err) {
+    await herald.stop();
+    throw err;
+  }
+}
+
 /**
  * Per test file: its own database (migrated), its own task queue, an API server on an
  * ephemeral loopback port, and optionally a worker, all against the run's real services.
  */
 export async function createHarness(opts: HarnessOptions = {}) {
-  const dbName = `herald_${randomBytes(6).toString('hex')}`;
-  const adminUrl = opts.pgAdminUrl ?? inject('pgAdminUrl');
-  await ensureDatabase(adminUrl, dbName);
-  const databaseUrl = adminUrl.replace(/\/[^/]*$/, `/${dbName}`);
-  const temporalAddress = opts.temporalAddress ?? inject('temporalAddress');
-  const config: HeraldConfig = loadConfig({
-    HERALD_ALLOW_PRIVATE_TARGETS: 'true',
-    HERALD_TASK_QUEUE: `test-${dbName}`,
-    HERALD_LOG_LEVEL: 'warn',
-    DATABASE_URL: databaseUrl,
-    TEMPORAL_ADDRESS: temporalAddress,
-    ...opts.env,
-  });
-  const log = createLogger(config.logLevel, 'test');
-  const db = createDb(databaseUrl);
-  await migrateToLatest(db);
-  const connection = await Connection.connect({ address: temporalAddress });
-  const temporal = new Client({ connection, namespace: config.temporal.namespace, interceptors: temporalClientInterceptors(config) });
-  const resolve = opts.resolve ?? mapResolver({ localhost: ['127.0.0.1'] });
-  const deps: ApiDeps = { db, temporal, config, resolve, log };
-
-  let worker: Worker | undefined;
-  let workerRun: Promise<void> | undefined;
-  let workerConnection: NativeConnection | undefined;
-  if (opts.worker !== false) {
-    if (!runtimeInstalled) await installRuntime(config);
-    runtimeInstalled = true;
-    workerConnection = await NativeConnection.connect({ address: temporalAddress });
-    worker = await createHeraldWorker({
-      connection: workerConnection,
-      namespace: config.temporal.namespace,
-      taskQueue: config.temporal.taskQueue,
-      deps: createActivityDeps({ db, config, log, resolve }),
-      workflowBundle: await workflowBundle(config),
-    });
-    workerRun = worker.run();
-    if (opts.eagerStart) {
-      deps.temporal = new Client({ connection: workerConnection, namespace: config.temporal.namespace, interceptors: temporalClientInterceptors(config) });
-      deps.eagerStart = true;
-    }
-  }
-
-  const server: http.Server = createApiServer(deps);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const config = await harnessConfig(opts);
+  const herald = await startHerald(config, { api: true, worker: opts.worker !== false }, { ...(opts.resolve ? { resolve: opts.resolve } : {}), eagerStart: Boolean(opts.eagerStart) });
+  const { db, temporal, apiDeps: deps, apiUrl } = herald.handles as Required<Herald['handles']>;
 
   return {
     config,
@@ -116,17 +108,7 @@ export async function createHarness(opts: HarnessOptions = {}) {
     /** The typed HTTP client, as the given API key. */
     client: (apiKey?: string) => createHeraldClient({ url: apiUrl, apiKey }),
     createTeam: (name = `team-${randomBytes(4).toString('hex')}`) => createTeamWithKey(db, name),
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-      if (worker) {
-        worker.shutdown();
-        await workerRun;
-        await workerConnection?.close();
-      }
-      await connection.close();
-      await db.destroy();
-    },
+    close: () => herald.stop(),
   };
 }
 export type Harness = Awaited<ReturnType<typeof createHarness>>;

@@ -3,7 +3,6 @@ import { API_KEY_SCOPES } from '../../security/api-key-scopes.js';
 import { generateApiKey } from '../../security/api-keys.js';
 import { notFound } from '../errors.js';
 import { newId } from '../ids.js';
-import { lookupCaches } from '../lookup-caches.js';
 import { idText, nameText } from '../text-fields.js';
 import { adminProcedure, readProcedure, router } from '../trpc.js';
 
@@ -35,7 +34,7 @@ export const apiKeysRouter = router({
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
     if (r.numUpdatedRows === 0n) throw notFound('api key', input.id);
-    lookupCaches(ctx.deps).keys.clear();
+    ctx.deps.caches.keys.clear();
     return { id: input.id, revoked: true as const };
   }),
 });

@@ -10,7 +10,7 @@ import { formatPath } from '../field-path.js';
 import { jsonObject } from '../json-fields.js';
 import { freeText } from '../text-fields.js';
 import { adminProcedure, readProcedure, router } from '../trpc.js';
-import { eventTypeCacheKey, lookupCaches } from '../lookup-caches.js';
+import { eventTypeCacheKey } from '../lookup-caches.js';
 
 const nameSchema = z.string().regex(EVENT_TYPE_NAME, 'must be 1–128 letters, digits, `.`, `_` or `-`, starting with a letter or digit');
 const jsonSchema = jsonObject().nullable();
@@ -71,7 +71,7 @@ export const eventTypesRouter = router({
         .returningAll()
         .executeTakeFirst();
       if (!row) throw notFound('event type', input.name);
-      lookupCaches(ctx.deps).eventTypes.delete(eventTypeCacheKey(ctx.team.id, input.name));
+      ctx.deps.caches.eventTypes.delete(eventTypeCacheKey(ctx.team.id, input.name));
       return toDto(row);
     }),
 
@@ -87,7 +87,7 @@ export const eventTypesRouter = router({
         .returningAll()
         .executeTakeFirst();
       if (!row) throw notFound('event type', input.name);
-      lookupCaches(ctx.deps).eventTypes.delete(eventTypeCacheKey(ctx.team.id, input.name));
+      ctx.deps.caches.eventTypes.delete(eventTypeCacheKey(ctx.team.id, input.name));
       return toDto(row);
     }),
 

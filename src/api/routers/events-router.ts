@@ -10,8 +10,6 @@ import { badRequest, notFound } from '../errors.js';
 import { assertEventDataRules, publishedDataText } from '../event-data.js';
 import { newId } from '../ids.js';
 import { DIRECT_FANOUT_MAX, dispatchEvent, startWorkflowsFor } from '../dispatch-event.js';
-import { dispatchedMarker } from '../dispatched-marker.js';
-import { teamPublishLanesFor } from '../team-publish-lanes.js';
 import { findEventType } from '../find-event-type.js';
 import { insertEventWithDeliveries } from '../../repositories/publish-repo.js';
 import { deliveryWorkflowId } from '../../workflows/delivery-contract.js';
@@ -63,12 +61,12 @@ export const eventsRouter = router({
     }
     const id = input.id ?? newId('evt');
     // Store and start in the team's lane: a team flooding the API waits for its own turn.
-    return teamPublishLanesFor(ctx.deps).run(teamId, async () => {
+    return ctx.deps.publishLanes.run(teamId, async () => {
       // One round trip: event, matching webhooks and their pending rows (publish-repo.ts).
       const inserted = await insertEventWithDeliveries(db, { teamId, id, type: input.type, projectId: input.projectId ?? null, data: dataText }, deliveryWorkflowId(id, ''), DIRECT_FANOUT_MAX);
       if (inserted) {
         await startWorkflowsFor(ctx.deps, inserted.event, inserted.hooks);
-        dispatchedMarker(ctx.deps).mark(teamId, id);
+        ctx.deps.dispatched.mark(teamId, id);
         return { ...toDto(inserted.event), duplicate: false };
       }
       const event = await db.selectFrom('events').selectAll().where('team_id', '=', teamId).where('id', '=', id).executeTakeFirstOrThrow();
