@@ -6,7 +6,7 @@ import { type ApiRateLimiter, createApiRateLimiter } from './api-rate-limiter.js
 import { createFailedAuthLimiter, type FailedAuthLimiter } from './failed-auth-limiter.js';
 import type { ApiDeps, Context } from './context.js';
 import { formatPath, quote } from './field-path.js';
-import { isDatabaseUnavailable, isTemporalUnavailable } from './infra-errors.js';
+import { isDatabaseUnavailable, isTemporalUnavailable } from '../core/infra-errors.js';
 import { lookupCaches } from './lookup-caches.js';
 import { countPublish, observeProcedure } from '../observability/api-metrics.js';
 import { findUnstorableText } from './storable-input.js';

@@ -63,10 +63,6 @@ export async function flushTracing(): Promise<void> {
   await current?.provider.forceFlush();
 }
 
-export function tracingOn(): boolean {
-  return current !== undefined;
-}
-
 /** Client interceptors that put the active trace context into workflow start headers; undefined when off. */
 export function temporalClientInterceptors(config: HeraldConfig): ClientInterceptors | undefined {
   const t = startTracing(config);
