@@ -1,8 +1,7 @@
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { teamPriority } from '../temporal/team-priority.js';
-import type { deliveryWorkflowV2 } from '../workflows/delivery-workflow.js';
-import type { DispatchInput, dispatchWorkflow } from '../workflows/dispatch-workflow.js';
+import type { DispatchInput } from '../workflows/delivery-contract.js';
 import { type DeliveryTarget, deliveryStartSpec, dispatchStartSpec } from './delivery-start-spec.js';
 
 /**
@@ -11,7 +10,8 @@ import { type DeliveryTarget, deliveryStartSpec, dispatchStartSpec } from './del
  */
 export async function startDispatch(client: Client, taskQueue: string, input: DispatchInput): Promise<void> {
   try {
-    await client.workflow.start<typeof dispatchWorkflow>('dispatchWorkflow', {
+    // By name: the workflow modules are the bundle's, not imported here (their args are the spec's).
+    await client.workflow.start('dispatchWorkflow', {
       ...dispatchStartSpec(input),
       taskQueue,
       // Inherited by every delivery it starts and by its activity.
@@ -37,7 +37,7 @@ export async function startDelivery(
   eager = false,
 ): Promise<{ workflowId: string; runId: string; eagerlyStarted: boolean }> {
   const spec = deliveryStartSpec(target);
-  const handle = await client.workflow.start<typeof deliveryWorkflowV2>('deliveryWorkflowV2', {
+  const handle = await client.workflow.start('deliveryWorkflowV2', {
     ...spec,
     taskQueue,
     workflowIdReusePolicy: allowRerun ? WorkflowIdReusePolicy.ALLOW_DUPLICATE : spec.workflowIdReusePolicy,

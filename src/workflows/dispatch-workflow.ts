@@ -2,6 +2,7 @@ import { continueAsNew, ParentClosePolicy, patched, proxyActivities, startChild 
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { createActivities } from '../activities/create-activities.js';
 import { deliveryStartSpec } from '../core/delivery-start-spec.js';
+import type { DispatchInput } from './delivery-contract.js';
 import { deliveryWorkflow, deliveryWorkflowV2 } from './delivery-workflow.js';
 
 /** Patch: children are started as deliveryWorkflowV2 (docs/workflow-versioning.md). */
@@ -19,14 +20,7 @@ const { findSubscribers } = proxyActivities<Activities>({
 /** Webhooks per batch; each batch is followed by continue-as-new so history stays small. */
 export const DISPATCH_BATCH_SIZE = 200;
 
-export interface DispatchInput {
-  teamId: string;
-  eventId: string;
-  eventType: string;
-  projectId: string | null;
-  /** Last webhook id already fanned out to (continue-as-new cursor). */
-  afterWebhookId?: string | null;
-}
+export type { DispatchInput };
 
 /**
  * Fans one event out to every matching active webhook: one delivery workflow each, started as
