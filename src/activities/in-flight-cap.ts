@@ -3,7 +3,7 @@ import { MAX_INLINE_WAIT_MS, MAX_LEAD_MS } from './wait-for-slot.js';
 /**
  * Per-webhook concurrency cap: the pure rules. The accounting itself is one row per webhook in
  * `webhook_in_flight`, acquired in the attempt's load statement (load-target.ts) and released in
- * its record statement (delivery-attempts-repo.ts).
+ * its record statement (core/attempt/record.ts; the release is webhook-in-flight-repo.ts releaseLeaseSql).
  */
 
 /** Added to the longest an attempt can hold its lease, so a slow record statement does not outlive it. */

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database, EventRow, WebhookRow } from '../db/database.js';
+import { type Reason, reasons } from '../core/delivery-reasons.js';
 import type { AttemptInput } from './attempt-types.js';
 import type { PgClock } from './pg-clock.js';
 import { INITIAL_HOLD_MS, MAX_REFUSED_WAIT_MS } from './in-flight-cap.js';
@@ -14,6 +15,9 @@ import { JITTER_BUDGET_MS, rateLimitKey, slotOnLocalClock } from './rate-limiter
 export type Target = { kind: 'ready'; webhook: WebhookRow; event: EventRow; secrets: string[]; slotAtMs?: number; admittedAtMs: number };
 /** Every place under the webhook's concurrency cap is taken; `queueWaitMs`: this delivery's place in the queue. */
 export type Busy = { kind: 'busy'; queueWaitMs: number };
+
+/** Nothing to send to: the webhook is deleted or inactive, or the event is gone. */
+export type Stopped = { kind: 'stopped'; reason: Reason };
 
 /** The concurrency cap's parameters (in-flight-cap.ts): the deployment default and the lease length. */
 export interface CapParams {
@@ -50,7 +54,7 @@ type Row = Partial<WebhookRow> & {
  * every worker's acquire and release. Refused, the delivery is queued (`next_wake_at` moves on by
  * the webhook's average hold ÷ cap) and no rate-limit slot is reserved, so none is wasted.
  */
-export async function loadTarget(db: Kysely<Database>, input: AttemptInput, cap: CapParams, reserveWith?: PgClock): Promise<Target | Busy | { kind: 'stopped'; reason: string }> {
+export async function loadTarget(db: Kysely<Database>, input: AttemptInput, cap: CapParams, reserveWith?: PgClock): Promise<Target | Busy | Stopped> {
   const key = rateLimitKey(input.webhookId);
   const reserveSlot = reserveWith !== undefined;
   const d = input.deliveryId;
@@ -92,11 +96,11 @@ export async function loadTarget(db: Kysely<Database>, input: AttemptInput, cap:
   `.execute(db);
   const receivedAt = Date.now();
   const r = rows[0]!;
-  if (!r.id) return { kind: 'stopped', reason: 'webhook deleted' };
+  if (!r.id) return { kind: 'stopped', reason: reasons.webhookDeleted() };
   const { e_id, e_team_id, e_type, e_project_id, e_data, e_data_raw, e_created_at, e_dispatched_at, slot_at, wait_ms, admitted, queue_wait_ms, ...w } = r;
   const webhook = w as WebhookRow;
-  if (!webhook.active) return { kind: 'stopped', reason: `webhook inactive${webhook.disabled_reason ? `: ${webhook.disabled_reason}` : ''}` };
-  if (!e_id) return { kind: 'stopped', reason: 'event not found' };
+  if (!webhook.active) return { kind: 'stopped', reason: reasons.webhookInactive(webhook.disabled_reason) };
+  if (!e_id) return { kind: 'stopped', reason: reasons.eventNotFound() };
   if (!admitted) return { kind: 'busy', queueWaitMs: Number(queue_wait_ms) };
   const event: EventRow = { id: e_id, team_id: e_team_id, type: e_type, project_id: e_project_id, data: e_data, data_raw: e_data_raw, created_at: e_created_at, dispatched_at: e_dispatched_at };
   const secrets = [webhook.secret];

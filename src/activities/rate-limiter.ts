@@ -3,7 +3,7 @@ import type { Database } from '../db/database.js';
 import type { PgClock } from './pg-clock.js';
 
 /**
- * Jitter allowance, ms. A send starts up to 50 ms after its slot (attempt-delivery.ts) and the
+ * Jitter allowance, ms. A send starts up to 50 ms after its slot (wait-for-slot.ts) and the
  * network and the receiver's scheduler add more, so slots are spaced (1000 + this) / rate ms
  * apart: arrivals may then drift by up to this much and a receiver still never sees more than
  * `rate` requests in any 1-second window. The price: at most rate × 1000/1100 sends per second.

@@ -6,7 +6,7 @@ import type { Database } from '../db/database.js';
 import type { Logger } from '../log.js';
 import type { Resolver } from '../security/url-safety.js';
 import type { ApiRateLimiter } from './api-rate-limiter.js';
-import type { DispatchedMarker } from './dispatched-marker.js';
+import type { DispatchedMarker } from '../core/dispatched-mark.js';
 import type { FailedAuthLimiter } from './failed-auth-limiter.js';
 import type { LookupCaches } from './lookup-caches.js';
 import type { TeamPublishLanes } from './team-publish-lanes.js';

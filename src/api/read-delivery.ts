@@ -1,14 +1,12 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { DeliveryRow } from '../db/database.js';
 import type { AttemptRecord } from '../delivery/types.js';
-import { settleDelivery } from '../repositories/deliveries-repo.js';
+import { ACTIVE_STATUSES } from '../core/delivery-transitions.js';
 import { findAttempts } from '../repositories/delivery-attempts-repo.js';
 import { outcomeOf } from '../temporal/delivery-outcome.js';
 import { type DeliveryState, stateQuery } from '../workflows/delivery-contract.js';
 import type { ApiDeps } from './context.js';
 
-/** Statuses of a delivery whose workflow may still be running. */
-export const ACTIVE_STATUSES = ['pending', 'retrying'] as const;
 const isActive = (status: string) => (ACTIVE_STATUSES as readonly string[]).includes(status);
 
 export const deliveryDto = (d: DeliveryRow) => ({
@@ -39,8 +37,8 @@ export interface DeliveryView extends ReturnType<typeof deliveryDto> {
  * (retention, deleted), the deliveries row and the `delivery_attempts` of the run it mirrors
  * (full bodies, kept until deleted): the attempt activity writes both before the workflow
  * learns the outcome, so a finished delivery is always complete in PostgreSQL. A row still
- * pending or retrying whose workflow was closed from the Temporal UI is set from its close
- * status here and then (the reconcile sweep does the same for rows nobody reads). Rows written
+ * pending or retrying whose workflow was closed from the Temporal UI is answered with its close
+ * status (a read never writes: the reconcile sweep sets the row, through core/delivery-status.ts). Rows written
  * before attempts were kept in PostgreSQL (no run id) are read from their workflow while its
  * history lasts.
  */
@@ -55,14 +53,15 @@ export async function readDelivery(deps: Pick<ApiDeps, 'db' | 'temporal'>, found
     if (d?.status.name === 'RUNNING') {
       const state = await handle.query(stateQuery);
       if (isActive(state.status)) return fromState(row, state);
-    } else if (d && isActive(row.status)) {
-      // Closed, yet the row says it runs: terminated or cancelled from the Temporal UI. Set it now.
-      const outcome = await outcomeOf(deps.temporal, d);
-      if (outcome.kind === 'closed') await settleDelivery(deps.db, row.id, row.updated_at, outcome.status, outcome.reason);
     }
     if (d) {
       // It has finished: its row and records were written before it learnt the outcome.
       row = (await deps.db.selectFrom('deliveries').selectAll().where('id', '=', row.id).executeTakeFirst()) ?? row;
+      if (d.status.name !== 'RUNNING' && isActive(row.status)) {
+        // Closed, yet the row says it runs: terminated or cancelled from the Temporal UI. Answer as it closed.
+        const outcome = await outcomeOf(deps.temporal, d);
+        if (outcome.kind === 'closed') row = { ...row, status: outcome.status, reason: outcome.reason, last_error: outcome.reason, next_attempt_at: null };
+      }
       if (row.run_id === null) {
         // Written before attempts were kept in PostgreSQL: they are in the workflow's history only.
         const state = await handle.query(stateQuery);

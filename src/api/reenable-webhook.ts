@@ -1,3 +1,4 @@
+import type { ReasonCode } from '../core/delivery-reasons.js';
 import type { WebhookRow, WebhookUpdate } from '../db/database.js';
 import type { Context } from './context.js';
 import { badRequest } from './errors.js';
@@ -39,7 +40,7 @@ export async function recoverDeliveries(ctx: Context & { team: { id: string } },
     .selectAll()
     .where('team_id', '=', ctx.team.id)
     .where('webhook_id', '=', webhookId)
-    .where((eb) => eb.or([eb('status', '=', 'failed'), eb.and([eb('status', '=', 'cancelled'), eb('reason', 'like', 'webhook inactive%')])]))
+    .where((eb) => eb.or([eb('status', '=', 'failed'), eb.and([eb('status', '=', 'cancelled'), eb('reason_code', '=', 'webhook_inactive' satisfies ReasonCode)])]))
     .where('updated_at', '>=', since)
     .orderBy('created_at')
     .limit(RECOVER_MAX)

@@ -4,7 +4,7 @@ import { type ApiKeyScope, scopeAllows } from '../security/api-key-scopes.js';
 import { hashApiKey } from '../security/api-keys.js';
 import type { Context } from './context.js';
 import { formatPath, quote } from './field-path.js';
-import { isDatabaseUnavailable, isTemporalUnavailable } from './infra-errors.js';
+import { isDatabaseUnavailable, isTemporalUnavailable } from '../core/infra-errors.js';
 import { countPublish, observeProcedure } from '../observability/api-metrics.js';
 import { findUnstorableText } from './storable-input.js';
 

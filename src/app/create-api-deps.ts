@@ -1,6 +1,6 @@
 import type { ApiDeps } from '../api/context.js';
 import { createApiRateLimiter } from '../api/api-rate-limiter.js';
-import { createDispatchedMarker } from '../api/dispatched-marker.js';
+import { createDispatchedMarker } from '../core/dispatched-mark.js';
 import { createFailedAuthLimiter } from '../api/failed-auth-limiter.js';
 import { createLookupCaches } from '../api/lookup-caches.js';
 import { createTeamPublishLanes } from '../api/team-publish-lanes.js';

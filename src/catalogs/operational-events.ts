@@ -6,7 +6,7 @@ import type { CatalogEventType } from './catalog-types.js';
  * 2026-11-29T100000_endpoint_health adds them, for new teams by trigger) and delivered to the
  * team's webhooks that subscribe to them (`webhook.disabled`, `webhook.*`, `*`, …) like any other
  * event: signed, retried, rate limited. Herald raises them from the attempt that causes them
- * (repositories/delivery-attempts-repo.ts); teams cannot publish them.
+ * (core/operational-events-sql.ts, in the attempt's record statement); teams cannot publish them.
  *
  * Loops are cut by three rules:
  * - an operational event about webhook W is never delivered to W itself (so a disabled endpoint

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { DatabaseUnreachableError } from '../core/infra-errors.js';
 import type { Database } from './database.js';
 
 // BIGINT counts (count(*)) arrive as strings by default; they fit in a JS number here.
@@ -16,18 +17,42 @@ export const PREPARE = '/*prepare*/';
  * for the attempt's load statement). Only fixed texts carry the marker, so the set stays small.
  */
 class PreparingClient extends pg.Client {
+  /** Set once the connection has ended or failed: a plain error of a query after that is the lost connection's. */
+  connectionLost = false;
+  constructor(config?: pg.ClientConfig) {
+    super(config);
+    this.on('end', () => (this.connectionLost = true));
+    this.on('error', () => (this.connectionLost = true));
+  }
+
   // pg's query() has many overloads; this forwards every one, naming only marked text queries.
   override query(config: unknown, values?: unknown, callback?: unknown): never {
-    if (typeof config === 'string' && config.startsWith(PREPARE)) {
-      const name = `h_${createHash('sha1').update(config).digest('hex').slice(0, 20)}`;
-      return (super.query as (...a: unknown[]) => never)({ name, text: config, values }, callback);
+    const named = typeof config === 'string' && config.startsWith(PREPARE);
+    const name = named ? `h_${createHash('sha1').update(config).digest('hex').slice(0, 20)}` : undefined;
+    const result = named ? (super.query as (...a: unknown[]) => unknown)({ name, text: config, values }, callback) : (super.query as (...a: unknown[]) => unknown)(config, values, callback);
+    // The promise form (Kysely's): a connection lost mid-query rejects with a plain Error; say what it is.
+    if (result instanceof Promise) {
+      return result.catch((err: unknown) => {
+        throw this.connectionLost && !(err instanceof pg.DatabaseError) ? new DatabaseUnreachableError(err) : err;
+      }) as never;
     }
-    return (super.query as (...a: unknown[]) => never)(config, values, callback);
+    return result as never;
+  }
+}
+
+/** A pool whose failures to hand out a connection (refused, timed out) are DatabaseUnreachableError; the server's own answers pass as they are. */
+class HeraldPool extends pg.Pool {
+  override connect(...args: unknown[]): never {
+    const result = (super.connect as (...a: unknown[]) => unknown)(...args);
+    if (args.length || !(result instanceof Promise)) return result as never;
+    return result.catch((err: unknown) => {
+      throw err instanceof pg.DatabaseError ? err : new DatabaseUnreachableError(err);
+    }) as never;
   }
 }
 
 export function createDb(connectionString: string, opts: { max?: number } = {}): Kysely<Database> {
-  const pool = new pg.Pool({ connectionString, max: opts.max ?? 10, connectionTimeoutMillis: 5_000, Client: PreparingClient });
+  const pool = new HeraldPool({ connectionString, max: opts.max ?? 10, connectionTimeoutMillis: 5_000, Client: PreparingClient });
   // A connection lost while idle or mid-query (Postgres restarted) must not crash the process:
   // the query in flight rejects, the pool discards the client and dials a new one later.
   pool.on('error', () => undefined);

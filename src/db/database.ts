@@ -117,6 +117,8 @@ export interface DeliveriesTable {
   run_id: string | null;
   /** Why the delivery ended as failed or cancelled (the workflow state's `reason`). */
   reason: string | null;
+  /** `reason` as a code (core/delivery-reasons.ts); recovery matches on it. */
+  reason_code: string | null;
   /** When the reconcile sweep last found its workflow running (rows pending or retrying only). */
   reconciled_at: NullableTimestamp;
 }

@@ -1,6 +1,6 @@
 /**
  * Endpoint health: the pure rules. The counters live on the webhook row and are updated by the
- * statement that records each attempt (repositories/delivery-attempts-repo.ts); this module says
+ * statement that records each attempt (core/endpoint-health-sql.ts); this module says
  * what they mean and how they change the next wait. Pure and unit-tested.
  */
 

@@ -58,13 +58,14 @@ export function startTracing(config: HeraldConfig): Tracing | undefined {
   return current;
 }
 
+/** Whether this process traces now (createHerald shuts tracing down only if it turned it on). */
+export function tracingOn(): boolean {
+  return current !== undefined;
+}
+
 /** Sends every finished span now (tests; shutdown does it too). */
 export async function flushTracing(): Promise<void> {
   await current?.provider.forceFlush();
-}
-
-export function tracingOn(): boolean {
-  return current !== undefined;
 }
 
 /** Client interceptors that put the active trace context into workflow start headers; undefined when off. */

@@ -1,5 +1,7 @@
 import { type Kysely, sql } from 'kysely';
-import { candidatePatterns } from '../delivery/event-type-patterns.js';
+import { pendingRowsSql } from '../core/delivery-status.js';
+import type { FanOutTarget } from '../core/fan-out.js';
+import { subscribesSql } from '../core/subscribers.js';
 import type { Database, EventRow } from '../db/database.js';
 
 export interface NewEvent {
@@ -11,11 +13,7 @@ export interface NewEvent {
   data: string;
 }
 
-export interface MatchedWebhook {
-  id: string;
-  http_method: 'POST' | 'PUT' | 'PATCH';
-  url: string;
-}
+export type MatchedWebhook = FanOutTarget;
 
 /**
  * The publish path's one round trip: inserts the event, finds up to `directMax + 1` active
@@ -34,13 +32,10 @@ export async function insertEventWithDeliveries(db: Kysely<Database>, e: NewEven
     ), hooks as (
       select w.id, w.http_method, w.url from webhooks w
       where exists (select 1 from ins) and w.team_id = ${e.teamId} and w.active
-        and w.event_types && ${sql.val(candidatePatterns(e.type))}::text[] and ${projectMatch}
+        and ${subscribesSql('w.event_types', e.type)} and ${projectMatch}
       order by w.id limit ${directMax + 1}
     ), pending as (
-      insert into deliveries (id, team_id, event_id, webhook_id, event_type, status, created_at, updated_at)
-      select ${deliveryIdPrefix} || h.id, ${e.teamId}, ${e.id}, h.id, ${e.type}, 'pending', now(), now()
-      from hooks h where (select count(*) from hooks) <= ${directMax}
-      on conflict (id) do nothing
+      ${pendingRowsSql({ id: sql`${deliveryIdPrefix} || h.id`, teamId: e.teamId, eventId: e.id, webhookId: sql`h.id`, eventType: e.type }, sql`from hooks h where (select count(*) from hooks) <= ${directMax}`)}
     )
     select ins.*, coalesce((select json_agg(hooks order by hooks.id) from hooks), '[]'::json) as hooks from ins
   `.execute(db);

@@ -1,5 +1,19 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
+import { HOLD_EWMA_WEIGHT } from '../activities/in-flight-cap.js';
 import type { Database } from '../db/database.js';
+
+/**
+ * The concurrency cap's part of the attempt's record statement (core/attempt/record.ts): releases
+ * the delivery's place under its webhook's cap (load-target.ts) and feeds `holdMs` (how long it
+ * held the place, ms) into the webhook's average hold. A retried execution finds no lease and
+ * releases nothing.
+ */
+export function releaseLeaseSql(webhookId: string, deliveryId: string, holdMs: number): RawBuilder<unknown> {
+  const ms = Math.max(0, holdMs);
+  return sql`update webhook_in_flight set leases = leases - ${deliveryId}::text,
+        hold_ms = coalesce(hold_ms * ${1 - HOLD_EWMA_WEIGHT}::float8 + ${ms}::float8 * ${HOLD_EWMA_WEIGHT}::float8, ${ms}::float8)
+      where webhook_id = ${webhookId} and leases ? ${deliveryId}::text`;
+}
 
 /**
  * Moves a held concurrency lease's expiry to `ms` from now (Postgres' clock). Used when an

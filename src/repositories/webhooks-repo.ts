@@ -1,16 +1,11 @@
-import { type Kysely, sql, type Transaction } from 'kysely';
-import { candidatePatterns } from '../delivery/event-type-patterns.js';
+import type { Kysely, Transaction } from 'kysely';
+import { subscribesSql } from '../core/subscribers.js';
 import type { Database, NewWebhook, WebhookRow, WebhookUpdate } from '../db/database.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
 export async function findWebhook(db: Db, teamId: string, id: string): Promise<WebhookRow | undefined> {
   return db.selectFrom('webhooks').selectAll().where('team_id', '=', teamId).where('id', '=', id).executeTakeFirst();
-}
-
-/** Loads by id alone: for the delivery worker, which carries no team context. */
-export async function findWebhookById(db: Db, id: string): Promise<WebhookRow | undefined> {
-  return db.selectFrom('webhooks').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 export async function insertWebhook(db: Db, row: NewWebhook): Promise<WebhookRow> {
@@ -49,7 +44,7 @@ export interface WebhookFilter {
 
 export async function listWebhookRows(db: Db, teamId: string, f: WebhookFilter, page: number, pageSize: number) {
   let q = db.selectFrom('webhooks').where('team_id', '=', teamId);
-  if (f.eventType) q = q.where(sql<boolean>`event_types && ${sql.val(candidatePatterns(f.eventType))}::text[]`);
+  if (f.eventType) q = q.where(subscribesSql('event_types', f.eventType));
   if (f.projectId) q = q.where('project_id', '=', f.projectId);
   if (f.active !== undefined) q = q.where('active', '=', f.active);
   const [{ n }, rows] = await Promise.all([
@@ -69,8 +64,13 @@ export async function findMatchingWebhookIds(db: Db, teamId: string, type: strin
     .select(['id', 'http_method', 'url'])
     .where('team_id', '=', teamId)
     .where('active', '=', true)
-    .where(sql<boolean>`event_types && ${sql.val(candidatePatterns(type))}::text[]`);
+    .where(subscribesSql('event_types', type));
   q = projectId ? q.where((eb) => eb.or([eb('project_id', 'is', null), eb('project_id', '=', projectId)])) : q.where('project_id', 'is', null);
   if (afterId) q = q.where('id', '>', afterId);
   return q.orderBy('id', 'asc').limit(limit).execute();
+}
+
+/** Deactivates a webhook Herald stopped itself (a 410 Gone answer): inactive, with reason and time. */
+export async function deactivateWebhook(db: Db, id: string, reason: string): Promise<void> {
+  await db.updateTable('webhooks').set({ active: false, disabled_reason: reason, disabled_at: new Date(), updated_at: new Date() }).where('id', '=', id).execute();
 }

@@ -2,7 +2,8 @@ import type { Client } from '@temporalio/client';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../log.js';
-import { settleDelivery } from '../repositories/deliveries-repo.js';
+import { reasons } from '../core/delivery-reasons.js';
+import { settleClosed } from '../core/delivery-status.js';
 import { workflowOutcome } from '../temporal/delivery-outcome.js';
 import { cancelSignal } from '../workflows/delivery-contract.js';
 import { runPeriodically } from './run-periodically.js';
@@ -96,7 +97,7 @@ async function checkOne(deps: ReconcileDeps, row: Candidate, result: ReconcileRe
   const outcome = await workflowOutcome(deps.temporal, row.id);
   if (outcome.kind === 'running') {
     running.push(row.id);
-    const stop = row.webhook_id === null ? 'webhook deleted' : row.webhook_active === false ? `webhook inactive: ${row.disabled_reason ?? 'deactivated'}` : null;
+    const stop = row.webhook_id === null ? reasons.webhookDeleted().text : row.webhook_active === false ? reasons.webhookInactive(row.disabled_reason ?? 'deactivated').text : null;
     if (stop) {
       await deps.temporal.workflow.getHandle(row.id).signal(cancelSignal, stop);
       result.cancelled.push(row.id);
@@ -108,8 +109,8 @@ async function checkOne(deps: ReconcileDeps, row: Candidate, result: ReconcileRe
     running.push(row.id);
     return;
   }
-  const { status, reason } = outcome.kind === 'closed' ? outcome : { status: 'cancelled', reason: 'workflow not found in Temporal (deleted, or past retention)' };
-  if (await settleDelivery(deps.db, row.id, row.updated_at, status, reason)) result.settled.push({ id: row.id, status, reason });
+  const { status, reason } = outcome.kind === 'closed' ? { status: outcome.status, reason: outcome.reason === null ? null : reasons.workflowClosed(outcome.reason) } : { status: 'cancelled' as const, reason: reasons.workflowMissing() };
+  if (await settleClosed(deps.db, row.id, row.updated_at, status, reason)) result.settled.push({ id: row.id, status, reason: reason?.text ?? null });
 }
 
 /** Reconciles every RECONCILE_EVERY_MS until the returned stop function is called; errors are logged, never thrown. */

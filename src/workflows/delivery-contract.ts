@@ -10,6 +10,16 @@ export interface DeliveryInput {
   eventType: string;
 }
 
+/** Input of one event's dispatch (dispatch-workflow.ts). */
+export interface DispatchInput {
+  teamId: string;
+  eventId: string;
+  eventType: string;
+  projectId: string | null;
+  /** Last webhook id already fanned out to (continue-as-new cursor). */
+  afterWebhookId?: string | null;
+}
+
 export interface DeliveryState {
   status: DeliveryStatus;
   /** Why the delivery ended as failed or cancelled. */

@@ -1,15 +1,8 @@
-import {
-  continueAsNew,
-  ParentClosePolicy,
-  patched,
-  proxyActivities,
-  startChild,
-  WorkflowIdReusePolicy,
-} from '@temporalio/workflow';
+import { continueAsNew, ParentClosePolicy, patched, proxyActivities, startChild } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { createActivities } from '../activities/create-activities.js';
-import { DeliveryStatusKey, EventIdKey, EventTypeKey, TeamIdKey, WebhookIdKey } from '../temporal/search-attributes.js';
-import { deliverySummary } from './delivery-contract.js';
+import { deliveryStartSpec } from '../core/delivery-start-spec.js';
+import type { DispatchInput } from './delivery-contract.js';
 import { deliveryWorkflow, deliveryWorkflowV2 } from './delivery-workflow.js';
 
 /** Patch: children are started as deliveryWorkflowV2 (docs/workflow-versioning.md). */
@@ -27,14 +20,7 @@ const { findSubscribers } = proxyActivities<Activities>({
 /** Webhooks per batch; each batch is followed by continue-as-new so history stays small. */
 export const DISPATCH_BATCH_SIZE = 200;
 
-export interface DispatchInput {
-  teamId: string;
-  eventId: string;
-  eventType: string;
-  projectId: string | null;
-  /** Last webhook id already fanned out to (continue-as-new cursor). */
-  afterWebhookId?: string | null;
-}
+export type { DispatchInput };
 
 /**
  * Fans one event out to every matching active webhook: one delivery workflow each, started as
@@ -48,19 +34,10 @@ export async function dispatchWorkflow(input: DispatchInput): Promise<{ started:
   await Promise.all(
     batch.map(async (s) => {
       try {
+        // The client's start spec (core/delivery-start-spec.ts), as an abandoned child.
         await startChild(delivery, {
-          workflowId: s.deliveryId,
-          args: [{ teamId: input.teamId, eventId: input.eventId, webhookId: s.webhookId, eventType: input.eventType }],
+          ...deliveryStartSpec({ teamId: input.teamId, eventId: input.eventId, webhookId: s.webhookId, eventType: input.eventType, httpMethod: s.httpMethod, url: s.url }),
           parentClosePolicy: ParentClosePolicy.ABANDON,
-          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-          staticSummary: deliverySummary(s.httpMethod, s.url, input.eventType),
-          typedSearchAttributes: [
-            { key: TeamIdKey, value: input.teamId },
-            { key: WebhookIdKey, value: s.webhookId },
-            { key: EventTypeKey, value: input.eventType },
-            { key: EventIdKey, value: input.eventId },
-            { key: DeliveryStatusKey, value: 'pending' },
-          ],
         });
         started++;
       } catch (err) {

@@ -6,7 +6,7 @@ import type { AttemptOutcome } from '../../src/activities/attempt-types.js';
 import { createActivities } from '../../src/activities/create-activities.js';
 import { STATE_BODY_MAX_BYTES, truncateUtf8 } from '../../src/activities/state-record.js';
 import { createLogger } from '../../src/log.js';
-import { insertPendingDeliveries } from '../../src/repositories/deliveries-repo.js';
+import { insertPendingDeliveries } from '../../src/core/delivery-status.js';
 import { createActivityDeps } from '../../src/worker/create-activity-deps.js';
 import { deliveryResult } from '../support/delivery-result.js';
 import { createHarness, type Harness } from '../support/harness.js';

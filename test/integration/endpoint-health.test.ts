@@ -1,6 +1,6 @@
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertPendingDeliveries } from '../../src/repositories/deliveries-repo.js';
+import { insertPendingDeliveries } from '../../src/core/delivery-status.js';
 import { sweepUndispatched } from '../../src/worker/sweep-undispatched.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { type Arrival, type Receiver, startReceiver, waitFor } from '../support/receiver.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDelivery } from '../../src/api/start-workflows.js';
+import { startDelivery } from '../../src/core/delivery-start.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { startReceiver, waitFor } from '../support/receiver.js';
 import { deliveryIdOf, teamWithType, waitForDelivery } from '../support/scenario.js';

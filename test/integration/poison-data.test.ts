@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispatchEvent } from '../../src/api/dispatch-event.js';
+import { dispatchEvent } from '../../src/core/dispatch-event.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { startReceiver } from '../support/receiver.js';
 import { deliveryIdOf, teamWithType, waitForDelivery } from '../support/scenario.js';

@@ -43,12 +43,16 @@ describe('deliveries rows are reconciled with workflows closed from outside Hera
     }
   });
 
-  it('deliveries.get tells the truth about a terminated delivery at once, before any sweep', async () => {
+  it('deliveries.get tells the truth about a terminated delivery at once, before any sweep, without writing the row; the sweep sets it', async () => {
     const { rx, id, row, t } = await parked();
     try {
       await h.temporal.workflow.getHandle(id).terminate('wrong target');
+      expect(await t.api.deliveries.get.query({ id })).toMatchObject({ status: 'cancelled', reason: 'workflow terminated in Temporal: wrong target', lastError: 'workflow terminated in Temporal: wrong target', nextAttemptAt: null });
+      // A read never writes: the row is the reconciler's to set (core/delivery-status.ts).
+      expect((await row()).status).toBe('retrying');
+      expect((await reconcileStale(deps, 0)).settled).toEqual(expect.arrayContaining([{ id, status: 'cancelled', reason: 'workflow terminated in Temporal: wrong target' }]));
+      expect(await row()).toMatchObject({ status: 'cancelled', reason: 'workflow terminated in Temporal: wrong target', reason_code: 'workflow_closed' });
       expect(await t.api.deliveries.get.query({ id })).toMatchObject({ status: 'cancelled', reason: 'workflow terminated in Temporal: wrong target' });
-      expect((await row()).status).toBe('cancelled');
     } finally {
       await rx.close();
     }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIRECT_FANOUT_MAX } from '../../src/api/dispatch-event.js';
+import { DIRECT_FANOUT_MAX } from '../../src/core/fan-out.js';
 import { dispatchWorkflowId, type DeliveryState } from '../../src/workflows/delivery-contract.js';
 import { DISPATCH_BATCH_SIZE } from '../../src/workflows/dispatch-workflow.js';
 import { createHarness, type Harness } from '../support/harness.js';

@@ -2,17 +2,17 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@te
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import type { DeliveryRow } from '../../db/database.js';
-import { findDelivery, resetForReplay } from '../../repositories/deliveries-repo.js';
+import { DELIVERY_STATUSES } from '../../core/delivery-transitions.js';
+import { replayDelivery } from '../../core/replay-delivery.js';
+import { findDelivery } from '../../repositories/deliveries-repo.js';
 import { findWebhook } from '../../repositories/webhooks-repo.js';
 import type { Context } from '../context.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { deliveryDto, readDelivery } from '../read-delivery.js';
 import { conflict, notFound } from '../errors.js';
-import { startDelivery } from '../start-workflows.js';
 import { freeText, idText } from '../text-fields.js';
 import { adminProcedure, readProcedure, router } from '../trpc.js';
 
-const STATUSES = ['pending', 'retrying', 'succeeded', 'failed', 'cancelled'] as const;
 const idInput = z.object({ id: idText(300) });
 
 async function requireDelivery(ctx: Context & { team: { id: string } }, id: string): Promise<DeliveryRow> {
@@ -41,15 +41,9 @@ export async function replay(ctx: Context & { team: { id: string } }, row: Deliv
   if (await isRunning(ctx, row.id)) throw running();
   const webhook = await findWebhook(ctx.deps.db, ctx.team.id, row.webhook_id);
   if (!webhook) throw notFound('webhook', row.webhook_id);
-  const started = await startDelivery(
-    ctx.deps.temporal,
-    ctx.deps.config.temporal.taskQueue,
-    { teamId: ctx.team.id, eventId: row.event_id, webhookId: row.webhook_id, eventType: row.event_type, httpMethod: webhook.http_method, url: webhook.url },
-    true,
-  ).catch((err: unknown) => {
+  await replayDelivery(ctx.deps, row, webhook).catch((err: unknown) => {
     throw err instanceof WorkflowExecutionAlreadyStartedError ? running() : err;
   });
-  await resetForReplay(ctx.deps.db, row.id, started.runId);
 }
 
 async function signalRunning(ctx: Context & { team: { id: string } }, id: string, send: () => Promise<void>) {
@@ -71,7 +65,7 @@ export const deliveriesRouter = router({
         .object({
           webhookId: idText(64, 0).optional(),
           eventId: idText(128, 0).optional(),
-          status: z.enum(STATUSES).optional(),
+          status: z.enum(DELIVERY_STATUSES).optional(),
           pageSize: z.number().int().min(1, 'must be 1–100').max(100, 'must be 1–100').default(25),
           cursor: z.string().max(400).optional(),
         })

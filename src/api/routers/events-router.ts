@@ -9,7 +9,8 @@ import { unsafeStoredSchemaRule } from '../stored-schema-rule.js';
 import { badRequest, notFound } from '../errors.js';
 import { assertEventDataRules, publishedDataText } from '../event-data.js';
 import { newId } from '../ids.js';
-import { DIRECT_FANOUT_MAX, dispatchEvent, startWorkflowsFor } from '../dispatch-event.js';
+import { dispatchEvent } from '../../core/dispatch-event.js';
+import { DIRECT_FANOUT_MAX, fanOut, planFor } from '../../core/fan-out.js';
 import { findEventType } from '../find-event-type.js';
 import { insertEventWithDeliveries } from '../../repositories/publish-repo.js';
 import { deliveryWorkflowId } from '../../workflows/delivery-contract.js';
@@ -65,8 +66,7 @@ export const eventsRouter = router({
       // One round trip: event, matching webhooks and their pending rows (publish-repo.ts).
       const inserted = await insertEventWithDeliveries(db, { teamId, id, type: input.type, projectId: input.projectId ?? null, data: dataText }, deliveryWorkflowId(id, ''), DIRECT_FANOUT_MAX);
       if (inserted) {
-        await startWorkflowsFor(ctx.deps, inserted.event, inserted.hooks);
-        ctx.deps.dispatched.mark(teamId, id);
+        await fanOut({ ...ctx.deps, marker: ctx.deps.dispatched }, inserted.event, planFor(inserted.hooks));
         return { ...toDto(inserted.event), duplicate: false };
       }
       const event = await db.selectFrom('events').selectAll().where('team_id', '=', teamId).where('id', '=', id).executeTakeFirstOrThrow();

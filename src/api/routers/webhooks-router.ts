@@ -9,13 +9,12 @@ import {
   listWebhookRows,
   updateWebhookRow,
 } from '../../repositories/webhooks-repo.js';
-import { insertPendingDeliveries, webhookStats } from '../../repositories/deliveries-repo.js';
+import { webhookStats } from '../../repositories/deliveries-repo.js';
 import { cancelWebhookDeliveries } from '../cancel-webhook-deliveries.js';
 import { conflict, notFound } from '../errors.js';
-import { startDelivery } from '../start-workflows.js';
-import { deliveryWorkflowId } from '../../workflows/delivery-contract.js';
+import { reasons } from '../../core/delivery-reasons.js';
+import { sendTestPing } from '../../core/test-ping.js';
 import { newId } from '../ids.js';
-import { TEST_EVENT_TYPE } from '../test-ping.js';
 import { adminProcedure, readProcedure, router } from '../trpc.js';
 import { toWebhookDto } from '../webhook-dto.js';
 import { assertActiveLimit, assertKnownEventTypes, assertProjectExists, assertSafeUrl } from '../webhook-rules.js';
@@ -104,7 +103,7 @@ export const webhooksRouter = router({
     });
     if (!row) throw notFound('webhook', input.id);
     // Deactivated: its running deliveries end now (a repeated call signals any left again).
-    if (input.active === false) await cancelWebhookDeliveries(ctx.deps, ctx.team.id, row.id, `webhook inactive: ${row.disabled_reason ?? 'deactivated'}`);
+    if (input.active === false) await cancelWebhookDeliveries(ctx.deps, ctx.team.id, row.id, reasons.webhookInactive(row.disabled_reason ?? 'deactivated').text);
     return toWebhookDto(row);
   }),
 
@@ -130,7 +129,7 @@ export const webhooksRouter = router({
 
   delete: adminProcedure.input(webhookIdSchema).mutation(async ({ ctx, input }) => {
     if (!(await deleteWebhookRow(ctx.deps.db, ctx.team.id, input.id))) throw notFound('webhook', input.id);
-    await cancelWebhookDeliveries(ctx.deps, ctx.team.id, input.id, 'webhook deleted');
+    await cancelWebhookDeliveries(ctx.deps, ctx.team.id, input.id, reasons.webhookDeleted().text);
     return { id: input.id, deleted: true as const };
   }),
 
@@ -167,19 +166,9 @@ export const webhooksRouter = router({
    * caller gets the error and the undispatched-event sweep sends the ping later (to this webhook only).
    */
   test: adminProcedure.input(webhookIdSchema).mutation(async ({ ctx, input }) => {
-    const { db, temporal, config } = ctx.deps;
-    const webhook = await findWebhook(db, ctx.team.id, input.id);
+    const webhook = await findWebhook(ctx.deps.db, ctx.team.id, input.id);
     if (!webhook) throw notFound('webhook', input.id);
     if (!webhook.active) throw conflict(`webhook ${input.id} is inactive; activate it before testing`);
-    const eventId = newId('evt');
-    await db
-      .insertInto('events')
-      .values({ team_id: ctx.team.id, id: eventId, type: TEST_EVENT_TYPE, project_id: webhook.project_id, data_raw: JSON.stringify({ message: 'Test delivery from Herald', webhookId: webhook.id }), created_at: new Date(), dispatched_at: null })
-      .execute();
-    const deliveryId = deliveryWorkflowId(eventId, webhook.id);
-    await insertPendingDeliveries(db, [{ id: deliveryId, teamId: ctx.team.id, eventId, webhookId: webhook.id, eventType: TEST_EVENT_TYPE }]);
-    await startDelivery(temporal, config.temporal.taskQueue, { teamId: ctx.team.id, eventId, webhookId: webhook.id, eventType: TEST_EVENT_TYPE, httpMethod: webhook.http_method, url: webhook.url }, false);
-    await db.updateTable('events').set({ dispatched_at: new Date() }).where('team_id', '=', ctx.team.id).where('id', '=', eventId).execute();
-    return { deliveryId, eventId };
+    return sendTestPing(ctx.deps, webhook, newId('evt'));
   }),
 });

@@ -1,0 +1,51 @@
+import { leaseMs, refusedWakeAtMs } from '../../activities/in-flight-cap.js';
+import { loadTarget, type Stopped, type Target } from '../../activities/load-target.js';
+import { rateLimitKey, reserveSlot } from '../../activities/rate-limiter.js';
+import { systemSlotClock, waitForSlot } from '../../activities/wait-for-slot.js';
+import type { AttemptInput } from '../../activities/attempt-types.js';
+import { recordRateLimitWait } from '../../observability/attempt-metrics.js';
+import { extendLease } from '../../repositories/webhook-in-flight-repo.js';
+import type { AttemptDeps } from './attempt-deps.js';
+import { inStage, PreDeliveryError } from './stage-errors.js';
+
+export type Ready = Extract<Target, { kind: 'ready' }>;
+
+/**
+ * What admission decided: send now (`ready`, the rate-limit slot is due and a place under the
+ * concurrency cap is held), wait on a workflow timer (`throttled`: every place is taken, or the
+ * slot is more than a moment away), or stop (`stopped`: nothing to send to).
+ */
+export type Admission = { kind: 'ready'; target: Ready } | { kind: 'throttled'; slotAtMs: number; wakeAtMs: number } | Stopped;
+
+/**
+ * The admit stage, in one round trip when nothing waits: load webhook and event fresh, take a
+ * place under the webhook's concurrency cap, and reserve a rate-limit slot unless the workflow
+ * already holds one (load-target.ts), then hold until the slot (wait-for-slot.ts).
+ */
+export async function admit(deps: AttemptDeps, input: AttemptInput): Promise<Admission> {
+  return inStage(PreDeliveryError, 'attempt could not be admitted', async () => {
+    const lease = leaseMs(deps.config.delivery.timeoutMs);
+    // Reserve a slot in the same round trip unless the workflow already holds one (0: none held).
+    const heldSlotAtMs = input.reservedSlotAtMs || undefined;
+    const cap = { defaultMaxInFlight: deps.config.delivery.maxInFlight, leaseMs: lease };
+    const target = await loadTarget(deps.db, input, cap, heldSlotAtMs === undefined ? deps.pgClock : undefined);
+    if (target.kind === 'stopped') return target;
+    // Every place is taken: wait on a workflow timer like a rate-limit wait (no worker slot held,
+    // no attempt counted). slotAtMs 0: no rate-limit slot was reserved for this delivery.
+    if (target.kind === 'busy') {
+      const wakeAtMs = refusedWakeAtMs(Date.now(), target.queueWaitMs, Math.random());
+      deps.log.debug('attempt waits: webhook at its concurrency cap', { deliveryId: input.deliveryId, attempt: input.attempt, waitMs: wakeAtMs - Date.now() });
+      return { kind: 'throttled', slotAtMs: 0, wakeAtMs };
+    }
+    const reserve = (leadMs: number) => reserveSlot(deps.db, deps.pgClock, rateLimitKey(target.webhook.id), target.webhook.rate_limit_per_second, leadMs);
+    const waitStartMs = Date.now();
+    const wait = await waitForSlot(systemSlotClock(reserve), heldSlotAtMs ?? target.slotAtMs);
+    recordRateLimitWait(deps.config, (wait.kind === 'throttled' ? wait.wakeAtMs : Date.now()) - waitStartMs);
+    if (wait.kind === 'throttled') {
+      // Keep the place through the timer: the next call finds its own lease and is admitted.
+      await extendLease(deps.db, target.webhook.id, input.deliveryId, wait.slotAtMs - Date.now() + lease);
+      return wait;
+    }
+    return { kind: 'ready', target };
+  });
+}

@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { capForState } from '../../activities/state-record.js';
+import type { AttemptInput, AttemptOutcome } from '../../activities/attempt-types.js';
+import { maxAttemptsOf } from '../../delivery/retry-schedule.js';
+import type { AttemptRecord } from '../../delivery/types.js';
+import { recordAttemptMetrics } from '../../observability/attempt-metrics.js';
+import { deactivateWebhook } from '../../repositories/webhooks-repo.js';
+import { redactUrl } from '../../security/redact-url.js';
+import { markCancelled } from '../delivery-status.js';
+import { disableReason } from '../endpoint-health-sql.js';
+import { startRaisedEvents } from '../start-raised-events.js';
+import { admit } from './admit.js';
+import type { AttemptDeps } from './attempt-deps.js';
+import { classify } from './classify.js';
+import { decide } from './decide.js';
+import { prepare } from './prepare.js';
+import { recordAttempt } from './record.js';
+import { send } from './send.js';
+import { inStage, PostDeliveryError, PreDeliveryError } from './stage-errors.js';
+
+/**
+ * One attempt, stage by stage: admit → prepare → send → classify → decide → record, then the
+ * decision's effects (the 410 deactivation through the webhooks' owner, the raised operational
+ * events through the fan-out corridor). A first attempt that succeeds costs two statements (the
+ * admit's load, the record) plus at most the clock's first sync (test/integration/lean-path.test.ts).
+ * `runId` is the delivery workflow's run: attempt records are idempotent per (delivery, run, attempt).
+ * `temporal`: the client the raised events are started with (the activity's own).
+ */
+export async function runAttempt(deps: AttemptDeps, input: AttemptInput, runId: string, temporal: () => Client): Promise<AttemptOutcome> {
+  const admission = await admit(deps, input);
+  if (admission.kind === 'stopped') {
+    await inStage(PreDeliveryError, 'stop could not be recorded', () => markCancelled(deps.db, input.deliveryId, runId, admission.reason));
+    return { kind: 'stopped', reason: admission.reason.text };
+  }
+  if (admission.kind === 'throttled') return admission;
+  const { target } = admission;
+  const { webhook, event } = target;
+
+  const prepared = prepare(deps, target, Date.now());
+  const result = prepared.ok ? await send(deps, target, prepared) : prepared.result;
+  const classification = classify(result, Date.now());
+  const decision = decide({
+    classification,
+    policy: webhook.retry_policy,
+    attempt: input.attempt,
+    firstAttemptAtMs: input.firstAttemptAtMs,
+    health: { consecutiveFailures: webhook.consecutive_failures, successes: webhook.health_successes, failures: webhook.health_failures },
+    eventType: event.type,
+    random: Math.random(),
+    timeScale: deps.config.delivery.retryTimeScale,
+  });
+
+  const record: AttemptRecord = {
+    id: `att_${randomUUID()}`,
+    attempt: input.attempt,
+    webhookId: webhook.id,
+    address: webhook.url,
+    createdAt: result.startedAt,
+    durationMs: result.durationMs,
+    responseStatusCode: result.statusCode ?? null,
+    responseHeaders: result.responseHeaders,
+    responseBody: result.responseBody,
+    error: result.error ?? null,
+    maxAttempts: maxAttemptsOf(webhook.retry_policy),
+    nextAttemptAt: decision.nextAttemptAtMs === null ? null : new Date(decision.nextAttemptAtMs).toISOString(),
+  };
+  const lastError = record.error ? `${record.error.kind}: ${record.error.message}` : (decision.reason?.text ?? null);
+  const raised = await inStage(PostDeliveryError, 'attempt could not be recorded', async () => {
+    const deactivate = decision.deactivate;
+    if (deactivate !== null) {
+      await deactivateWebhook(deps.db, webhook.id, deactivate);
+      deps.log.warn('webhook deactivated', { webhookId: webhook.id, reason: deactivate });
+    }
+    return recordAttempt(deps.db, {
+      deliveryId: input.deliveryId,
+      runId,
+      teamId: input.teamId,
+      record,
+      status: {
+        status: decision.status,
+        attempts: input.attempt,
+        lastStatusCode: record.responseStatusCode,
+        lastError,
+        reason: decision.reason,
+        lastAttemptAt: new Date(Date.parse(result.startedAt)),
+        nextAttemptAt: decision.nextAttemptAtMs === null ? null : new Date(decision.nextAttemptAtMs),
+      },
+      health: {
+        verdict: classification.verdict,
+        disableAfterFailingMs: deps.config.delivery.disableAfterFailingMs,
+        disableReason: disableReason(deps.config.delivery.disableAfterFailingMs, record.responseStatusCode, lastError),
+      },
+      raise: { redactedUrl: redactUrl(webhook.url), exhausted: decision.reportExhausted, eventId: event.id, eventType: event.type },
+      holdMs: Date.now() - target.admittedAtMs,
+    });
+  });
+  recordAttemptMetrics(deps.config, { outcome: classification.outcome.kind, durationMs: result.durationMs, status: decision.status, publishedAtMs: epochMsOf(event.created_at), endedAtMs: classification.endMs });
+  if (raised.length) await startRaisedEvents({ ...deps, temporal: temporal() }, input.teamId, raised);
+  deps.log.debug('attempt', { deliveryId: input.deliveryId, attempt: input.attempt, status: decision.status, code: record.responseStatusCode, ms: result.durationMs });
+  return { kind: 'attempted', record: capForState(record), status: decision.status, reason: decision.reason?.text ?? null, attemptedAtMs: Date.parse(result.startedAt) };
+}
+
+/** A timestamp column as epoch ms; NaN when it is not a Date (pg returns Infinity for 'infinity'), so poison rows never throw here. */
+function epochMsOf(value: unknown): number {
+  return value instanceof Date ? value.getTime() : Number.NaN;
+}
