@@ -61,10 +61,10 @@ describe('API key scopes', () => {
   });
 
   it('a read key sees the values of sensitive receiver headers masked; an admin key sees them in full', async () => {
-    const headers = { Authorization: 'Bearer receiver-secret', 'X-Api-Key': 'k-123', 'X-Shopify-Access-Token': 't-456', 'Proxy-Authorization': 'Basic cDpx', 'X-Tenant': 'acme' };
+    const headers = { Authorization: 'Bearer receiver-secret', 'X-Api-Key': 'k-123', 'X-Shopify-Access-Token': 't-456', 'X-Client-Secret': 'cDpx', 'X-Tenant': 'acme' };
     const hook = await admin.webhooks.create({ name: 'creds', url: 'http://127.0.0.1:9/creds', eventTypes: ['order.paid'], active: false, headers });
     try {
-      const masked = { Authorization: '***', 'X-Api-Key': '***', 'X-Shopify-Access-Token': '***', 'Proxy-Authorization': '***', 'X-Tenant': 'acme' };
+      const masked = { Authorization: '***', 'X-Api-Key': '***', 'X-Shopify-Access-Token': '***', 'X-Client-Secret': '***', 'X-Tenant': 'acme' };
       const reader = h.caller(readKey);
       const got = await reader.webhooks.get({ id: hook.id });
       expect(got.headers).toEqual(masked);
