@@ -5,6 +5,7 @@ import type { HeraldConfig } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../log.js';
 import type { Resolver } from '../security/url-safety.js';
+import type { AuthResult } from './authenticate-key.js';
 
 /** Everything the API needs; built once per process by the entry point. */
 export interface ApiDeps {
@@ -36,6 +37,8 @@ export interface Context {
   body?: { text: string; isBatch: boolean };
   /** The peer's address (HTTP only; in-process callers have none and are not limited by it). */
   clientAddress?: string;
+  /** The API key's resolution, made by the HTTP server from the headers before it read the body (request-gate.ts); absent: the auth middleware resolves it. */
+  auth?: AuthResult;
 }
 
 /** For tests and the HTTP adapter alike: no HTTP objects needed. */

@@ -3,7 +3,9 @@ import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { enableMetricsFor, isMetricsPath, serveMetrics } from '../observability/metrics-endpoint.js';
 import { appRouter } from './app-router.js';
 import { type ApiDeps, apiKeyFromRequest, createContextInner } from './context.js';
+import { answerRefused } from './answer-refused.js';
 import { type RawBody, readRawBody } from './raw-body.js';
+import { gateRequest, type GateResult, MAX_BATCH_SIZE, trpcPaths } from './request-gate.js';
 import { checkHealth } from './routers/health-router.js';
 import { mountRest } from './rest/mount-rest.js';
 
@@ -16,16 +18,25 @@ export const MAX_BODY_BYTES = 1024 * 1024;
  */
 export function createApiServer(deps: ApiDeps): http.Server {
   const bodies = new WeakMap<http.IncomingMessage, RawBody>();
+  const gates = new WeakMap<http.IncomingMessage, GateResult>();
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
     maxBodySize: MAX_BODY_BYTES,
+    maxBatchSize: MAX_BATCH_SIZE,
     createContext: ({ req, info }) => {
       const body = bodies.get(req);
+      const gate = gates.get(req);
       // A refused body (too large, not UTF-8) fails every call of the request with its error.
       if (body?.kind === 'refused') throw body.error;
       // The socket's peer, not X-Forwarded-For: a header would let a client pick its own address.
-      return createContextInner(deps, apiKeyFromRequest(req), body?.kind === 'text' ? { text: body.text, isBatch: info.isBatchCall } : undefined, req.socket.remoteAddress);
+      const ctx = createContextInner(deps, apiKeyFromRequest(req), body?.kind === 'text' ? { text: body.text, isBatch: info.isBatchCall } : undefined, req.socket.remoteAddress);
+      // Authenticated (or refused) from the headers before the body was read: the procedures use that verdict.
+      if (gate) {
+        ctx.auth = gate.auth;
+        Object.assign(ctx.responseHeaders, gate.headers);
+      }
+      return ctx;
     },
     // Headers a procedure set (rate-limit figures) go out with the response.
     responseMeta: ({ ctx }) => ({ headers: ctx?.responseHeaders ?? {} }),
@@ -46,11 +57,19 @@ export function createApiServer(deps: ApiDeps): http.Server {
       return;
     }
     if (req.url?.startsWith('/trpc/')) {
+      // Authenticate and rate-limit first, from the headers: a refused request's body is never
+      // read (nor a too-large batch's, which tRPC refuses before anything runs).
+      const paths = trpcPaths(req.url);
+      const gate = paths && (await gateRequest(deps, req, paths));
+      if (gate?.auth?.ok === false) return answerRefused(res, deps.config, gate.auth.error, paths!, /[?&]batch=1(&|$)/.test(req.url), gate.headers);
+      if (gate) gates.set(req, gate);
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         // Read the body ourselves and hand tRPC the same text (its adapter takes a string
-        // `req.body` as the body), so procedures can see exactly what was sent.
-        const body = await readRawBody(req, MAX_BODY_BYTES);
+        // `req.body` as the body), so procedures can see exactly what was sent. A batch too
+        // large for tRPC is refused unread, and its connection closes after the answer.
+        const body: RawBody = gate ? await readRawBody(req, MAX_BODY_BYTES, res) : { kind: 'text', text: '' };
         if (body.kind === 'aborted') return;
+        if (!gate) res.shouldKeepAlive = false;
         bodies.set(req, body);
         (req as http.IncomingMessage & { body?: string }).body = body.kind === 'text' ? body.text : '';
       }

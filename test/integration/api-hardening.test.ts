@@ -29,6 +29,18 @@ describe('per-key API rate limit', () => {
     const other = await h.createTeam();
     expect((await fetch(`${h.apiUrl}/trpc/webhooks.list`, { headers: { 'x-api-key': other.key } })).status).toBe(200);
   });
+
+  it('charges every call of a batch to the key: 3 calls leave 2, a batch of 3 more is refused whole', async () => {
+    const { key } = await h.createTeam();
+    const batch = (n: number) => fetch(`${h.apiUrl}/trpc/${Array(n).fill('webhooks.list').join(',')}?batch=1&input=${encodeURIComponent('{}')}`, { headers: { 'x-api-key': key } });
+    const first = await batch(3);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('x-ratelimit-remaining')).toBe('2');
+    const refused = await batch(3);
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as { error: { data: { code: string } } }[]).map((c) => c.error.data.code)).toEqual(['TOO_MANY_REQUESTS', 'TOO_MANY_REQUESTS', 'TOO_MANY_REQUESTS']);
+    expect((await batch(2)).status).toBe(200);
+  });
 });
 
 /** `{ a: { a: … 1 } }`, n levels deep, built without recursion. */
