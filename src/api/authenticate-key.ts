@@ -22,7 +22,7 @@ const refuse = (code: TRPCError['code'], message: string): AuthResult => ({ ok: 
 
 /**
  * Resolves an API key to its team and charges `calls` requests (a tRPC batch: one per call) to
- * the key's rate limit. Runs on the request's headers alone: the HTTP server calls
+ * the key's rate limit and its team's (all the team's keys together). Runs on the request's headers alone: the HTTP server calls
  * it before it reads a body, so a caller without a valid key costs a header lookup and at most one
  * key query, never a parse. From a client address (HTTP), a missing, unknown or revoked key counts
  * as a failed authentication; an address that has used up its failures is refused before any
@@ -57,16 +57,25 @@ export async function authenticateKey(deps: ApiDeps, apiKey: string | undefined,
     key.lastUsedAtMs = Date.now();
     await deps.db.updateTable('api_keys').set({ last_used_at: new Date() }).where('id', '=', key.id).execute();
   }
-  const decision = limiterFor(deps).check(key.id, calls);
+  // Both limits must admit the calls; only then is either charged, so a refusal costs neither.
+  const own = limiterFor(deps).peek(key.id, calls);
+  const team = teamLimiterFor(deps).peek(key.teamId, calls);
+  const refusal = !own.allowed ? own : !team.allowed ? team : undefined;
+  const decision = refusal ?? limiterFor(deps).check(key.id, calls);
+  const teamLeft = refusal ? team : teamLimiterFor(deps).check(key.teamId, calls);
   headers['x-ratelimit-limit'] = String(decision.limit);
-  headers['x-ratelimit-remaining'] = String(decision.remaining);
+  headers['x-ratelimit-remaining'] = String(refusal ? 0 : Math.min(decision.remaining, teamLeft.remaining));
   headers['x-ratelimit-retry-after'] = String(decision.retryAfterSeconds);
-  if (!decision.allowed) return refuse('TOO_MANY_REQUESTS', `rate limit of ${decision.limit} requests per minute exceeded; retry in ${decision.retryAfterSeconds} s`);
+  if (refusal === team) return refuse('TOO_MANY_REQUESTS', `rate limit of ${team.limit} requests per minute for all keys of this team exceeded; retry in ${team.retryAfterSeconds} s`);
+  if (refusal) return refuse('TOO_MANY_REQUESTS', `rate limit of ${own.limit} requests per minute exceeded; retry in ${own.retryAfterSeconds} s`);
   return { ok: true, key: { id: key.id, teamId: key.teamId, scope: key.scope } };
 }
 
 /** One per-key limiter per API, sized from config. */
 export const limiterFor: (deps: ApiDeps) => ApiRateLimiter = perApi((deps) => createApiRateLimiter(deps.config.limits.apiRateLimitPerMinute));
+
+/** One per-team limiter per API, sized from config: every key of a team draws on it. */
+export const teamLimiterFor: (deps: ApiDeps) => ApiRateLimiter = perApi((deps) => createApiRateLimiter(deps.config.limits.teamRateLimitPerMinute));
 
 /** One failed-authentication limiter per API, sized from config. */
 export const failedAuthFor: (deps: ApiDeps) => FailedAuthLimiter = perApi((deps) => createFailedAuthLimiter(deps.config.limits.authFailLimitPerMinute));
