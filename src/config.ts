@@ -78,6 +78,8 @@ const schema = z.object({
     return z.NEVER;
   }),
   HERALD_METRICS_ENABLED: bool.default(true),
+  // Unset: the API's /metrics answers loopback peers only.
+  HERALD_METRICS_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   HERALD_WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   HERALD_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   HERALD_TEMPORAL_METRICS_ADDRESS: z.preprocess(emptyToUndefined, z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port').optional()),
@@ -175,6 +177,8 @@ export interface HeraldConfig {
   readonly observability: {
     /** `/metrics` on the API (and the worker's own port), and the Temporal SDK's runtime metrics. */
     readonly metricsEnabled: boolean;
+    /** The API's `/metrics` wants `Authorization: Bearer <this>`; undefined: it answers loopback peers only. */
+    readonly metricsToken?: string;
     /** `npm run worker` only: where its `/metrics` listens; port 0 = no listener. */
     readonly workerMetricsHost: string;
     readonly workerMetricsPort: number;
@@ -255,6 +259,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
     logLevel: e.HERALD_LOG_LEVEL,
     observability: {
       metricsEnabled: e.HERALD_METRICS_ENABLED,
+      metricsToken: e.HERALD_METRICS_TOKEN,
       workerMetricsHost: e.HERALD_WORKER_METRICS_HOST,
       workerMetricsPort: e.HERALD_WORKER_METRICS_PORT,
       temporalMetricsAddress: e.HERALD_TEMPORAL_METRICS_ADDRESS,

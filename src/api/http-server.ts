@@ -1,12 +1,13 @@
 import http from 'node:http';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { metricsRefusal } from '../observability/metrics-access.js';
 import { enableMetricsFor, isMetricsPath, serveMetrics } from '../observability/metrics-endpoint.js';
 import { appRouter } from './app-router.js';
 import { type ApiDeps, apiKeyFromRequest, createContextInner } from './context.js';
 import { answerRefused } from './answer-refused.js';
 import { type RawBody, readRawBody } from './raw-body.js';
 import { gateRequest, type GateResult, MAX_BATCH_SIZE, trpcPaths } from './request-gate.js';
-import { checkHealth } from './routers/health-router.js';
+import { cachedHealthFor } from './cached-health.js';
 import { mountRest } from './rest/mount-rest.js';
 
 /** Request bodies above this are refused with 413 before parsing (events cap `data` at 256 KiB). */
@@ -14,7 +15,8 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
  * The API over plain JSON HTTP: `/trpc/<router>.<procedure>` (GET for queries with
- * `?input=<json>`, POST with a JSON body for mutations), `GET /healthz` and `GET /metrics`.
+ * `?input=<json>`, POST with a JSON body for mutations), `GET /healthz` (cached-health.ts) and
+ * `GET /metrics` (loopback peers or HERALD_METRICS_TOKEN: metrics-access.ts).
  */
 export function createApiServer(deps: ApiDeps): http.Server {
   const bodies = new WeakMap<http.IncomingMessage, RawBody>();
@@ -50,9 +52,14 @@ export function createApiServer(deps: ApiDeps): http.Server {
   if (metrics) enableMetricsFor(deps.db);
   const server = http.createServer(async (req, res) => {
     // Prometheus text: Herald's series plus the Temporal SDK's (README "Metrics and traces").
-    if (metrics && isMetricsPath(req.url)) return serveMetrics(req, res);
+    if (metrics && isMetricsPath(req.url)) {
+      const refusal = metricsRefusal(req, deps.config.observability.metricsToken);
+      if (!refusal) return serveMetrics(req, res);
+      res.writeHead(refusal.status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: refusal.message } }));
+      return;
+    }
     if (req.url === '/healthz' || req.url === '/healthz/') {
-      const health = await checkHealth(deps);
+      const health = await cachedHealthFor(deps)();
       res.writeHead(health.ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(health));
       return;
     }

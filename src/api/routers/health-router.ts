@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { ApiDeps } from '../context.js';
+import { cachedHealthFor } from '../cached-health.js';
 import { publicProcedure, router } from '../trpc.js';
 
 const withTimeout = <T>(p: Promise<T>, ms: number) =>
@@ -24,5 +25,6 @@ export async function checkHealth(deps: ApiDeps) {
 }
 
 export const healthRouter = router({
-  check: publicProcedure.query(({ ctx }) => checkHealth(ctx.deps)),
+  /** As `GET /healthz`: at most one probe per second (cached-health.ts). */
+  check: publicProcedure.query(({ ctx }) => cachedHealthFor(ctx.deps)()),
 });
