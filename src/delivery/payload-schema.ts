@@ -1,4 +1,5 @@
 import { Ajv, type ValidateFunction } from 'ajv';
+import { findCostlySchema } from '../security/schema-bounds.js';
 import { findUnsafePattern, type UnsafePattern } from '../security/schema-patterns.js';
 
 /**
@@ -36,6 +37,9 @@ function entryFor(schema: Record<string, unknown>): { ok: true; entry: Entry } |
     cache.set(key, hit);
     return { ok: true, entry: hit };
   }
+  // A schema over the bounds (one stored before they existed) is never compiled.
+  const costly = findCostlySchema(schema);
+  if (costly) return { ok: false, message: `${costly.path.length ? `${costly.path.join('.')}: ` : ''}${costly.reason}` };
   try {
     meta.validateSchema(schema, true);
     // Its own instance, meta-schema check done above: nothing it declares outlives the entry.

@@ -1,4 +1,5 @@
 import { isSafePattern } from 'redos-detector';
+import { isObject, LIST, MAP, ONE, subschemasAt } from './schema-positions.js';
 
 /** Time one pattern may take to prove safe, ms; a pattern that cannot is refused. */
 const PATTERN_CHECK_MS = 50;
@@ -7,31 +8,18 @@ const MAX_STEPS = 20_000;
 /** Time all the patterns of one API call may take, ms (an import can carry 1000 schemas). */
 export const SCHEMA_CHECK_BUDGET_MS = 1_000;
 
-/**
- * Where JSON Schema (draft-07 and 2019-09/2020-12, as Ajv reads them) puts subschemas: a keyword
- * whose value is one schema (`items` also a list), a list of schemas, or a map from names to
- * schemas. Everything else holds data (`default`, `enum`, `examples`, `const`, unknown keywords)
- * and is never compiled, so a `pattern` key there is no regex; a property *named* `default`
- * under `properties` is a schema like any other.
- */
-const ONE = new Set(['not', 'if', 'then', 'else', 'items', 'additionalItems', 'contains', 'additionalProperties', 'propertyNames', 'unevaluatedItems', 'unevaluatedProperties', 'contentSchema']);
-const LIST = new Set(['allOf', 'anyOf', 'oneOf', 'prefixItems', 'items']);
-const MAP = new Set(['properties', 'patternProperties', 'definitions', '$defs', 'dependentSchemas', 'dependencies']);
-
 export interface UnsafePattern {
   /** Where in the schema, e.g. `['properties', 'sku', 'pattern']`. */
   path: (string | number)[];
   reason: string;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /**
  * The first `pattern` or `patternProperties` key in a JSON Schema that could backtrack
  * catastrophically on a crafted payload (`(a+)+`, `(a|a)*`, …), or null if all are safe.
  * Publish validates payloads with these regexes in the API process, so one such pattern could
  * stall it. Checked with redos-detector; a pattern it cannot prove safe in time is refused too.
- * Walks schema positions only (above), and refuses a `$ref` whose JSON pointer leads anywhere
+ * Walks schema positions only (schema-positions.ts), and refuses a `$ref` whose JSON pointer leads anywhere
  * else: Ajv would compile that data (an `examples` member, say) as a schema, unchecked.
  */
 export function findUnsafePattern(schema: unknown, deadline = Date.now() + SCHEMA_CHECK_BUDGET_MS): UnsafePattern | null {
@@ -53,12 +41,8 @@ export function findUnsafePattern(schema: unknown, deadline = Date.now() + SCHEM
         const reason = refProblem(value);
         if (reason) return { path: at, reason };
       }
-      const children: [string | number, unknown][] = [];
-      if (ONE.has(key) && isObject(value)) children.push(['', value]);
-      if (LIST.has(key) && Array.isArray(value)) value.forEach((v, i) => children.push([i, v]));
-      if (MAP.has(key) && isObject(value)) for (const [name, v] of Object.entries(value)) children.push([name, v]);
-      for (const [seg, child] of children) {
-        const bad = walk(child, seg === '' ? at : [...at, seg]);
+      for (const [below, child] of subschemasAt(key, value)) {
+        const bad = walk(child, [...at, ...below]);
         if (bad) return bad;
       }
     }
