@@ -67,7 +67,7 @@ const schema = z.object({
   HERALD_API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(1200),
   HERALD_AUTH_FAIL_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(20),
   // Unset: the per-key limit, so a team's keys together get what one key gets.
-  HERALD_TEAM_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).optional(),
+  HERALD_TEAM_RATE_LIMIT_PER_MINUTE: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(1_000_000).optional()),
   HERALD_MAX_API_KEYS_PER_TEAM: z.coerce.number().int().min(1).max(10_000).default(50),
   HERALD_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   // `id:base64key[,…]`; the first encrypts, all decrypt. Messages name entries, never key bytes.
