@@ -9,10 +9,14 @@ import { isObject, subschemasAt } from './schema-positions.js';
  * - MAX_SCHEMA_BYTES: its JSON text (enum and const lists, long patterns).
  * - `uniqueItems: true` needs scalar `items` (Ajv then hashes: linear) or `maxItems` of at most
  *   MAX_UNIQUE_ITEMS: otherwise Ajv compares every pair of items, O(n²) (32,000 objects: 15 s).
+ * - MAX_ENUM_MEMBERS per `enum`: each value is compared with every member, so an enum applied to
+ *   array items costs items × members (`items: {not: {enum: […4,000 objects]}}` over 40,000 items:
+ *   5.5 s; at 256 members, 0.3 s, the worst case measured for a 256 KiB payload).
  */
 export const MAX_SUBSCHEMAS = 256;
 export const MAX_SCHEMA_BYTES = 64 * 1024;
 export const MAX_UNIQUE_ITEMS = 200;
+export const MAX_ENUM_MEMBERS = 256;
 /** Schemas one API call (eventTypes.import) may compile, all counted: ~1 s of compiling. */
 export const MAX_SUBSCHEMAS_PER_CALL = 2_000;
 
@@ -54,6 +58,9 @@ export function findCostlySchema(schema: unknown): CostlySchema | null {
     if (!isObject(node)) return null;
     if (node.uniqueItems === true && !scalarItems(node.items) && !(typeof node.maxItems === 'number' && node.maxItems <= MAX_UNIQUE_ITEMS)) {
       return { path: [...path, 'uniqueItems'], reason: `needs \`items\` of scalar types (string, number, integer, boolean, null) or \`maxItems\` of at most ${MAX_UNIQUE_ITEMS}: otherwise every pair of items is compared` };
+    }
+    if (Array.isArray(node.enum) && node.enum.length > MAX_ENUM_MEMBERS) {
+      return { path: [...path, 'enum'], reason: `must list at most ${MAX_ENUM_MEMBERS} values (got ${node.enum.length}): every value a payload holds there is compared with each` };
     }
     for (const [key, value] of Object.entries(node)) {
       for (const [below, child] of subschemasAt(key, value)) {

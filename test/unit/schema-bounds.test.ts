@@ -22,4 +22,10 @@ describe('bounds on tenant JSON Schemas', () => {
     expect(findCostlySchema({ uniqueItems: true, maxItems: 201 })?.path).toEqual(['uniqueItems']);
     expect(findCostlySchema({ uniqueItems: false })).toBeNull();
   });
+
+  it('caps the members of each enum, wherever it sits', () => {
+    const members = (n: number) => Array.from({ length: n }, (_, i) => `v${i}`);
+    expect(findCostlySchema({ items: { enum: members(256) } })).toBeNull();
+    expect(findCostlySchema({ items: { not: { enum: members(257) } } })).toEqual({ path: ['items', 'not', 'enum'], reason: 'must list at most 256 values (got 257): every value a payload holds there is compared with each' });
+  });
 });
