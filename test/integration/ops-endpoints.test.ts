@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/log.js';
+import { startWorkerMetricsServer } from '../../src/observability/metrics-endpoint.js';
+import { freePort } from '../support/free-port.js';
 import { createHarness, type Harness } from '../support/harness.js';
 
 const TOKEN = 'metrics-token-0123456789';
@@ -21,6 +24,18 @@ describe('/metrics and /healthz on the tenants’ port', () => {
     const ok = await fetch(`${h.apiUrl}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(ok.status).toBe(200);
     expect(await ok.text()).toContain('herald_api_request_duration_seconds');
+  });
+
+  it("asks for the token on the worker's own /metrics listener too", async () => {
+    const config = { ...h.config, observability: { ...h.config.observability, workerMetricsPort: await freePort() } };
+    const server = await startWorkerMetricsServer(config, h.db, createLogger('warn', 'test'));
+    try {
+      const url = `http://127.0.0.1:${config.observability.workerMetricsPort}/metrics`;
+      expect((await fetch(url)).status).toBe(401);
+      expect((await fetch(url, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
+    } finally {
+      await new Promise((r) => server?.close(r));
+    }
   });
 
   it('answers a burst of /healthz with one probe of the dependencies per second', async () => {
