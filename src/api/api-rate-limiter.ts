@@ -14,13 +14,17 @@ export interface RateDecision {
 
 export function createApiRateLimiter(limitPerMinute: number, now: () => number = Date.now) {
   const windows = new Map<string, { start: number; count: number }>();
+  let lastPrune = -Infinity;
   const windowOf = (key: string, t: number) => {
     let w = windows.get(key);
     if (!w || t - w.start >= 60_000) {
       w = { start: t, count: 0 };
       windows.set(key, w);
-      // Keep memory bounded: drop windows that have expired.
-      if (windows.size > 10_000) for (const [k, v] of windows) if (t - v.start >= 60_000) windows.delete(k);
+      // Keep memory bounded: drop windows that have expired, in a full pass at most once a second.
+      if (windows.size > 10_000 && t - lastPrune >= 1_000) {
+        lastPrune = t;
+        for (const [k, v] of windows) if (t - v.start >= 60_000) windows.delete(k);
+      }
     }
     return w;
   };
