@@ -66,6 +66,9 @@ const schema = z.object({
   HERALD_TEAM_PUBLISH_CONCURRENCY: z.coerce.number().int().min(0).max(1000).default(2),
   HERALD_API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(1200),
   HERALD_AUTH_FAIL_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(20),
+  // Unset: the per-key limit, so a team's keys together get what one key gets.
+  HERALD_TEAM_RATE_LIMIT_PER_MINUTE: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(1_000_000).optional()),
+  HERALD_MAX_API_KEYS_PER_TEAM: z.coerce.number().int().min(1).max(10_000).default(50),
   HERALD_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   // `id:base64key[,…]`; the first encrypts, all decrypt. Messages name entries, never key bytes.
   HERALD_ENCRYPTION_KEY: z.preprocess(emptyToUndefined, z.string().optional()).transform((v, ctx) => {
@@ -75,6 +78,8 @@ const schema = z.object({
     return z.NEVER;
   }),
   HERALD_METRICS_ENABLED: bool.default(true),
+  // Unset: the API's /metrics answers loopback peers only.
+  HERALD_METRICS_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   HERALD_WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   HERALD_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   HERALD_TEMPORAL_METRICS_ADDRESS: z.preprocess(emptyToUndefined, z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port').optional()),
@@ -155,6 +160,10 @@ export interface HeraldConfig {
     readonly maxActiveWebhooks: number;
     readonly apiRateLimitPerMinute: number;
     readonly authFailLimitPerMinute: number;
+    /** Requests per minute of all a team's keys together, per API process. */
+    readonly teamRateLimitPerMinute: number;
+    /** Unrevoked API keys a team may hold. */
+    readonly maxApiKeysPerTeam: number;
     /** Publishes of one team stored and started at once per API process; 0 = no limit (team-publish-lanes.ts). */
     readonly teamPublishConcurrency: number;
   };
@@ -168,6 +177,8 @@ export interface HeraldConfig {
   readonly observability: {
     /** `/metrics` on the API (and the worker's own port), and the Temporal SDK's runtime metrics. */
     readonly metricsEnabled: boolean;
+    /** The API's `/metrics` wants `Authorization: Bearer <this>`; undefined: it answers loopback peers only. */
+    readonly metricsToken?: string;
     /** `npm run worker` only: where its `/metrics` listens; port 0 = no listener. */
     readonly workerMetricsHost: string;
     readonly workerMetricsPort: number;
@@ -241,11 +252,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
       apiRateLimitPerMinute: e.HERALD_API_RATE_LIMIT_PER_MINUTE,
       teamPublishConcurrency: e.HERALD_TEAM_PUBLISH_CONCURRENCY,
       authFailLimitPerMinute: e.HERALD_AUTH_FAIL_LIMIT_PER_MINUTE,
+      teamRateLimitPerMinute: e.HERALD_TEAM_RATE_LIMIT_PER_MINUTE ?? e.HERALD_API_RATE_LIMIT_PER_MINUTE,
+      maxApiKeysPerTeam: e.HERALD_MAX_API_KEYS_PER_TEAM,
     },
     encryptionKeys: e.HERALD_ENCRYPTION_KEY,
     logLevel: e.HERALD_LOG_LEVEL,
     observability: {
       metricsEnabled: e.HERALD_METRICS_ENABLED,
+      metricsToken: e.HERALD_METRICS_TOKEN,
       workerMetricsHost: e.HERALD_WORKER_METRICS_HOST,
       workerMetricsPort: e.HERALD_WORKER_METRICS_PORT,
       temporalMetricsAddress: e.HERALD_TEMPORAL_METRICS_ADDRESS,

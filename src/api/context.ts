@@ -8,8 +8,10 @@ import type { Resolver } from '../security/url-safety.js';
 import type { ApiRateLimiter } from './api-rate-limiter.js';
 import type { DispatchedMarker } from '../core/dispatched-mark.js';
 import type { FailedAuthLimiter } from './failed-auth-limiter.js';
+import type { Health } from './cached-health.js';
 import type { LookupCaches } from './lookup-caches.js';
 import type { TeamPublishLanes } from './team-publish-lanes.js';
+import type { AuthResult } from './authenticate-key.js';
 
 /** Everything the API needs; built once per API by the composition root (src/app/create-api-deps.ts). */
 export interface ApiDeps {
@@ -28,6 +30,8 @@ export interface ApiDeps {
   // What the API keeps in memory: one of each per API (tests that build several get one each).
   /** Per-key request limiter, sized by HERALD_API_RATE_LIMIT_PER_MINUTE. */
   rateLimiter: ApiRateLimiter;
+  /** All of a team's keys together (HERALD_TEAM_RATE_LIMIT_PER_MINUTE). */
+  teamRateLimiter: ApiRateLimiter;
   /** Failed-authentication limiter per client address, sized by HERALD_AUTH_FAIL_LIMIT_PER_MINUTE. */
   failedAuth: FailedAuthLimiter;
   /** API-key and event-type lookups, kept LOOKUP_CACHE_TTL_MS. */
@@ -36,6 +40,8 @@ export interface ApiDeps {
   publishLanes: TeamPublishLanes;
   /** Batches `events.dispatched_at` marks; flushed on stop. */
   dispatched: DispatchedMarker;
+  /** `GET /healthz` and health.check: one probe per second at most (cached-health.ts). */
+  health: () => Promise<Health>;
 }
 
 export interface Context {
@@ -52,6 +58,8 @@ export interface Context {
   body?: { text: string; isBatch: boolean };
   /** The peer's address (HTTP only; in-process callers have none and are not limited by it). */
   clientAddress?: string;
+  /** The API key's resolution, made by the HTTP server from the headers before it read the body (request-gate.ts); absent: the auth middleware resolves it. */
+  auth?: AuthResult;
 }
 
 /** For tests and the HTTP adapter alike: no HTTP objects needed. */

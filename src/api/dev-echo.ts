@@ -54,7 +54,7 @@ export function createDevEcho(maxBodyBytes: number) {
       json(405, { error: { code: 'METHOD_NOT_SUPPORTED', message: `${req.method} is not allowed on ${pathname}`, httpStatus: 405, issues: null } });
       return true;
     }
-    const body = await readRawBody(req, maxBodyBytes);
+    const body = await readRawBody(req, maxBodyBytes, res);
     if (body.kind === 'aborted') return true;
     if (body.kind === 'refused') {
       json(413, { error: { code: body.error.code, message: body.error.message, httpStatus: 413, issues: null } });

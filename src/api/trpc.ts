@@ -1,7 +1,7 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import { type ApiKeyScope, scopeAllows } from '../security/api-key-scopes.js';
-import { hashApiKey } from '../security/api-keys.js';
+import { authenticateKey } from './authenticate-key.js';
 import type { Context } from './context.js';
 import { formatPath, quote } from './field-path.js';
 import { isDatabaseUnavailable, isTemporalUnavailable } from '../core/infra-errors.js';
@@ -54,49 +54,22 @@ const storableInput = t.middleware(async ({ getRawInput, next }) => {
 /** Duration by procedure and code (herald_api_request_duration_seconds) and, tracing on, the call's span. Outermost, so it sees every error. */
 const observed = t.middleware(({ ctx, path, next }) => observeProcedure(ctx.deps.config, path, next));
 
+/** A procedure anyone may call (health.check): observed, infrastructure errors mapped, input text checked. */
 export const publicProcedure = t.procedure.use(observed).use(infraErrors).use(storableInput);
 
-const LAST_USED_RESOLUTION_MS = 60_000;
-
 /**
- * Resolves the API key to its team; every authed procedure is scoped to `ctx.team`. Keys are
- * cached by hash for LOOKUP_CACHE_TTL_MS, so a busy key costs no query per request; a key revoked
- * through another API process is refused within that bound.
+ * Resolves the API key to its team (authenticate-key.ts); every authed procedure is scoped to
+ * `ctx.team`. Over HTTP the server has already done it from the headers, before reading the body,
+ * and charged every call of the batch (`ctx.auth`); in-process callers are resolved here. Runs
+ * before the input is read, so no input of a caller without a valid key is parsed or walked.
  */
-const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
-  if (!ctx.apiKey) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'missing API key (Authorization: Bearer <key> or X-API-KEY)' });
-  // An address that has used up its failed authentications is refused before any lookup.
-  const failures = ctx.clientAddress === undefined ? undefined : ctx.deps.failedAuth;
-  const blockedFor = failures?.blockedFor(ctx.clientAddress!) ?? 0;
-  if (blockedFor > 0) {
-    ctx.responseHeaders['retry-after'] = String(blockedFor);
-    throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `too many failed authentications from this address; retry in ${blockedFor} s` });
-  }
-  const hash = hashApiKey(ctx.apiKey);
-  const { keys } = ctx.deps.caches;
-  let key = keys.get(hash);
-  if (!key) {
-    const row = await ctx.deps.db.selectFrom('api_keys').select(['id', 'team_id', 'revoked_at', 'last_used_at', 'scope']).where('key_hash', '=', hash).executeTakeFirst();
-    if (row) keys.set(hash, (key = { id: row.id, teamId: row.team_id, revoked: Boolean(row.revoked_at), scope: row.scope, lastUsedAtMs: row.last_used_at?.getTime() ?? 0 }));
-  }
-  if (!key || key.revoked) {
-    failures?.recordFailure(ctx.clientAddress!);
-    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'invalid or revoked API key' });
-  }
-  // last_used_at is kept to the minute so a busy key does not write on every request.
-  if (Date.now() - key.lastUsedAtMs > LAST_USED_RESOLUTION_MS) {
-    key.lastUsedAtMs = Date.now();
-    await ctx.deps.db.updateTable('api_keys').set({ last_used_at: new Date() }).where('id', '=', key.id).execute();
-  }
-  const decision = ctx.deps.rateLimiter.check(key.id);
-  ctx.responseHeaders['x-ratelimit-limit'] = String(decision.limit);
-  ctx.responseHeaders['x-ratelimit-remaining'] = String(decision.remaining);
-  ctx.responseHeaders['x-ratelimit-retry-after'] = String(decision.retryAfterSeconds);
-  if (!decision.allowed) {
-    throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `rate limit of ${decision.limit} requests per minute exceeded; retry in ${decision.retryAfterSeconds} s` });
-  }
-  return next({ ctx: { ...ctx, team: { id: key.teamId }, keyId: key.id, scope: key.scope } });
+export const authMiddleware = t.middleware(async ({ ctx, next }) => {
+  const auth = ctx.auth ?? (await authenticateKey(ctx.deps, ctx.apiKey, ctx.clientAddress, ctx.responseHeaders));
+  if (!auth.ok) throw auth.error;
+  return next({ ctx: { ...ctx, team: { id: auth.key.teamId }, keyId: auth.key.id, scope: auth.key.scope } });
 });
+
+const authedProcedure = t.procedure.use(observed).use(infraErrors).use(authMiddleware).use(storableInput);
 
 /**
  * A procedure callable by keys of `needed` scope and by admin keys; any other key gets 403

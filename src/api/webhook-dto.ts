@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { WebhookRow } from '../db/database.js';
+import { maskHeaders } from './sensitive-headers.js';
 import { headersSchema, retryPolicySchema } from './webhook-schemas.js';
 import { toWebhookHealth, webhookHealthSchema } from './webhook-health.js';
 
@@ -8,7 +9,8 @@ const isoTime = z.iso.datetime({ offset: true });
 /**
  * The public shape of a webhook, and the one place it is described: `toWebhookDto` is typed
  * from it, and the OpenAPI document (src/api/rest) shows it. A new output field goes here first.
- * The secret is never part of it (see webhooks.getSecret).
+ * The secret is never part of it (see webhooks.getSecret). For a key below admin, the values of
+ * sensitive headers (sensitive-headers.ts) read `***` (URLs cannot carry credentials: url-safety.ts).
  */
 export const webhookOutputSchema = z.object({
   id: z.string(),
@@ -64,7 +66,8 @@ export const webhookListOutputSchema = z.object({
   pagination: z.object({ currentPage: z.number().int(), pageSize: z.number().int(), pagesTotal: z.number().int(), itemsTotal: z.number().int() }),
 });
 
-export function toWebhookDto(w: WebhookRow): WebhookDto {
+/** `reveal`: the caller's key is admin, and sees receiver credentials in headers in full. */
+export function toWebhookDto(w: WebhookRow, reveal: boolean): WebhookDto {
   return {
     id: w.id,
     teamId: w.team_id,
@@ -73,7 +76,7 @@ export function toWebhookDto(w: WebhookRow): WebhookDto {
     description: w.description,
     url: w.url,
     httpMethod: w.http_method,
-    headers: w.headers,
+    headers: reveal ? w.headers : maskHeaders(w.headers),
     eventTypes: w.event_types,
     active: w.active,
     rateLimitPerSecond: w.rate_limit_per_second,

@@ -4,6 +4,7 @@ import { collectDefaultMetrics } from 'prom-client';
 import type { HeraldConfig } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../log.js';
+import { metricsRefusal } from './metrics-access.js';
 import { heraldRegistry } from './metrics.js';
 import { countRetryingIn } from './retrying-gauge.js';
 import { temporalMetricsText } from './temporal-metrics.js';
@@ -50,8 +51,12 @@ export async function startWorkerMetricsServer(config: HeraldConfig, db: Kysely<
   const { metricsEnabled, workerMetricsHost: host, workerMetricsPort: port } = config.observability;
   if (!metricsEnabled || port === 0) return undefined;
   enableMetricsFor(db);
+  const { metricsToken } = config.observability;
   const server = http.createServer((req, res) => {
     if (isMetricsPath(req.url)) {
+      // Its own port (loopback by default): the token, when set, is asked for here too.
+      const refusal = metricsToken === undefined ? null : metricsRefusal(req, metricsToken);
+      if (refusal) return void res.writeHead(refusal.status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: refusal.message } }));
       serveMetrics(req, res).catch((err) => res.writeHead(500).end(String(err)));
       return;
     }

@@ -1,4 +1,5 @@
 import { isSafePattern } from 'redos-detector';
+import { isObject, LIST, MAP, ONE, subschemasAt } from './schema-positions.js';
 
 /** Time one pattern may take to prove safe, ms; a pattern that cannot is refused. */
 const PATTERN_CHECK_MS = 50;
@@ -6,9 +7,6 @@ const PATTERN_CHECK_MS = 50;
 const MAX_STEPS = 20_000;
 /** Time all the patterns of one API call may take, ms (an import can carry 1000 schemas). */
 export const SCHEMA_CHECK_BUDGET_MS = 1_000;
-
-/** Subtrees holding data, not schemas: a `pattern` key there is not a regex. */
-const DATA_KEYWORDS = new Set(['const', 'enum', 'default', 'examples']);
 
 export interface UnsafePattern {
   /** Where in the schema, e.g. `['properties', 'sku', 'pattern']`. */
@@ -21,35 +19,67 @@ export interface UnsafePattern {
  * catastrophically on a crafted payload (`(a+)+`, `(a|a)*`, …), or null if all are safe.
  * Publish validates payloads with these regexes in the API process, so one such pattern could
  * stall it. Checked with redos-detector; a pattern it cannot prove safe in time is refused too.
+ * Walks schema positions only (schema-positions.ts), and refuses a `$ref` whose JSON pointer leads anywhere
+ * else: Ajv would compile that data (an `examples` member, say) as a schema, unchecked.
  */
 export function findUnsafePattern(schema: unknown, deadline = Date.now() + SCHEMA_CHECK_BUDGET_MS): UnsafePattern | null {
   const walk = (node: unknown, path: (string | number)[]): UnsafePattern | null => {
-    if (Array.isArray(node)) {
-      for (let i = 0; i < node.length; i++) {
-        const bad = walk(node[i], [...path, i]);
-        if (bad) return bad;
-      }
-      return null;
-    }
-    if (!node || typeof node !== 'object') return null;
+    if (!isObject(node)) return null;
     for (const [key, value] of Object.entries(node)) {
-      if (DATA_KEYWORDS.has(key)) continue;
+      const at = [...path, key];
       if (key === 'pattern' && typeof value === 'string') {
         const reason = patternProblem(value, deadline);
-        if (reason) return { path: [...path, key], reason };
+        if (reason) return { path: at, reason };
       }
-      if (key === 'patternProperties' && value && typeof value === 'object' && !Array.isArray(value)) {
+      if (key === 'patternProperties' && isObject(value)) {
         for (const regex of Object.keys(value)) {
           const reason = patternProblem(regex, deadline);
-          if (reason) return { path: [...path, key, regex], reason };
+          if (reason) return { path: [...at, regex], reason };
         }
       }
-      const bad = walk(value, [...path, key]);
-      if (bad) return bad;
+      if (key === '$ref' && typeof value === 'string') {
+        const reason = refProblem(value);
+        if (reason) return { path: at, reason };
+      }
+      for (const [below, child] of subschemasAt(key, value)) {
+        const bad = walk(child, [...at, ...below]);
+        if (bad) return bad;
+      }
     }
     return null;
   };
   return walk(schema, []);
+}
+
+/** Why a `$ref`'s JSON pointer (`…#/a/b`) does not name a schema position, or null if it does (or has none). */
+function refProblem(ref: string): string | null {
+  const hash = ref.indexOf('#');
+  const fragment = hash < 0 ? '' : ref.slice(hash + 1);
+  if (fragment === '' || !fragment.startsWith('/')) return null;
+  // `items` is one schema or (draft-07) a list of them: an index may follow it, or a keyword.
+  let at: 'schema' | 'list' | 'map' | 'items' = 'schema';
+  for (const raw of fragment.slice(1).split('/')) {
+    let seg: string;
+    try {
+      seg = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
+    } catch {
+      return 'must be a valid JSON pointer';
+    }
+    if (at === 'items' && /^\d+$/.test(seg)) {
+      at = 'schema';
+      continue;
+    }
+    if (at === 'list') {
+      if (!/^\d+$/.test(seg)) return 'must point at a schema (a list member is named by its index)';
+      at = 'schema';
+    } else if (at === 'map') at = 'schema';
+    else if (MAP.has(seg)) at = 'map';
+    else if (LIST.has(seg) && !ONE.has(seg)) at = 'list';
+    else if (seg === 'items') at = 'items';
+    else if (ONE.has(seg)) at = 'schema';
+    else return `must point at a schema position; ${JSON.stringify(seg)} holds data, not a schema`;
+  }
+  return null;
 }
 
 function patternProblem(pattern: string, deadline: number): string | null {

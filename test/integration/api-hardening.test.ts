@@ -9,7 +9,8 @@ import { createHarness, type Harness } from '../support/harness.js';
 describe('per-key API rate limit', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await createHarness({ worker: false, env: { HERALD_API_RATE_LIMIT_PER_MINUTE: '5' } });
+    // The team limit is left unset: it defaults to the per-key limit.
+    h = await createHarness({ worker: false, env: { HERALD_API_RATE_LIMIT_PER_MINUTE: '5', HERALD_MAX_API_KEYS_PER_TEAM: '3' } });
   });
   afterAll(async () => h?.close());
 
@@ -28,6 +29,40 @@ describe('per-key API rate limit', () => {
     expect(JSON.stringify(await limited.json())).toContain('TOO_MANY_REQUESTS');
     const other = await h.createTeam();
     expect((await fetch(`${h.apiUrl}/trpc/webhooks.list`, { headers: { 'x-api-key': other.key } })).status).toBe(200);
+  });
+
+  it('limits the team as well as the key: a second key of a limited team is refused too, another team is not', async () => {
+    const { key } = await h.createTeam();
+    const second = await h.caller(key).apiKeys.create({ name: 'second' });
+    const list = (k: string) => fetch(`${h.apiUrl}/trpc/webhooks.list`, { headers: { 'x-api-key': k } });
+    for (let i = 0; i < 4; i++) expect((await list(key)).status).toBe(200);
+    const refused = await list(second.key);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('x-ratelimit-remaining')).toBe('0');
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/^rate limit of 5 requests per minute for all keys of this team exceeded; retry in \d+ s$/);
+    expect((await list((await h.createTeam()).key)).status).toBe(200);
+  });
+
+  it('caps the unrevoked keys of a team (HERALD_MAX_API_KEYS_PER_TEAM), counting revoked ones out', async () => {
+    const { key } = await h.createTeam();
+    const api = h.caller(key);
+    await api.apiKeys.create({ name: 'two' });
+    const three = await api.apiKeys.create({ name: 'three' });
+    await expect(api.apiKeys.create({ name: 'four' })).rejects.toThrow('API key limit reached: a team can have at most 3 unrevoked API keys; revoke one first');
+    await api.apiKeys.revoke({ id: three.id });
+    expect((await api.apiKeys.create({ name: 'four' })).name).toBe('four');
+  });
+
+  it('charges every call of a batch to the key: 3 calls leave 2, a batch of 3 more is refused whole', async () => {
+    const { key } = await h.createTeam();
+    const batch = (n: number) => fetch(`${h.apiUrl}/trpc/${Array(n).fill('webhooks.list').join(',')}?batch=1&input=${encodeURIComponent('{}')}`, { headers: { 'x-api-key': key } });
+    const first = await batch(3);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('x-ratelimit-remaining')).toBe('2');
+    const refused = await batch(3);
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as { error: { data: { code: string } } }[]).map((c) => c.error.data.code)).toEqual(['TOO_MANY_REQUESTS', 'TOO_MANY_REQUESTS', 'TOO_MANY_REQUESTS']);
+    expect((await batch(2)).status).toBe(200);
   });
 });
 

@@ -60,6 +60,26 @@ describe('API key scopes', () => {
     expect(await outcome(call(h.caller(publishKey)))).toBe(`FORBIDDEN: ${name} needs an API key with ${needed}; this key's scope is 'publish'`);
   });
 
+  it('a read key sees the values of sensitive receiver headers masked; an admin key sees them in full', async () => {
+    const headers = { Authorization: 'Bearer receiver-secret', 'X-Api-Key': 'k-123', 'X-Shopify-Access-Token': 't-456', 'X-Client-Secret': 'cDpx', 'X-Tenant': 'acme' };
+    const hook = await admin.webhooks.create({ name: 'creds', url: 'http://127.0.0.1:9/creds', eventTypes: ['order.paid'], active: false, headers });
+    try {
+      const masked = { Authorization: '***', 'X-Api-Key': '***', 'X-Shopify-Access-Token': '***', 'X-Client-Secret': '***', 'X-Tenant': 'acme' };
+      const reader = h.caller(readKey);
+      const got = await reader.webhooks.get({ id: hook.id });
+      expect(got.headers).toEqual(masked);
+      const listed = (await reader.webhooks.list()).data.find((w) => w.id === hook.id)!;
+      expect(listed.headers).toEqual(masked);
+      expect(JSON.stringify(await reader.webhooks.list())).not.toMatch(/receiver-secret|k-123|t-456|cDpx/);
+      // Over HTTP (REST) too: the same procedure answers.
+      const rest = await fetch(`${h.apiUrl}/v1/webhooks/${hook.id}`, { headers: { authorization: `Bearer ${readKey}` } });
+      expect(((await rest.json()) as { headers: Record<string, string> }).headers).toEqual(masked);
+      expect((await admin.webhooks.get({ id: hook.id })).headers).toEqual(headers);
+    } finally {
+      await admin.webhooks.delete({ id: hook.id });
+    }
+  });
+
   it('a read key can get and list', async () => {
     const c = h.caller(readKey);
     expect((await c.webhooks.list()).data.map((w) => w.id)).toEqual([webhookId]);

@@ -40,18 +40,54 @@ describe('failed authentications per client address', () => {
     }
   });
 
-  it('counts only failures: valid keys and missing keys do not use up the allowance', async () => {
-    const other = await createHarness({ worker: false, env: { HERALD_AUTH_FAIL_LIMIT_PER_MINUTE: '2' } });
+  it('counts missing and unknown keys, never valid ones', async () => {
+    const other = await createHarness({ worker: false, env: { HERALD_AUTH_FAIL_LIMIT_PER_MINUTE: '3' } });
     try {
       const { key } = await other.createTeam();
       const get = (k?: string) => fetch(`${other.apiUrl}/trpc/webhooks.list`, { headers: k ? { authorization: `Bearer ${k}` } : {} });
       for (let i = 0; i < 5; i++) expect((await get(key)).status).toBe(200);
-      for (let i = 0; i < 5; i++) expect((await get()).status).toBe(401);
-      expect((await get('hk_deadbeef_bad')).status).toBe(401);
+      expect((await get()).status).toBe(401);
       expect((await get(key)).status).toBe(200);
       expect((await get('hk_deadbeef_bad')).status).toBe(401);
+      expect((await get()).status).toBe(401);
+      // Three failures: the address is blocked, a valid key from it too.
       expect((await get(key)).status).toBe(429);
+      expect((await get()).status).toBe(429);
     } finally {
+      await other.close();
+    }
+  });
+
+  it("looks a batch's key up once and counts it as one failure; a batch above 50 calls is refused before any lookup", async () => {
+    const other = await createHarness({ worker: false, env: { HERALD_AUTH_FAIL_LIMIT_PER_MINUTE: '20' } });
+    const realDb = other.deps.db;
+    let lookups = 0;
+    other.deps.db = new Proxy(realDb, {
+      get: (target, prop) => {
+        if (prop === 'selectFrom') lookups++;
+        const value = Reflect.get(target, prop, target) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    try {
+      const batch = (n: number) => fetch(`${other.apiUrl}/trpc/${Array(n).fill('webhooks.list').join(',')}?batch=1&input=${encodeURIComponent('{}')}`, { headers: { authorization: 'Bearer hk_deadbeef_made_up' } });
+      const tooMany = await batch(300);
+      expect(tooMany.status).toBe(400);
+      expect(((await tooMany.json()) as { error: { message: string } }).error.message).toBe('Batch call exceeds maximum size');
+      expect(lookups).toBe(0);
+      // 20 requests of 50 bad calls each: 1,000 calls, one lookup per request, then the block.
+      for (let i = 0; i < 20; i++) {
+        const r = await batch(50);
+        expect(r.status).toBe(401);
+        const body = (await r.json()) as { error: { data: { code: string } } }[];
+        expect(body).toHaveLength(50);
+        expect(new Set(body.map((c) => c.error.data.code))).toEqual(new Set(['UNAUTHORIZED']));
+      }
+      expect(lookups).toBe(20);
+      expect((await batch(50)).status).toBe(429);
+      expect(lookups).toBe(20);
+    } finally {
+      other.deps.db = realDb;
       await other.close();
     }
   });

@@ -30,6 +30,15 @@ describe('ReDoS guard on tenant JSON Schemas', () => {
     expect((await h.caller(key).eventTypes.list()).data.filter((t) => !isOperationalEventType(t.name))).toEqual([]);
   });
 
+  it('eventTypes.create refuses a catastrophic pattern under a property named `default`, and a $ref into an `examples` member', async () => {
+    const r = await post('eventTypes.create', { name: 'user.defaulted', schema: { type: 'object', properties: { default: { type: 'string', pattern: REDOS } } } });
+    expect(r.status).toBe(400);
+    expect(r.message).toMatch(/^schema\.properties\.default\.pattern: pattern may backtrack catastrophically/);
+    const smuggled = await post('eventTypes.create', { name: 'user.smuggled', schema: { examples: [{ pattern: REDOS }], properties: { s: { $ref: '#/examples/0' } } } });
+    expect(smuggled.status).toBe(400);
+    expect(smuggled.message).toBe('schema.properties.s.$ref: must point at a schema position; "examples" holds data, not a schema');
+  });
+
   it('eventTypes.create refuses a catastrophic patternProperties key', async () => {
     const r = await post('eventTypes.create', { name: 'user.tagged', schema: { type: 'object', patternProperties: { '(a|a)*$': { type: 'string' } } } });
     expect(r.status).toBe(400);

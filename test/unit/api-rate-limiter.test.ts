@@ -20,4 +20,12 @@ describe('per-key API rate limiter', () => {
     expect(l.check('b').allowed).toBe(true);
     expect(l.check('a').allowed).toBe(false);
   });
+
+  it('takes a cost whole or not at all, and peeks without taking', () => {
+    const l = createApiRateLimiter(5, () => 0);
+    expect(l.check('k', 3)).toMatchObject({ allowed: true, remaining: 2 });
+    expect(l.peek('k', 2)).toMatchObject({ allowed: true, remaining: 2 });
+    expect(l.check('k', 3)).toMatchObject({ allowed: false, remaining: 2 });
+    expect(l.check('k', 2)).toMatchObject({ allowed: true, remaining: 0 });
+  });
 });

@@ -9,7 +9,7 @@ import { TEMPORAL_SERVER_VERSION, TEMPORAL_UI_VERSION } from '../../src/infra/te
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const compose = parse(readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
-  services: Record<string, { image?: string; command?: string[] | string; environment?: Record<string, string>; volumes?: string[] }>;
+  services: Record<string, { image?: string; command?: string[] | string; environment?: Record<string, string>; volumes?: string[]; ports?: string[] }>;
 };
 const MOUNT = '/etc/herald-temporal';
 const envOptions = {
@@ -65,5 +65,24 @@ describe('docker-compose.yml and npm run cluster', () => {
       for (const script of used) expect(scripts[script], `npm run ${script}`).toBeDefined();
     }
     expect(String(compose.services['herald-api']!.command)).toMatch(/temporal:setup && npm run migrate && npm run api/);
+  });
+
+  it('publishes only the Herald API on every interface: Temporal frontend and UI on loopback, the databases not at all', () => {
+    const published = Object.fromEntries(Object.entries(compose.services).flatMap(([name, s]) => (s.ports ?? []).map((p) => [name, p])));
+    expect(published).toEqual({ 'temporal-frontend': '127.0.0.1:7233:7233', 'temporal-ui': '127.0.0.1:8233:8080', 'herald-api': '3000:3000' });
+  });
+
+  it('has no default password nor a missing encryption key: each is a required variable with a message', () => {
+    const required = (name: string) => new RegExp(`^\\$\\{${name}:\\?set ${name}[^}]+\\}$`);
+    for (const [name, s] of Object.entries(compose.services)) {
+      for (const [key, value] of Object.entries(s.environment ?? {})) {
+        if (/PASSWORD|PWD/.test(key)) expect([name, key, value]).toEqual([name, key, expect.stringMatching(/^\$\{(TEMPORAL|HERALD)_DB_PASSWORD:\?set /)]);
+      }
+    }
+    const herald = compose.services['herald-api']!.environment!;
+    expect(herald.DATABASE_URL).toMatch(/^postgres:\/\/herald:\$\{HERALD_DB_PASSWORD:\?set HERALD_DB_PASSWORD[^}]+\}@herald-db:5432\/herald$/);
+    expect(herald.HERALD_ENCRYPTION_KEY).toMatch(required('HERALD_ENCRYPTION_KEY'));
+    expect(compose.services['temporal-frontend']!.environment!.POSTGRES_PWD).toMatch(required('TEMPORAL_DB_PASSWORD'));
+    expect(compose.services['temporal-schema']!.environment!.SQL_PASSWORD).toMatch(required('TEMPORAL_DB_PASSWORD'));
   });
 });

@@ -32,6 +32,28 @@ describe('findUnsafePattern', () => {
     expect(findUnsafePattern({ const: { pattern: '(a+)+' }, enum: [{ pattern: '(a+)+' }], default: { pattern: '(a+)+' }, examples: [{ pattern: '(a+)+' }] })).toBeNull();
   });
 
+  it.each(['default', 'enum', 'const', 'examples'])('checks a pattern under a property named %s: it is a schema position', (name) => {
+    expect(findUnsafePattern({ type: 'object', properties: { [name]: { type: 'string', pattern: '^(a+)+$' } } })?.path).toEqual(['properties', name, 'pattern']);
+    expect(findUnsafePattern({ $defs: { [name]: { pattern: '^(a+)+$' } } })?.path).toEqual(['$defs', name, 'pattern']);
+    expect(findUnsafePattern({ dependentSchemas: { [name]: { propertyNames: { pattern: '(a|a)*$' } } } })?.path).toEqual(['dependentSchemas', name, 'propertyNames', 'pattern']);
+  });
+
+  it('walks every subschema keyword, lists and draft-07 item lists included', () => {
+    const bad = { pattern: '^(a+)+$' };
+    expect(findUnsafePattern({ anyOf: [{ type: 'string' }, bad] })?.path).toEqual(['anyOf', 1, 'pattern']);
+    expect(findUnsafePattern({ items: [{}, bad] })?.path).toEqual(['items', 1, 'pattern']);
+    expect(findUnsafePattern({ if: {}, then: { not: bad } })?.path).toEqual(['then', 'not', 'pattern']);
+    expect(findUnsafePattern({ definitions: { a: { additionalProperties: bad } } })?.path).toEqual(['definitions', 'a', 'additionalProperties', 'pattern']);
+  });
+
+  it('refuses a $ref whose JSON pointer leads into data (Ajv would compile it as a schema), and accepts one into a schema position', () => {
+    const smuggled = { examples: [{ pattern: '^(a+)+$' }], properties: { s: { $ref: '#/examples/0' } } };
+    expect(findUnsafePattern(smuggled)).toEqual({ path: ['properties', 's', '$ref'], reason: 'must point at a schema position; "examples" holds data, not a schema' });
+    expect(findUnsafePattern({ $ref: 'other#/properties/a/default' })?.path).toEqual(['$ref']);
+    expect(findUnsafePattern({ $defs: { a: { type: 'string' } }, items: [{ $ref: '#/$defs/a' }, { $ref: '#/items/0' }], properties: { b: { $ref: '#/properties/c~1d' } } })).toBeNull();
+    expect(findUnsafePattern({ $ref: '#' })).toBeNull();
+  });
+
   it('refuses once the time budget of the call is spent', () => {
     expect(findUnsafePattern({ pattern: '^[a-z]+$' }, Date.now() - 1)?.reason).toMatch(/too many patterns/);
   });

@@ -3,6 +3,7 @@ import { callTRPCProcedure, getTRPCErrorFromUnknown, getTRPCErrorShape, TRPCErro
 import { appRouter } from '../app-router.js';
 import { type ApiDeps, apiKeyFromRequest, type Context, createContextInner } from '../context.js';
 import { readRawBody } from '../raw-body.js';
+import { gateRequest } from '../request-gate.js';
 import { restInputSchema, takesBody } from './openapi-document.js';
 import { procedureDef } from './procedure-input.js';
 import { bodyInput, queryInput } from './rest-input.js';
@@ -60,24 +61,30 @@ export function createRestHandler(deps: ApiDeps, maxBodyBytes: number) {
       }
       route = chosen.route;
       const def = procedureDef(route.procedure)!;
+      // The socket's peer, as for tRPC: a header would let a client pick its own address.
+      ctx = createContextInner(deps, apiKeyFromRequest(req), undefined, req.socket.remoteAddress);
+      // Authenticated and rate-limited from the headers first (request-gate.ts): a refused
+      // request's body is never read, and the procedure answers with the refusal.
+      const gate = await gateRequest(deps, req, [route.procedure]);
+      ctx.auth = gate.auth;
+      Object.assign(ctx.responseHeaders, gate.headers);
       let input: unknown;
-      let body: Context['body'];
-      if (takesBody(route)) {
-        const raw = await readRawBody(req, maxBodyBytes);
+      if (gate.auth?.ok === false) {
+        if (takesBody(route)) res.shouldKeepAlive = false;
+      } else if (takesBody(route)) {
+        const raw = await readRawBody(req, maxBodyBytes, res);
         if (raw.kind === 'aborted') return;
         if (raw.kind === 'refused') throw raw.error;
-        body = { text: raw.text, isBatch: false };
+        ctx.body = { text: raw.text, isBatch: false };
         input = bodyInput(raw.text);
       } else {
         input = queryInput(url.searchParams, restInputSchema(route));
       }
-      if (Object.keys(chosen.params).length) {
+      if (Object.keys(chosen.params).length && gate.auth?.ok !== false) {
         if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new TRPCError({ code: 'BAD_REQUEST', message: 'input: the request body must be a JSON object' });
         input = { ...input, ...chosen.params };
       }
       if (!def.inputs.length) input = undefined;
-      // The socket's peer, as for tRPC: a header would let a client pick its own address.
-      ctx = createContextInner(deps, apiKeyFromRequest(req), body, req.socket.remoteAddress);
       const data: unknown = await callTRPCProcedure({
         router: appRouter,
         path: route.procedure,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { API_KEY_SCOPES } from '../../security/api-key-scopes.js';
 import { generateApiKey } from '../../security/api-keys.js';
-import { notFound } from '../errors.js';
+import { conflict, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { idText, nameText } from '../text-fields.js';
 import { adminProcedure, readProcedure, router } from '../trpc.js';
@@ -13,6 +13,10 @@ export const apiKeysRouter = router({
   create: adminProcedure
     .input(z.object({ name: nameText(100), scope: z.enum(API_KEY_SCOPES, "must be 'admin', 'publish' or 'read'").default('admin') }))
     .mutation(async ({ ctx, input }) => {
+      // A cap, so a team cannot mint keys without end (each key also has a rate limit of its own).
+      const { n } = await ctx.deps.db.selectFrom('api_keys').select((eb) => eb.fn.countAll<string>().as('n')).where('team_id', '=', ctx.team.id).where('revoked_at', 'is', null).executeTakeFirstOrThrow();
+      const cap = ctx.deps.config.limits.maxApiKeysPerTeam;
+      if (Number(n) >= cap) throw conflict(`API key limit reached: a team can have at most ${cap} unrevoked API keys; revoke one first`);
       const { key, prefix, hash } = generateApiKey();
       const id = newId('key');
       await ctx.deps.db.insertInto('api_keys').values({ id, team_id: ctx.team.id, name: input.name, prefix, key_hash: hash, scope: input.scope, created_at: new Date() }).execute();

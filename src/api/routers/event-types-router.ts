@@ -4,6 +4,7 @@ import { SEED_CATALOGS, findSeedCatalog } from '../../catalogs/seed-catalogs.js'
 import { importEventTypes } from '../../repositories/event-types-repo.js';
 import { EVENT_TYPE_NAME } from '../../delivery/event-type-patterns.js';
 import { compileSchema } from '../../delivery/payload-schema.js';
+import { countSubschemas, findCostlySchema, MAX_SUBSCHEMAS_PER_CALL } from '../../security/schema-bounds.js';
 import { findUnsafePattern, SCHEMA_CHECK_BUDGET_MS } from '../../security/schema-patterns.js';
 import { badRequest, notFound } from '../errors.js';
 import { formatPath } from '../field-path.js';
@@ -22,6 +23,9 @@ const eventTypeInput = z.object({
 
 function assertValidSchema(schema: Record<string, unknown> | null | undefined, field = 'schema', deadline?: number): void {
   if (!schema) return;
+  // Bounds first (schema-bounds.ts): an over-large schema is never compiled.
+  const costly = findCostlySchema(schema);
+  if (costly) throw badRequest(formatPath([...field.split('.'), ...costly.path]), costly.reason);
   const compiled = compileSchema(schema);
   if (!compiled.ok) throw badRequest(field, `invalid JSON Schema: ${compiled.message}`);
   const unsafe = findUnsafePattern(schema, deadline);
@@ -102,7 +106,11 @@ export const eventTypesRouter = router({
     .mutation(async ({ ctx, input }) => {
       const types = 'catalog' in input ? [...findSeedCatalog(input.catalog)!.eventTypes] : input.eventTypes;
       const deadline = Date.now() + SCHEMA_CHECK_BUDGET_MS;
-      if ('eventTypes' in input) input.eventTypes.forEach((t, i) => assertValidSchema(t.schema, `eventTypes.${i}.schema`, deadline));
+      if ('eventTypes' in input) {
+        const total = input.eventTypes.reduce((n, t) => n + (t.schema ? countSubschemas(t.schema) : 0), 0);
+        if (total > MAX_SUBSCHEMAS_PER_CALL) throw badRequest('eventTypes', `their schemas must hold at most ${MAX_SUBSCHEMAS_PER_CALL} schemas in all, subschemas counted (got ${total}); import them in smaller parts`);
+        input.eventTypes.forEach((t, i) => assertValidSchema(t.schema, `eventTypes.${i}.schema`, deadline));
+      }
       const added = await importEventTypes(ctx.deps.db, ctx.team.id, types);
       return { added: added.length, skipped: types.length - added.length, names: added };
     }),

@@ -24,5 +24,6 @@ export async function checkHealth(deps: ApiDeps) {
 }
 
 export const healthRouter = router({
-  check: publicProcedure.query(({ ctx }) => checkHealth(ctx.deps)),
+  /** As `GET /healthz`: at most one probe per second (cached-health.ts). */
+  check: publicProcedure.query(({ ctx }) => ctx.deps.health()),
 });

@@ -51,19 +51,19 @@ export const webhooksRouter = router({
       });
     });
     // The secret is returned once here for convenience; webhooks.getSecret reads it later.
-    return { ...toWebhookDto(row), secret };
+    return { ...toWebhookDto(row, ctx.scope === 'admin'), secret };
   }),
 
   get: readProcedure.input(webhookIdSchema).query(async ({ ctx, input }) => {
     const row = await findWebhook(ctx.deps.db, ctx.team.id, input.id);
     if (!row) throw notFound('webhook', input.id);
-    return { ...toWebhookDto(row), ...(await webhookStats(ctx.deps.db, row.id)) };
+    return { ...toWebhookDto(row, ctx.scope === 'admin'), ...(await webhookStats(ctx.deps.db, row.id)) };
   }),
 
   list: readProcedure.input(listWebhooksSchema).query(async ({ ctx, input }) => {
     const { rows, total } = await listWebhookRows(ctx.deps.db, ctx.team.id, input, input.page, input.pageSize);
     return {
-      data: rows.map(toWebhookDto),
+      data: rows.map((row) => toWebhookDto(row, ctx.scope === 'admin')),
       pagination: {
         currentPage: input.page,
         pageSize: input.pageSize,
@@ -104,7 +104,7 @@ export const webhooksRouter = router({
     if (!row) throw notFound('webhook', input.id);
     // Deactivated: its running deliveries end now (a repeated call signals any left again).
     if (input.active === false) await cancelWebhookDeliveries(ctx.deps, ctx.team.id, row.id, reasons.webhookInactive(row.disabled_reason ?? 'deactivated').text);
-    return toWebhookDto(row);
+    return toWebhookDto(row, ctx.scope === 'admin');
   }),
 
   /**
@@ -124,7 +124,7 @@ export const webhooksRouter = router({
     });
     if (!row) throw notFound('webhook', input.id);
     const recovered = since ? await recoverDeliveries(ctx, row.id, since) : null;
-    return { ...toWebhookDto(row), recovered };
+    return { ...toWebhookDto(row, ctx.scope === 'admin'), recovered };
   }),
 
   delete: adminProcedure.input(webhookIdSchema).mutation(async ({ ctx, input }) => {
