@@ -1,16 +1,6 @@
 import { TRPCError } from '@trpc/server';
-import type { ApiKeyScope } from '../security/api-key-scopes.js';
 import { hashApiKey } from '../security/api-keys.js';
-import type { ApiDeps } from './context.js';
-
-export interface AuthedKey {
-  id: string;
-  teamId: string;
-  scope: ApiKeyScope;
-}
-
-/** A key resolved and charged, or the error every call of the request gets. */
-export type AuthResult = { ok: true; key: AuthedKey } | { ok: false; error: TRPCError };
+import type { ApiDeps, AuthResult } from './context.js';
 
 const LAST_USED_RESOLUTION_MS = 60_000;
 

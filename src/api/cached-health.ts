@@ -1,9 +1,14 @@
-import type { checkHealth } from './routers/health-router.js';
-
 /** How long one probe's answer serves `GET /healthz`, ms. */
 export const HEALTH_CACHE_MS = 1_000;
 
-export type Health = Awaited<ReturnType<typeof checkHealth>>;
+/** One dependency's probe: its latency (ms), or why it failed. */
+export type Probe = { ok: true; latencyMs: number } | { ok: false; error: string };
+/** What `GET /healthz` and health.check answer (health-router.ts probes it). */
+export interface Health {
+  ok: boolean;
+  postgres: Probe;
+  temporal: Probe;
+}
 
 /**
  * `GET /healthz` for anyone, unlimited, and cheap: at most one `probe` of PostgreSQL and Temporal

@@ -11,7 +11,17 @@ import type { FailedAuthLimiter } from './failed-auth-limiter.js';
 import type { Health } from './cached-health.js';
 import type { LookupCaches } from './lookup-caches.js';
 import type { TeamPublishLanes } from './team-publish-lanes.js';
-import type { AuthResult } from './authenticate-key.js';
+import type { TRPCError } from '@trpc/server';
+import type { ApiKeyScope } from '../security/api-key-scopes.js';
+
+export interface AuthedKey {
+  id: string;
+  teamId: string;
+  scope: ApiKeyScope;
+}
+
+/** A key resolved and charged, or the error every call of the request gets. */
+export type AuthResult = { ok: true; key: AuthedKey } | { ok: false; error: TRPCError };
 
 /** Everything the API needs; built once per API by the composition root (src/app/create-api-deps.ts). */
 export interface ApiDeps {

@@ -2,7 +2,7 @@ import type { ReasonCode } from '../core/delivery-reasons.js';
 import type { WebhookRow, WebhookUpdate } from '../db/database.js';
 import type { Context } from './context.js';
 import { badRequest } from './errors.js';
-import { replayAll } from './routers/deliveries-router.js';
+import { replayAll } from './replay-deliveries.js';
 
 /** What `webhooks.enable` replays: nothing, or what failed since the webhook was disabled or since it began failing. */
 export type RecoverFrom = 'none' | 'disabled' | 'failing';

@@ -1,7 +1,8 @@
 import type http from 'node:http';
 import type { AnyProcedure } from '@trpc/server';
 import { appRouter } from './app-router.js';
-import { authenticateKey, type AuthResult } from './authenticate-key.js';
+import { authenticateKey } from './authenticate-key.js';
+import type { AuthResult } from './context.js';
 import { type ApiDeps, apiKeyFromRequest } from './context.js';
 import { authMiddleware } from './trpc.js';
 

@@ -1,14 +1,13 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import { TRPCError } from '@trpc/server';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import type { DeliveryRow } from '../../db/database.js';
 import { DELIVERY_STATUSES } from '../../core/delivery-transitions.js';
-import { replayDelivery } from '../../core/replay-delivery.js';
 import { findDelivery } from '../../repositories/deliveries-repo.js';
 import { findWebhook } from '../../repositories/webhooks-repo.js';
 import type { Context } from '../context.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { deliveryDto, readDelivery } from '../read-delivery.js';
+import { isRunning, replay, replayAll } from '../replay-deliveries.js';
 import { conflict, notFound } from '../errors.js';
 import { freeText, idText } from '../text-fields.js';
 import { adminProcedure, readProcedure, router } from '../trpc.js';
@@ -19,31 +18,6 @@ async function requireDelivery(ctx: Context & { team: { id: string } }, id: stri
   const row = await findDelivery(ctx.deps.db, ctx.team.id, id);
   if (!row) throw notFound('delivery', id);
   return row;
-}
-
-async function isRunning(ctx: Context, id: string): Promise<boolean> {
-  try {
-    const d = await ctx.deps.temporal.workflow.getHandle(id).describe();
-    return d.status.name === 'RUNNING';
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return false;
-    throw err;
-  }
-}
-
-/**
- * Starts a new run of a finished delivery under the same id. The row is reset only once the new
- * run is durably started: a start that fails leaves the row as it was. Two replays racing past
- * the running check: the second start is refused by Temporal, answered as CONFLICT.
- */
-export async function replay(ctx: Context & { team: { id: string } }, row: DeliveryRow): Promise<void> {
-  const running = () => conflict(`delivery ${row.id} is still running; cancel it or use retryNow`);
-  if (await isRunning(ctx, row.id)) throw running();
-  const webhook = await findWebhook(ctx.deps.db, ctx.team.id, row.webhook_id);
-  if (!webhook) throw notFound('webhook', row.webhook_id);
-  await replayDelivery(ctx.deps, row, webhook).catch((err: unknown) => {
-    throw err instanceof WorkflowExecutionAlreadyStartedError ? running() : err;
-  });
 }
 
 async function signalRunning(ctx: Context & { team: { id: string } }, id: string, send: () => Promise<void>) {
@@ -121,19 +95,3 @@ export const deliveriesRouter = router({
       return { replayed: ids.length, ids, skipped };
     }),
 });
-
-/** Replays each row in order; one already running again (replayed meanwhile) is skipped, not an error. */
-export async function replayAll(ctx: Context & { team: { id: string } }, rows: DeliveryRow[]): Promise<{ ids: string[]; skipped: string[] }> {
-  const ids: string[] = [];
-  const skipped: string[] = [];
-  for (const row of rows) {
-    try {
-      await replay(ctx, row);
-      ids.push(row.id);
-    } catch (err) {
-      if (!(err instanceof TRPCError && err.code === 'CONFLICT')) throw err;
-      skipped.push(row.id);
-    }
-  }
-  return { ids, skipped };
-}

@@ -1,3 +1,4 @@
+import type { Health, Probe } from '../cached-health.js';
 import { sql } from 'kysely';
 import type { ApiDeps } from '../context.js';
 import { publicProcedure, router } from '../trpc.js';
@@ -6,8 +7,8 @@ const withTimeout = <T>(p: Promise<T>, ms: number) =>
   Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms).unref())]);
 
 /** Reachability of both dependencies; never throws. */
-export async function checkHealth(deps: ApiDeps) {
-  const probe = async (fn: () => Promise<unknown>) => {
+export async function checkHealth(deps: ApiDeps): Promise<Health> {
+  const probe = async (fn: () => Promise<unknown>): Promise<Probe> => {
     const t0 = Date.now();
     try {
       await withTimeout(fn(), 2_000);

@@ -1,0 +1,49 @@
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { TRPCError } from '@trpc/server';
+import type { DeliveryRow } from '../db/database.js';
+import { replayDelivery } from '../core/replay-delivery.js';
+import { findWebhook } from '../repositories/webhooks-repo.js';
+import type { Context } from './context.js';
+import { conflict, notFound } from './errors.js';
+
+/** Whether the delivery's workflow runs now (a missing one does not). */
+export async function isRunning(ctx: Context, id: string): Promise<boolean> {
+  try {
+    const d = await ctx.deps.temporal.workflow.getHandle(id).describe();
+    return d.status.name === 'RUNNING';
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
+}
+
+/**
+ * Starts a new run of a finished delivery under the same id. The row is reset only once the new
+ * run is durably started: a start that fails leaves the row as it was. Two replays racing past
+ * the running check: the second start is refused by Temporal, answered as CONFLICT.
+ */
+export async function replay(ctx: Context & { team: { id: string } }, row: DeliveryRow): Promise<void> {
+  const running = () => conflict(`delivery ${row.id} is still running; cancel it or use retryNow`);
+  if (await isRunning(ctx, row.id)) throw running();
+  const webhook = await findWebhook(ctx.deps.db, ctx.team.id, row.webhook_id);
+  if (!webhook) throw notFound('webhook', row.webhook_id);
+  await replayDelivery(ctx.deps, row, webhook).catch((err: unknown) => {
+    throw err instanceof WorkflowExecutionAlreadyStartedError ? running() : err;
+  });
+}
+
+/** Replays each row in order; one already running again (replayed meanwhile) is skipped, not an error. */
+export async function replayAll(ctx: Context & { team: { id: string } }, rows: DeliveryRow[]): Promise<{ ids: string[]; skipped: string[] }> {
+  const ids: string[] = [];
+  const skipped: string[] = [];
+  for (const row of rows) {
+    try {
+      await replay(ctx, row);
+      ids.push(row.id);
+    } catch (err) {
+      if (!(err instanceof TRPCError && err.code === 'CONFLICT')) throw err;
+      skipped.push(row.id);
+    }
+  }
+  return { ids, skipped };
+}
