@@ -7,7 +7,7 @@ import { createHerald } from '../src/app/create-herald.js';
 import { type HeraldProcess, startHeraldProcess } from '../src/app/herald-process.js';
 import { within } from '../src/app/within.js';
 import { loadConfig } from '../src/config.js';
-import { createTeamWithKey } from '../src/main/bootstrap-team.js';
+import { createTeamWithKey } from '../src/app/bootstrap-team.js';
 import { freePort } from '../test/support/free-port.js';
 import { httpPublisher } from './load.js';
 

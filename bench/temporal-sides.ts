@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { freeClusterBasePort, startScratchCluster } from '../src/main/cluster-setup.js';
+import { freeClusterBasePort, startScratchCluster } from '../tools/cluster/cluster-setup.js';
 import type { BenchContext } from './bench-context.js';
 import { startHeraldUnderTest } from './herald-under-test.js';
 import type { BenchOptions } from './options.js';

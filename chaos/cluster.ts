@@ -5,9 +5,9 @@ import { createHeraldClient } from '../src/api/client.js';
 import { createHerald } from '../src/app/create-herald.js';
 import { startHeraldProcess } from '../src/app/herald-process.js';
 import { loadConfig, type HeraldConfig } from '../src/config.js';
-import { type EmbeddedPg, startEmbeddedPostgres } from '../src/infra/embedded-postgres.js';
-import { type DevServer, startTemporalDevServer } from '../src/infra/temporal-dev-server.js';
-import { createTeamWithKey } from '../src/main/bootstrap-team.js';
+import { type EmbeddedPg, startEmbeddedPostgres } from '../src/embedded/embedded-postgres.js';
+import { type DevServer, startTemporalDevServer } from '../src/embedded/temporal-dev-server.js';
+import { createTeamWithKey } from '../src/app/bootstrap-team.js';
 import { freePort } from '../test/support/free-port.js';
 
 type Proc = Awaited<ReturnType<typeof startHeraldProcess>>;

@@ -1,5 +1,5 @@
 import { createHeraldClient, type HeraldClient } from '../src/api/client.js';
-import { createTeamWithKey } from '../src/main/bootstrap-team.js';
+import { createTeamWithKey } from '../src/app/bootstrap-team.js';
 import { startReceiver } from '../test/support/receiver.js';
 import { deliveryWorkflowId as deliveryIdOf } from '../src/workflows/delivery-contract.js';
 import { startCluster } from './cluster.js';

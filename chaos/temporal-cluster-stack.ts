@@ -5,9 +5,9 @@ import { createHeraldClient } from '../src/api/client.js';
 import { createHerald } from '../src/app/create-herald.js';
 import { startHeraldProcess } from '../src/app/herald-process.js';
 import { loadConfig } from '../src/config.js';
-import { startEmbeddedPostgres } from '../src/infra/embedded-postgres.js';
-import { createTeamWithKey } from '../src/main/bootstrap-team.js';
-import { freeClusterBasePort, startScratchCluster } from '../src/main/cluster-setup.js';
+import { startEmbeddedPostgres } from '../src/embedded/embedded-postgres.js';
+import { createTeamWithKey } from '../src/app/bootstrap-team.js';
+import { freeClusterBasePort, startScratchCluster } from '../tools/cluster/cluster-setup.js';
 import { freePort } from '../test/support/free-port.js';
 
 type Proc = Awaited<ReturnType<typeof startHeraldProcess>>;

@@ -9,7 +9,7 @@ import type { ApiRateLimiter } from './api-rate-limiter.js';
 import type { DispatchedMarker } from '../core/dispatched-mark.js';
 import type { FailedAuthLimiter } from './failed-auth-limiter.js';
 import type { Health } from './cached-health.js';
-import type { LookupCaches } from './lookup-caches.js';
+import type { LookupCaches } from '../services/lookup-caches.js';
 import type { TeamPublishLanes } from './team-publish-lanes.js';
 import type { TRPCError } from '@trpc/server';
 import type { ApiKeyScope } from '../security/api-key-scopes.js';

@@ -1,4 +1,4 @@
-import { badRequest } from './errors.js';
+import { badRequest } from '../services/errors.js';
 import { textViolation } from './text-rules.js';
 
 /** Opaque keyset cursor over (created_at, id), newest first. */

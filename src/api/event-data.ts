@@ -1,7 +1,7 @@
 import { scanJson } from '../json/scan-json.js';
 import { pathDeeperThan } from '../json/value-depth.js';
 import type { Context } from './context.js';
-import { badRequest } from './errors.js';
+import { badRequest } from '../services/errors.js';
 import { formatPath, quote } from './field-path.js';
 import { MAX_JSON_DEPTH, TOO_DEEP } from './json-fields.js';
 import { textViolation } from './text-rules.js';

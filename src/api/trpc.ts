@@ -4,7 +4,7 @@ import { type ApiKeyScope, scopeAllows } from '../security/api-key-scopes.js';
 import { authenticateKey } from './authenticate-key.js';
 import type { Context } from './context.js';
 import { formatPath, quote } from './field-path.js';
-import { isDatabaseUnavailable, isTemporalUnavailable } from '../core/infra-errors.js';
+import { isDatabaseUnavailable, isTemporalUnavailable } from '../db/infra-errors.js';
 import { countPublish, observeProcedure } from '../observability/api-metrics.js';
 import { findUnstorableText } from './storable-input.js';
 

@@ -2,7 +2,7 @@ import type { ApiDeps } from '../api/context.js';
 import { createApiRateLimiter } from '../api/api-rate-limiter.js';
 import { createDispatchedMarker } from '../core/dispatched-mark.js';
 import { createFailedAuthLimiter } from '../api/failed-auth-limiter.js';
-import { createLookupCaches } from '../api/lookup-caches.js';
+import { createLookupCaches } from '../services/lookup-caches.js';
 import { createTeamPublishLanes } from '../api/team-publish-lanes.js';
 import { createCachedHealth } from '../api/cached-health.js';
 import { checkHealth } from '../api/routers/health-router.js';

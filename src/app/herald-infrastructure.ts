@@ -1,6 +1,6 @@
 import type { HeraldConfig } from '../config.js';
 import type { Logger } from '../log.js';
-import { type Infrastructure, startInfrastructure } from '../main/infrastructure.js';
+import { type Infrastructure, startInfrastructure } from './start-infrastructure.js';
 import type { HeraldOverrides } from './herald-options.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { WorkerOptions } from '@temporalio/worker';
 import type { Resolver } from '../security/url-safety.js';
-import type { Infrastructure } from '../main/infrastructure.js';
+import type { Infrastructure } from './start-infrastructure.js';
 
 /**
  * Which parts of Herald this process runs. `npm start`: all three; `npm run api`: api;

@@ -32,7 +32,7 @@ export const reasons = {
   blockedTarget: (): Reason => ({ code: 'blocked_target', text: 'target address is not allowed; not retried' }),
   dataError: (message: string): Reason => ({ code: 'data_error', text: `data error: the request could not be built from the stored webhook or event (${message}); not retried` }),
   cancelledByOperator: (text?: string | null): Reason => ({ code: 'cancelled_by_operator', text: text || 'cancelled by operator' }),
-  /** `text`: how it closed (temporal/delivery-outcome.ts). */
+  /** `text`: how it closed (core/delivery-outcome.ts). */
   workflowClosed: (text: string | null): Reason => ({ code: 'workflow_closed', text: text ?? 'workflow closed in Temporal' }),
   workflowMissing: (): Reason => ({ code: 'workflow_missing', text: 'workflow not found in Temporal (deleted, or past retention)' }),
 };

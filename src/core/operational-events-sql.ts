@@ -2,7 +2,7 @@ import { type RawBuilder, sql } from 'kysely';
 import { operationalEventId } from '../catalogs/operational-events.js';
 import { pendingRowsSql } from './delivery-status.js';
 import type { FanOutTarget } from './fan-out.js';
-import { subscribesToOperationalSql } from './subscribers.js';
+import { subscribesToOperationalSql } from '../delivery/subscribers.js';
 
 /** An operational event the attempt raised (stored with its pending delivery rows), to be started. */
 export interface RaisedEvent {

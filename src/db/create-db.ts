@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { DatabaseUnreachableError } from '../core/infra-errors.js';
+import { DatabaseUnreachableError } from './infra-errors.js';
 import type { Database } from './database.js';
 
 // BIGINT counts (count(*)) arrive as strings by default; they fit in a JS number here.

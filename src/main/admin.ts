@@ -3,7 +3,7 @@ import { findSeedCatalog, SEED_CATALOGS } from '../catalogs/seed-catalogs.js';
 import { loadConfig } from '../config.js';
 import { importEventTypes } from '../repositories/event-types-repo.js';
 import { newEncryptionKeyEntry, runSecretsCommand } from './admin-secrets.js';
-import { createKey, createTeamWithKey } from './bootstrap-team.js';
+import { createKey, createTeamWithKey } from '../app/bootstrap-team.js';
 
 const USAGE = `usage: npm run admin -- <command>
   team create <name>                 create a team and print its first API key

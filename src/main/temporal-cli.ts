@@ -1,5 +1,5 @@
 import { loadConfig } from '../config.js';
-import { resolveTemporalCli, TEMPORAL_CLI_VERSION } from '../infra/temporal-cli.js';
+import { resolveTemporalCli, TEMPORAL_CLI_VERSION } from '../embedded/temporal-cli.js';
 
 /** `npm run temporal:cli`: finds or builds the pinned Temporal CLI and prints its path. */
 async function run(): Promise<void> {

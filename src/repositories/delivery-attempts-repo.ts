@@ -1,5 +1,5 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
-import { withoutNul as pgText } from '../activities/state-record.js';
+import { withoutNul as pgText } from '../delivery/state-record.js';
 import type { Database } from '../db/database.js';
 import type { AttemptErrorKind, AttemptRecord } from '../delivery/types.js';
 

@@ -1,5 +1,5 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
-import { HOLD_EWMA_WEIGHT } from '../activities/in-flight-cap.js';
+import { HOLD_EWMA_WEIGHT } from '../delivery/in-flight-cap.js';
 import type { Database } from '../db/database.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import { subscribesSql } from '../core/subscribers.js';
+import { subscribesSql } from '../delivery/subscribers.js';
 import type { Database, NewWebhook, WebhookRow, WebhookUpdate } from '../db/database.js';
 
 type Db = Kysely<Database> | Transaction<Database>;

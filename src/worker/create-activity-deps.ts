@@ -5,7 +5,7 @@ import { createDeliveryAgent } from '../delivery/send-attempt.js';
 import type { Logger } from '../log.js';
 import { createGuardedLookup, type Resolver, systemResolver } from '../security/url-safety.js';
 import type { ActivityDeps } from '../activities/create-activities.js';
-import { createPgClock } from '../activities/pg-clock.js';
+import { createPgClock } from '../core/attempt/pg-clock.js';
 
 /** The delivery agent dials only addresses its guarded lookup vetted (DNS-rebinding safe). */
 export function createActivityDeps(opts: { db: Kysely<Database>; config: HeraldConfig; log: Logger; resolve?: Resolver }): ActivityDeps {

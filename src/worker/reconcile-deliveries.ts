@@ -4,7 +4,7 @@ import type { Database } from '../db/database.js';
 import type { Logger } from '../log.js';
 import { reasons } from '../core/delivery-reasons.js';
 import { settleClosed } from '../core/delivery-status.js';
-import { workflowOutcome } from '../temporal/delivery-outcome.js';
+import { workflowOutcome } from '../core/delivery-outcome.js';
 import { cancelSignal } from '../workflows/delivery-contract.js';
 import { runPeriodically } from './run-periodically.js';
 

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { type Kysely, sql } from 'kysely';
 import { dispatchEvent } from '../core/dispatch-event.js';
-import { isDatabaseUnavailable, isTemporalUnavailable } from '../core/infra-errors.js';
+import { isDatabaseUnavailable, isTemporalUnavailable } from '../db/infra-errors.js';
 import type { HeraldConfig } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../log.js';

@@ -2,7 +2,7 @@ import { TRPCError } from '@trpc/server';
 import { Migrator } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrations } from '../../db/migrations/index.js';
-import { newId } from '../../src/api/ids.js';
+import { newId } from '../../src/services/ids.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { generateApiKey } from '../../src/security/api-keys.js';
 import { createHarness, type Harness } from '../support/harness.js';

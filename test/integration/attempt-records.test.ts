@@ -4,7 +4,7 @@ import type { KyselyPlugin } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AttemptOutcome } from '../../src/activities/attempt-types.js';
 import { createActivities } from '../../src/activities/create-activities.js';
-import { STATE_BODY_MAX_BYTES, truncateUtf8 } from '../../src/activities/state-record.js';
+import { STATE_BODY_MAX_BYTES, truncateUtf8 } from '../../src/delivery/state-record.js';
 import { createLogger } from '../../src/log.js';
 import { insertPendingDeliveries } from '../../src/core/delivery-status.js';
 import { createActivityDeps } from '../../src/worker/create-activity-deps.js';

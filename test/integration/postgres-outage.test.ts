@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EmbeddedPg, startEmbeddedPostgres } from '../../src/infra/embedded-postgres.js';
+import { type EmbeddedPg, startEmbeddedPostgres } from '../../src/embedded/embedded-postgres.js';
 import { freePort } from '../support/free-port.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { startReceiver } from '../support/receiver.js';

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { subscribesToKnownTypeSql } from '../../src/core/subscribers.js';
+import { subscribesToKnownTypeSql } from '../../src/delivery/subscribers.js';
 import { sweepUndispatched } from '../../src/worker/sweep-undispatched.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { type Receiver, startReceiver, waitFor } from '../support/receiver.js';
@@ -8,7 +8,7 @@ import { teamWithType } from '../support/scenario.js';
 
 type Team = Awaited<ReturnType<typeof teamWithType>>;
 
-// One subscription rule on every corridor from an event to its deliveries (core/subscribers.ts):
+// One subscription rule on every corridor from an event to its deliveries (delivery/subscribers.ts):
 // `*` all, `prefix.*` every type starting with `prefix.`, else the exact name, for any number of segments.
 describe('subscriber matching on every corridor', () => {
   let h: Harness;

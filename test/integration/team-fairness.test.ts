@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Herald } from '../../src/app/create-herald.js';
 import { loadConfig } from '../../src/config.js';
-import { type DevServer, startTemporalDevServer } from '../../src/infra/temporal-dev-server.js';
+import { type DevServer, startTemporalDevServer } from '../../src/embedded/temporal-dev-server.js';
 import { freePort } from '../support/free-port.js';
 import { createHarness, type Harness, mapResolver, startHerald } from '../support/harness.js';
 import { startReceiver, waitFor } from '../support/receiver.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { leaseMs } from '../../src/activities/in-flight-cap.js';
+import { leaseMs } from '../../src/delivery/in-flight-cap.js';
 import { heldLeases } from '../../src/repositories/webhook-in-flight-repo.js';
 import type { Herald } from '../../src/app/create-herald.js';
 import { createHarness, type Harness, mapResolver, startHerald, workflowBundle } from '../support/harness.js';

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../../src/config.js';
-import { startEmbeddedPostgres } from '../../src/infra/embedded-postgres.js';
-import { startTemporalDevServer } from '../../src/infra/temporal-dev-server.js';
+import { startEmbeddedPostgres } from '../../src/embedded/embedded-postgres.js';
+import { startTemporalDevServer } from '../../src/embedded/temporal-dev-server.js';
 import { freePort } from './free-port.js';
 
 declare module 'vitest' {

@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { CLUSTER_SERVICES } from '../../src/infra/temporal-cluster-config.js';
-import { CLUSTER_CONFIG_ROOT, clusterServiceArgs, clusterServiceEnv } from '../../src/infra/temporal-cluster-env.js';
-import { TEMPORAL_SERVER_VERSION, TEMPORAL_UI_VERSION } from '../../src/infra/temporal-server-build.js';
+import { CLUSTER_SERVICES } from '../../tools/cluster/temporal-cluster-config.js';
+import { CLUSTER_CONFIG_ROOT, clusterServiceArgs, clusterServiceEnv } from '../../tools/cluster/temporal-cluster-env.js';
+import { TEMPORAL_SERVER_VERSION, TEMPORAL_UI_VERSION } from '../../tools/cluster/temporal-server-build.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const compose = parse(readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {

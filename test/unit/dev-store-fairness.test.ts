@@ -2,9 +2,9 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { devStoreFairness } from '../../src/infra/dev-store-fairness.js';
-import { devServerDynamicConfig } from '../../src/infra/temporal-dev-server.js';
-import { clusterDynamicConfigFile } from '../../src/infra/temporal-cluster.js';
+import { devStoreFairness } from '../../src/embedded/dev-store-fairness.js';
+import { devServerDynamicConfig } from '../../src/embedded/temporal-dev-server.js';
+import { clusterDynamicConfigFile } from '../../tools/cluster/temporal-cluster.js';
 
 describe('devStoreFairness', () => {
   let dir: string;

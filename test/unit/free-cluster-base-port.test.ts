@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freeClusterBasePort } from '../../src/main/cluster-setup.js';
+import { freeClusterBasePort } from '../../tools/cluster/cluster-setup.js';
 
 const listening: net.Server[] = [];
 const listen = (port: number) =>

@@ -1,7 +1,7 @@
 import { ServiceError } from '@temporalio/client';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { DatabaseUnreachableError, isDatabaseUnavailable, isTemporalUnavailable } from '../../src/core/infra-errors.js';
+import { DatabaseUnreachableError, isDatabaseUnavailable, isTemporalUnavailable } from '../../src/db/infra-errors.js';
 
 function serverError(code: string): pg.DatabaseError {
   const e = new pg.DatabaseError('server said no', 0, 'error');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPgClock } from '../../src/activities/pg-clock.js';
+import { createPgClock } from '../../src/core/attempt/pg-clock.js';
 
 describe('pg clock', () => {
   it('places a slot by the fastest round trip, not by when a slow reply arrived', () => {

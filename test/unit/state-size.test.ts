@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { capForState, STATE_BODY_MAX_BYTES, truncateUtf8 } from '../../src/activities/state-record.js';
+import { capForState, STATE_BODY_MAX_BYTES, truncateUtf8 } from '../../src/delivery/state-record.js';
 import { type AttemptRecord, KEPT_RESPONSE_HEADERS } from '../../src/delivery/types.js';
 import type { DeliveryState } from '../../src/workflows/delivery-contract.js';
 

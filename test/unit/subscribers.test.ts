@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { candidatePatterns, patternMatches } from '../../src/core/subscribers.js';
+import { candidatePatterns, patternMatches } from '../../src/delivery/subscribers.js';
 
 const TYPES = ['a', 'a.b', 'a.b.c', 'a.b.c.d', 'video.media.ready', 'webhook.disabled'];
 const PATTERNS = ['*', 'a.*', 'a.b.*', 'a.b.c.*', 'a.c.*', 'b.*', 'a', 'a.b', 'a.b.c', 'video.*', 'video.media.*', 'webhook.*', 'webhook.disabled'];

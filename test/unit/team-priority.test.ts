@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newId } from '../../src/api/ids.js';
+import { newId } from '../../src/services/ids.js';
 import { fairnessKeyOf, MAX_FAIRNESS_KEY_BYTES, teamPriority } from '../../src/temporal/team-priority.js';
 
 describe('teamPriority', () => {

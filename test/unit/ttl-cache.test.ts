@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTtlCache } from '../../src/api/ttl-cache.js';
+import { createTtlCache } from '../../src/services/ttl-cache.js';
 
 describe('ttl cache', () => {
   it('serves an entry until its ttl passes, then forgets it', () => {

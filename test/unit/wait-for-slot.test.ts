@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_LATE_MS, type SlotClock, waitForSlot } from '../../src/activities/wait-for-slot.js';
+import { MAX_LATE_MS, type SlotClock, waitForSlot } from '../../src/delivery/wait-for-slot.js';
 
 /** A fake clock: `sleep` advances time by what `wake` says, `reserve` by what `replyAfter` says. */
 function fakeClock(opts: { slots: number[]; wake?: (ms: number, call: number) => number; replyAfter?: (call: number) => number }) {

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { API_KEY_SCOPES } from '../../security/api-key-scopes.js';
 import { generateApiKey } from '../../security/api-keys.js';
-import { conflict, notFound } from '../errors.js';
-import { newId } from '../ids.js';
+import { conflict, notFound } from '../../services/errors.js';
+import { newId } from '../../services/ids.js';
 import { idText, nameText } from '../text-fields.js';
 import { adminProcedure, readProcedure, router } from '../trpc.js';
 

@@ -6,9 +6,9 @@ import { findDelivery } from '../../repositories/deliveries-repo.js';
 import { findWebhook } from '../../repositories/webhooks-repo.js';
 import type { Context } from '../context.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
-import { deliveryDto, readDelivery } from '../read-delivery.js';
-import { isRunning, replay, replayAll } from '../replay-deliveries.js';
-import { conflict, notFound } from '../errors.js';
+import { deliveryDto, readDelivery } from '../../services/read-delivery.js';
+import { isRunning, replay, replayAll } from '../../services/replay-deliveries.js';
+import { conflict, notFound } from '../../services/errors.js';
 import { freeText, idText } from '../text-fields.js';
 import { adminProcedure, readProcedure, router } from '../trpc.js';
 

@@ -6,12 +6,12 @@ import { EVENT_TYPE_NAME } from '../../delivery/event-type-patterns.js';
 import { compileSchema } from '../../delivery/payload-schema.js';
 import { countSubschemas, findCostlySchema, MAX_SUBSCHEMAS_PER_CALL } from '../../security/schema-bounds.js';
 import { findUnsafePattern, SCHEMA_CHECK_BUDGET_MS } from '../../security/schema-patterns.js';
-import { badRequest, notFound } from '../errors.js';
+import { badRequest, notFound } from '../../services/errors.js';
 import { formatPath } from '../field-path.js';
 import { jsonObject } from '../json-fields.js';
 import { freeText } from '../text-fields.js';
 import { adminProcedure, readProcedure, router } from '../trpc.js';
-import { eventTypeCacheKey } from '../lookup-caches.js';
+import { eventTypeCacheKey } from '../../services/lookup-caches.js';
 
 const nameSchema = z.string().regex(EVENT_TYPE_NAME, 'must be 1–128 letters, digits, `.`, `_` or `-`, starting with a letter or digit');
 const jsonSchema = jsonObject().nullable();

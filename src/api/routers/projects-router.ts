@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { newId } from '../ids.js';
-import { conflict, notFound } from '../errors.js';
+import { newId } from '../../services/ids.js';
+import { conflict, notFound } from '../../services/errors.js';
 import { idText, nameText } from '../text-fields.js';
 import { adminProcedure, readProcedure, router } from '../trpc.js';
 

@@ -1,5 +1,5 @@
 import { generateWebhookSecret } from '../../delivery/webhook-secret.js';
-import { openStoredSecret, resealForCopy } from '../webhook-secrets.js';
+import { openStoredSecret, resealForCopy } from '../../services/webhook-secrets.js';
 import { sealSecret } from '../../security/secret-envelope.js';
 import { DEFAULT_RETRY_POLICY } from '../../delivery/types.js';
 import {
@@ -10,16 +10,16 @@ import {
   updateWebhookRow,
 } from '../../repositories/webhooks-repo.js';
 import { webhookStats } from '../../repositories/deliveries-repo.js';
-import { cancelWebhookDeliveries } from '../cancel-webhook-deliveries.js';
-import { conflict, notFound } from '../errors.js';
+import { cancelWebhookDeliveries } from '../../services/cancel-webhook-deliveries.js';
+import { conflict, notFound } from '../../services/errors.js';
 import { reasons } from '../../core/delivery-reasons.js';
 import { sendTestPing } from '../../core/test-ping.js';
-import { newId } from '../ids.js';
+import { newId } from '../../services/ids.js';
 import { adminProcedure, readProcedure, router } from '../trpc.js';
 import { toWebhookDto } from '../webhook-dto.js';
-import { assertActiveLimit, assertKnownEventTypes, assertProjectExists, assertSafeUrl } from '../webhook-rules.js';
+import { assertActiveLimit, assertKnownEventTypes, assertProjectExists, assertSafeUrl } from '../../services/webhook-rules.js';
 import { createWebhookSchema, enableWebhookSchema, listWebhooksSchema, updateWebhookSchema, webhookIdSchema } from '../webhook-schemas.js';
-import { recoverDeliveries, recoverSince, reenablePatch } from '../reenable-webhook.js';
+import { recoverDeliveries, recoverSince, reenablePatch } from '../../services/reenable-webhook.js';
 
 
 export const webhooksRouter = router({

@@ -1,7 +1,7 @@
-import { leaseMs, refusedWakeAtMs } from '../../activities/in-flight-cap.js';
-import { loadTarget, type Stopped, type Target } from '../../activities/load-target.js';
-import { rateLimitKey, reserveSlot } from '../../activities/rate-limiter.js';
-import { systemSlotClock, waitForSlot } from '../../activities/wait-for-slot.js';
+import { leaseMs, refusedWakeAtMs } from '../../delivery/in-flight-cap.js';
+import { loadTarget, type Stopped, type Target } from './load-target.js';
+import { rateLimitKey, reserveSlot } from './rate-limiter.js';
+import { systemSlotClock, waitForSlot } from '../../delivery/wait-for-slot.js';
 import type { AttemptInput } from '../../activities/attempt-types.js';
 import { recordRateLimitWait } from '../../observability/attempt-metrics.js';
 import { extendLease } from '../../repositories/webhook-in-flight-repo.js';

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Dispatcher } from 'undici';
-import type { PgClock } from '../../activities/pg-clock.js';
+import type { PgClock } from './pg-clock.js';
 import type { HeraldConfig } from '../../config.js';
 import type { Database } from '../../db/database.js';
 import type { Logger } from '../../log.js';

@@ -1,4 +1,4 @@
-import { prepareRequest } from '../../activities/prepare-request.js';
+import { prepareRequest } from './prepare-request.js';
 import type { SendResult } from '../../delivery/types.js';
 import { checkUrlSyntax } from '../../security/url-safety.js';
 import type { Ready } from './admit.js';

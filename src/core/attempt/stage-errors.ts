@@ -6,7 +6,7 @@
  * - AttemptError (send): the request may or may not have reached the receiver;
  * - PostDeliveryError (record, effects): the request was sent and answered; a retry sends it
  *   again (at least once) and rewrites the same attempt record (idempotent per run and attempt).
- * The original error is the `cause` (core/infra-errors.ts classifies it by type and code).
+ * The original error is the `cause` (db/infra-errors.ts classifies it by type and code).
  */
 abstract class StageError extends Error {
   abstract readonly stage: 'pre-delivery' | 'attempt' | 'post-delivery';

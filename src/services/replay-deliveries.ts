@@ -3,7 +3,7 @@ import { TRPCError } from '@trpc/server';
 import type { DeliveryRow } from '../db/database.js';
 import { replayDelivery } from '../core/replay-delivery.js';
 import { findWebhook } from '../repositories/webhooks-repo.js';
-import type { Context } from './context.js';
+import type { Context } from '../api/context.js';
 import { conflict, notFound } from './errors.js';
 
 /** Whether the delivery's workflow runs now (a missing one does not). */

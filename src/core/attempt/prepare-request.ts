@@ -1,8 +1,8 @@
-import { eventBody } from '../delivery/event-body.js';
-import { messageId } from '../delivery/message-id.js';
-import { buildWebhookHeaders } from '../delivery/sign-payload.js';
-import type { Keyring } from '../security/encryption-keys.js';
-import { openSecret, SecretKeyError } from '../security/secret-envelope.js';
+import { eventBody } from '../../delivery/event-body.js';
+import { messageId } from '../../delivery/message-id.js';
+import { buildWebhookHeaders } from '../../delivery/sign-payload.js';
+import type { Keyring } from '../../security/encryption-keys.js';
+import { openSecret, SecretKeyError } from '../../security/secret-envelope.js';
 import type { Target } from './load-target.js';
 
 export const USER_AGENT = 'Herald-Webhooks/0.1 (+https://github.com/herald)';

@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
-import { pendingRowsSql } from '../core/delivery-status.js';
-import type { FanOutTarget } from '../core/fan-out.js';
-import { subscribesSql } from '../core/subscribers.js';
+import { pendingRowsSql } from './delivery-status.js';
+import type { FanOutTarget } from './fan-out.js';
+import { subscribesSql } from '../delivery/subscribers.js';
 import type { Database, EventRow } from '../db/database.js';
 
 export interface NewEvent {

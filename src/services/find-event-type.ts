@@ -1,4 +1,4 @@
-import type { ApiDeps } from './context.js';
+import type { ApiDeps } from '../api/context.js';
 import { type CachedEventType, eventTypeCacheKey } from './lookup-caches.js';
 
 /** The publish path's view of an event type, cached for LOOKUP_CACHE_TTL_MS; undefined if none. */

@@ -1,6 +1,6 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { cancelSignal } from '../workflows/delivery-contract.js';
-import type { ApiDeps } from './context.js';
+import type { ApiDeps } from '../api/context.js';
 
 /** Signals sent at once; a webhook may have thousands of parked deliveries. */
 const SIGNAL_CONCURRENCY = 20;

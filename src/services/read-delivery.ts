@@ -3,9 +3,9 @@ import type { DeliveryRow } from '../db/database.js';
 import type { AttemptRecord } from '../delivery/types.js';
 import { ACTIVE_STATUSES } from '../core/delivery-transitions.js';
 import { findAttempts } from '../repositories/delivery-attempts-repo.js';
-import { outcomeOf } from '../temporal/delivery-outcome.js';
+import { outcomeOf } from '../core/delivery-outcome.js';
 import { type DeliveryState, stateQuery } from '../workflows/delivery-contract.js';
-import type { ApiDeps } from './context.js';
+import type { ApiDeps } from '../api/context.js';
 
 const isActive = (status: string) => (ACTIVE_STATUSES as readonly string[]).includes(status);
 

@@ -1,5 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
-import type { AttemptRecord } from '../delivery/types.js';
+import type { AttemptRecord } from './types.js';
 
 /** Response body bytes an attempt record keeps in workflow state; PostgreSQL keeps the configured maximum. */
 export const STATE_BODY_MAX_BYTES = 1024;

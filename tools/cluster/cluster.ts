@@ -1,4 +1,4 @@
-import { loadConfig } from '../config.js';
+import { loadConfig } from '../../src/config.js';
 import { heraldDatabaseUrl, startClusterFromConfig } from './cluster-setup.js';
 
 /** `npm run cluster`: a real Temporal cluster on PostgreSQL that runs until Ctrl-C. */

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { HeraldConfig } from '../config.js';
-import { startEmbeddedPostgres } from '../infra/embedded-postgres.js';
-import { startTemporalDevServer } from '../infra/temporal-dev-server.js';
+import { startEmbeddedPostgres } from '../embedded/embedded-postgres.js';
+import { startTemporalDevServer } from '../embedded/temporal-dev-server.js';
 import type { Logger } from '../log.js';
 
 export interface Infrastructure {

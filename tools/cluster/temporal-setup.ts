@@ -1,5 +1,5 @@
-import { loadConfig } from '../config.js';
-import { ensureNamespace } from '../infra/temporal-namespace-setup.js';
+import { loadConfig } from '../../src/config.js';
+import { ensureNamespace } from './temporal-namespace-setup.js';
 
 /**
  * `npm run temporal:setup`: on the Temporal at TEMPORAL_ADDRESS, registers TEMPORAL_NAMESPACE

@@ -2,11 +2,11 @@ import fs from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import { Connection } from '@temporalio/client';
-import { loadConfig } from '../config.js';
-import { createTeamWithKey } from './bootstrap-team.js';
+import { loadConfig } from '../../src/config.js';
+import { createTeamWithKey } from '../../src/app/bootstrap-team.js';
 import { freePort, heraldDatabaseUrl, startScratchCluster } from './cluster-setup.js';
-import { createHerald } from '../app/create-herald.js';
-import { type HeraldProcess, spawnHerald } from '../app/herald-process.js';
+import { createHerald } from '../../src/app/create-herald.js';
+import { type HeraldProcess, spawnHerald } from '../../src/app/herald-process.js';
 
 const EVENTS_PER_ROUND = 5;
 

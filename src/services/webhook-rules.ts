@@ -2,7 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
 import { isWildcard, patternMatches } from '../delivery/event-type-patterns.js';
 import { checkUrl } from '../security/url-safety.js';
-import type { ApiDeps } from './context.js';
+import type { ApiDeps } from '../api/context.js';
 import { badRequest, conflict, notFound } from './errors.js';
 import { lockTeamAndCountActive } from '../repositories/webhooks-repo.js';
 

@@ -1,6 +1,6 @@
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
-import { SEARCH_ATTRIBUTE_FLAGS } from '../temporal/search-attributes.js';
+import { SEARCH_ATTRIBUTE_FLAGS } from '../../src/temporal/search-attributes.js';
 
 /** temporal.api.enums.v1.IndexedValueType values (INDEXED_VALUE_TYPE_KEYWORD, _INT). */
 const INDEXED_TYPES: Record<string, number> = { Keyword: 2, Int: 3 };

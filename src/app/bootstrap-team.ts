@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { newId } from '../api/ids.js';
+import { newId } from '../services/ids.js';
 import type { Database } from '../db/database.js';
 import { generateApiKey } from '../security/api-keys.js';
 

@@ -2,9 +2,9 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { type HeraldConfig, loadConfig } from '../config.js';
-import { ensureDatabase } from '../infra/embedded-postgres.js';
-import { type TemporalCluster, startTemporalCluster } from '../infra/temporal-cluster.js';
+import { type HeraldConfig, loadConfig } from '../../src/config.js';
+import { ensureDatabase } from '../../src/embedded/embedded-postgres.js';
+import { type TemporalCluster, startTemporalCluster } from './temporal-cluster.js';
 
 /** Starts the cluster `npm run cluster` describes, from Herald's configuration. */
 export function startClusterFromConfig(config: HeraldConfig, log: (line: string) => void): Promise<TemporalCluster> {

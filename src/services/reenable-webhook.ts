@@ -1,6 +1,6 @@
 import type { ReasonCode } from '../core/delivery-reasons.js';
 import type { WebhookRow, WebhookUpdate } from '../db/database.js';
-import type { Context } from './context.js';
+import type { Context } from '../api/context.js';
 import { badRequest } from './errors.js';
 import { replayAll } from './replay-deliveries.js';
 
