@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { HeraldConfig } from '../config.js';
 import type { Database } from '../db/database.js';
-import { createDeliveryAgent } from '../delivery/send-attempt.js';
+import { createDeliveryAgent } from '../core/attempt/send-attempt.js';
 import type { Logger } from '../log.js';
 import { createGuardedLookup, type Resolver, systemResolver } from '../security/url-safety.js';
 import type { ActivityDeps } from '../activities/create-activities.js';

@@ -2,8 +2,8 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { classifyNetworkError, createDeliveryAgent, sendAttempt } from '../../src/delivery/send-attempt.js';
-import type { SendRequest } from '../../src/delivery/send-attempt.js';
+import { classifyNetworkError, createDeliveryAgent, sendAttempt } from '../../src/core/attempt/send-attempt.js';
+import type { SendRequest } from '../../src/core/attempt/send-attempt.js';
 
 interface Seen { method: string; url: string; headers: IncomingMessage['headers']; body: string }
 

@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDeliveryAgent, sendAttempt } from '../../src/delivery/send-attempt.js';
+import { createDeliveryAgent, sendAttempt } from '../../src/core/attempt/send-attempt.js';
 import { buildWebhookHeaders, signPayload } from '../../src/delivery/sign-payload.js';
 import { generateWebhookSecret, isValidWebhookSecret, secretKeyBytes } from '../../src/delivery/webhook-secret.js';
 

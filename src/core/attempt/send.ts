@@ -1,4 +1,4 @@
-import { sendAttempt } from '../../delivery/send-attempt.js';
+import { sendAttempt } from './send-attempt.js';
 import type { SendResult } from '../../delivery/types.js';
 import { SpanKind, SpanStatusCode, withSpan } from '../../observability/tracing.js';
 import { redactUrl } from '../../security/redact-url.js';

@@ -6,8 +6,8 @@ import { performance } from 'node:perf_hooks';
 import { StringDecoder } from 'node:string_decoder';
 import { Agent, request } from 'undici';
 import type { Dispatcher } from 'undici';
-import { KEPT_RESPONSE_HEADERS } from './types.js';
-import type { AttemptError, AttemptErrorKind, SendResult } from './types.js';
+import { KEPT_RESPONSE_HEADERS } from '../../delivery/types.js';
+import type { AttemptError, AttemptErrorKind, SendResult } from '../../delivery/types.js';
 
 export interface SendRequest {
   url: string;
