@@ -42,7 +42,10 @@ export async function startHeraldUnderTest(say: (line: string) => void, opts: { 
   const t0 = Date.now();
   // As `npm start` (same pool sizes, worker limits and, with HERALD_EAGER_START, eager start on the
   // worker's connection), without the sweeps; with `workerProcess` the API alone runs here.
-  const herald = await createHerald(config, { roles: { api: true, worker: !opts.workerProcess }, overrides: { logName: 'bench-herald', startupChecks: false } });
+  const herald = await createHerald(config, {
+    roles: { api: true, worker: !opts.workerProcess },
+    overrides: { logName: 'bench-herald', startupChecks: false },
+  });
   const { db, infra } = herald.handles;
   let workerProcess: HeraldProcess | undefined;
   try {
@@ -59,7 +62,9 @@ export async function startHeraldUnderTest(say: (line: string) => void, opts: { 
     const api = createHeraldClient({ url: apiUrl, apiKey: team.key });
     const publisher = httpPublisher(apiUrl, team.key);
     const startupSeconds = (Date.now() - t0) / 1000;
-    say(`Herald up in ${startupSeconds.toFixed(1)} s: API ${apiUrl}, Temporal ${infra.temporalAddress}, task queue ${config.temporal.taskQueue}, data dir ${dataDir}`);
+    say(
+      `Herald up in ${startupSeconds.toFixed(1)} s: API ${apiUrl}, Temporal ${infra.temporalAddress}, task queue ${config.temporal.taskQueue}, data dir ${dataDir}`,
+    );
 
     return {
       api,

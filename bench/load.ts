@@ -30,7 +30,13 @@ export interface OpenLoadResult {
  * Bounded: `rate × seconds` calls, at most `maxInFlight` outstanding, and the final wait for
  * stragglers is capped at `drainCapMs`.
  */
-export async function openLoad(opts: { rate: number; seconds: number; send: Send; maxInFlight?: number; drainCapMs?: number }): Promise<OpenLoadResult> {
+export async function openLoad(opts: {
+  rate: number;
+  seconds: number;
+  send: Send;
+  maxInFlight?: number;
+  drainCapMs?: number;
+}): Promise<OpenLoadResult> {
   const { rate, seconds, send } = opts;
   const maxInFlight = opts.maxInFlight ?? 2_000;
   const offered = Math.max(1, Math.round(rate * seconds));
@@ -51,21 +57,32 @@ export async function openLoad(opts: { rate: number; seconds: number; send: Send
     }
     inFlight++;
     calls.push(
-      send(i, due).then(
-        () => {
-          ok++;
-          latencies.push(Date.now() - due);
-        },
-        () => {
-          errors++;
-        },
-      ).finally(() => {
-        inFlight--;
-      }),
+      send(i, due)
+        .then(
+          () => {
+            ok++;
+            latencies.push(Date.now() - due);
+          },
+          () => {
+            errors++;
+          },
+        )
+        .finally(() => {
+          inFlight--;
+        }),
     );
   }
   await Promise.race([Promise.all(calls), sleep(opts.drainCapMs ?? 60_000)]);
-  return { rate, offered, ok, errors: errors + (calls.length - ok - errors), dropped, start, end: start + (offered * 1000) / rate, callLatency: summarize(latencies) };
+  return {
+    rate,
+    offered,
+    ok,
+    errors: errors + (calls.length - ok - errors),
+    dropped,
+    start,
+    end: start + (offered * 1000) / rate,
+    callLatency: summarize(latencies),
+  };
 }
 
 /** `data` padding so the event's `data` JSON is about `payloadBytes` long. */
@@ -150,5 +167,12 @@ export async function closedLoop(concurrency: number, seconds: number, send: Sen
     }),
   );
   const elapsed = (performance.now() - t0) / 1000;
-  return { concurrency, seconds: elapsed, requests: latencies.length, errors, perSecond: latencies.length / elapsed, latency: summarize(latencies) };
+  return {
+    concurrency,
+    seconds: elapsed,
+    requests: latencies.length,
+    errors,
+    perSecond: latencies.length / elapsed,
+    latency: summarize(latencies),
+  };
 }

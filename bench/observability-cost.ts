@@ -25,8 +25,16 @@ async function delivery(config: ReturnType<typeof loadConfig>, i: number): Promi
       withSpan('StartActivity:attemptDelivery', SpanKind.CLIENT, async () =>
         withSpan('RunActivity:attemptDelivery', SpanKind.SERVER, async () => {
           recordRateLimitWait(config, i % 7);
-          await withSpan('POST', SpanKind.CLIENT, async (span) => span?.setAttributes({ 'http.request.method': 'POST', 'http.response.status_code': 200 }));
-          recordAttemptMetrics(config, { outcome: 'success', durationMs: 3 + (i % 50), status: 'succeeded', publishedAtMs: 0, endedAtMs: 40 + (i % 900) });
+          await withSpan('POST', SpanKind.CLIENT, async (span) =>
+            span?.setAttributes({ 'http.request.method': 'POST', 'http.response.status_code': 200 }),
+          );
+          recordAttemptMetrics(config, {
+            outcome: 'success',
+            durationMs: 3 + (i % 50),
+            status: 'succeeded',
+            publishedAtMs: 0,
+            endedAtMs: 40 + (i % 900),
+          });
         }),
       ),
     ),

@@ -77,28 +77,45 @@ const LADDER = [25, 50, 75, 100, 125, 150, 200, 250, 300, 400, 600, 800, 1000];
 export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   const args = [...argv];
   if (args.includes('--help') || args.includes('-h')) return 'help';
-  const known = new Set(['--quick', '--rate', '--duration', '--fanout', '--payload', '--fail-ratio', '--parked', '--connections', '--only', '--fanout-webhooks', '--temporal', '--rounds', '--scale-out']);
+  const known = new Set([
+    '--quick',
+    '--rate',
+    '--duration',
+    '--fanout',
+    '--payload',
+    '--fail-ratio',
+    '--parked',
+    '--connections',
+    '--only',
+    '--fanout-webhooks',
+    '--temporal',
+    '--rounds',
+    '--scale-out',
+  ]);
   for (const a of args) if (a.startsWith('--') && !known.has(a)) throw new Error(`unknown option ${a} (try --help)`);
   const quick = args.includes('--quick');
   const num = (name: string, dflt: number, min: number, max: number): number => {
     const i = args.indexOf(`--${name}`);
     if (i < 0) return dflt;
     const v = Number(args[i + 1]);
-    if (!Number.isFinite(v) || v < min || v > max) throw new Error(`--${name} must be a number in ${min}–${max} (got ${args[i + 1] ?? 'nothing'})`);
+    if (!Number.isFinite(v) || v < min || v > max)
+      throw new Error(`--${name} must be a number in ${min}–${max} (got ${args[i + 1] ?? 'nothing'})`);
     return v;
   };
   const onlyAt = args.indexOf('--only');
   const only = new Set<Scenario>(onlyAt < 0 ? SCENARIOS : []);
   if (onlyAt >= 0) {
     for (const name of (args[onlyAt + 1] ?? '').split(',').filter(Boolean)) {
-      if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`--only: unknown scenario ${name} (one of ${SCENARIOS.join(', ')})`);
+      if (!(SCENARIOS as readonly string[]).includes(name))
+        throw new Error(`--only: unknown scenario ${name} (one of ${SCENARIOS.join(', ')})`);
       only.add(name as Scenario);
     }
     if (!only.size) throw new Error(`--only needs a comma-separated list of ${SCENARIOS.join(', ')}`);
   }
   const ti = args.indexOf('--temporal');
   const temporal = ti < 0 ? 'dev' : args[ti + 1];
-  if (temporal !== 'dev' && temporal !== 'cluster' && temporal !== 'both') throw new Error(`--temporal must be dev, cluster or both (got ${temporal ?? 'nothing'})`);
+  if (temporal !== 'dev' && temporal !== 'cluster' && temporal !== 'both')
+    throw new Error(`--temporal must be dev, cluster or both (got ${temporal ?? 'nothing'})`);
   const top = num('rate', quick ? 100 : 400, 1, 5000);
   const ladder = LADDER.filter((r) => r <= top);
   if (!ladder.length || ladder[ladder.length - 1] !== top) ladder.push(top);

@@ -99,7 +99,9 @@ export function cpuByPart(root = process.pid): Record<string, number> {
       }
       if (c.comm.startsWith('temporal')) {
         const cmd = cmdline(c.pid);
-        add(/--service (\w+)/.exec(cmd)?.[1] ?? (cmd.includes('start-dev') ? 'dev server' : c.comm.includes('ui') ? 'ui' : c.comm), [c.pid]);
+        add(/--service (\w+)/.exec(cmd)?.[1] ?? (cmd.includes('start-dev') ? 'dev server' : c.comm.includes('ui') ? 'ui' : c.comm), [
+          c.pid,
+        ]);
       }
       stack.push(c.pid);
     }

@@ -16,7 +16,11 @@ const IPC_TIMEOUT_MS = 15_000;
  */
 export async function startReceiverProcess() {
   const file = fileURLToPath(new URL('./receiver-process.ts', import.meta.url));
-  const child: ChildProcess = fork(file, [], { execPath: process.execPath, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child: ChildProcess = fork(file, [], {
+    execPath: process.execPath,
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const pending = new Map<number, (m: Record<string, unknown>) => void>();
   let nextRid = 1;
   let exited = false;

@@ -28,9 +28,13 @@ async function runAll(ctx: BenchContext, startedAt: string, fresh: () => Promise
   const ceiling = await measureCeiling(ctx);
   const ladder = on.has('ladder') ? await runLadder(ctx) : null;
   // Without the ladder, latency runs at the 100/s target only.
-  const latency = on.has('latency') ? await runLatency(ctx, ladder?.type ?? (await setUpScenario(ctx, 'load', ctx.opts.fanout)), ladder?.sustainedRate ?? 0) : null;
+  const latency = on.has('latency')
+    ? await runLatency(ctx, ladder?.type ?? (await setUpScenario(ctx, 'load', ctx.opts.fanout)), ladder?.sustainedRate ?? 0)
+    : null;
   const publishOnly = on.has('publish') ? await runPublishOnly(ctx, 50) : null;
-  const fanOut = on.has('fanout') ? [await runFanOut(ctx, 10, ctx.opts.fanOutEvents[0]), await runFanOut(ctx, ctx.opts.fanOutWebhooks, ctx.opts.fanOutEvents[1])] : null;
+  const fanOut = on.has('fanout')
+    ? [await runFanOut(ctx, 10, ctx.opts.fanOutEvents[0]), await runFanOut(ctx, ctx.opts.fanOutWebhooks, ctx.opts.fanOutEvents[1])]
+    : null;
   const retryTiming = on.has('retry') ? await runRetryTiming(ctx) : null;
   const rateLimit = on.has('ratelimit') ? await runRateLimit(ctx) : null;
   const services = `${ctx.opts.temporal === 'cluster' ? 'a fresh real cluster (4 temporal-server processes, PostgreSQL)' : ctx.h.external.temporal ? 'external Temporal' : 'embedded Temporal dev server (SQLite)'}, ${ctx.h.external.database ? 'external PostgreSQL' : 'embedded PostgreSQL'}`;
@@ -43,7 +47,12 @@ async function runAll(ctx: BenchContext, startedAt: string, fresh: () => Promise
   }
   return {
     startedAt,
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      memGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+    },
     services,
     options: { ...ctx.opts, only: [...ctx.opts.only] },
     startupSeconds,
@@ -84,7 +93,10 @@ async function run(): Promise<void> {
       await fs.mkdir(dir, { recursive: true });
       const base = path.join(dir, `${startedAt.slice(0, 19).replace(/:/g, '-')}${opts.quick ? '-quick' : ''}-scale-out`);
       const md = scaleOutMarkdown(runs, opts, startedAt);
-      await fs.writeFile(`${base}.json`, `${JSON.stringify({ startedAt, options: { ...opts, only: [...opts.only] }, loadAvgAtEnd: os.loadavg(), runs }, null, 2)}\n`);
+      await fs.writeFile(
+        `${base}.json`,
+        `${JSON.stringify({ startedAt, options: { ...opts, only: [...opts.only] }, loadAvgAtEnd: os.loadavg(), runs }, null, 2)}\n`,
+      );
       await fs.writeFile(`${base}.md`, md);
       console.log(`\n${md}`);
       say(`results: ${base}.json and .md`);

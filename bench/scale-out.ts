@@ -43,7 +43,12 @@ export async function runScaleOut(opts: BenchOptions, rx: ReceiverProcess, say: 
   await fs.chmod(dir, 0o755);
   const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: await freePort() });
   const base = loadConfig();
-  const config = loadConfig({ PATH: base.pathEnv, DATABASE_URL: pg.url, TEMPORAL_ADDRESS: cluster.address, HERALD_ALLOW_PRIVATE_TARGETS: 'true' });
+  const config = loadConfig({
+    PATH: base.pathEnv,
+    DATABASE_URL: pg.url,
+    TEMPORAL_ADDRESS: cluster.address,
+    HERALD_ALLOW_PRIVATE_TARGETS: 'true',
+  });
   // This process only seeds the database (migrated); the APIs and workers run as their own processes.
   const store = await createHerald(config, { overrides: { noTemporal: true, logName: 'bench' } });
   const { db } = store.handles;
@@ -70,13 +75,24 @@ export async function runScaleOut(opts: BenchOptions, rx: ReceiverProcess, say: 
         if (!typeReady) {
           const api = createHeraldClient({ url: urls[0]!, apiKey: team.key });
           await api.eventTypes.create.mutate({ name: 'bench.scale', description: 'scale-out load' });
-          await api.webhooks.create.mutate({ name: 'scale-0', url: `${rx.url}/scale/0`, eventTypes: ['bench.scale'], rateLimitPerSecond: 1000 });
+          await api.webhooks.create.mutate({
+            name: 'scale-0',
+            url: `${rx.url}/scale/0`,
+            eventTypes: ['bench.scale'],
+            rateLimitPerSecond: 1000,
+          });
           typeReady = true;
         }
         const pids = procs.map((p) => p.child.pid!);
         const snapshot = (): CpuSnapshot => {
           const g = findServicePids();
-          return { herald: pids.reduce((a, p) => a + processCpuMs(p), 0), threads: {}, temporal: cpuMs(g.temporal), postgres: cpuMs(g.postgres), parts: cpuByPart() };
+          return {
+            herald: pids.reduce((a, p) => a + processCpuMs(p), 0),
+            threads: {},
+            temporal: cpuMs(g.temporal),
+            postgres: cpuMs(g.postgres),
+            parts: cpuByPart(),
+          };
         };
         const sends = publishers.map((p) => publisher(p.publish, 'bench.scale', opts.payloadBytes));
         const send: Send = (i, sentAt) => sends[i % sends.length]!(i, sentAt);
@@ -88,7 +104,9 @@ export async function runScaleOut(opts: BenchOptions, rx: ReceiverProcess, say: 
         for (const rate of opts.ladder) {
           const r = await step({ rx }, rate, opts.durationSeconds, send, 1, '/scale/', true, snapshot);
           steps.push(r);
-          say(`${label}: ${rate}/s → ${r.delivered}/${r.offeredDeliveries}, ${r.deliveredPerSecond}/s, p99 ${r.endToEnd.p99} ms, Herald ${r.cpuPerDelivery.herald} ms/delivery → ${r.sustained ? 'sustained' : 'NOT sustained'}`);
+          say(
+            `${label}: ${rate}/s → ${r.delivered}/${r.offeredDeliveries}, ${r.deliveredPerSecond}/s, p99 ${r.endToEnd.p99} ms, Herald ${r.cpuPerDelivery.herald} ms/delivery → ${r.sustained ? 'sustained' : 'NOT sustained'}`,
+          );
           if (!r.sustained) break;
         }
         runs.push({ ...shape, sustainedRate: steps.filter((s) => s.sustained).pop()?.rate ?? 0, steps });
@@ -111,12 +129,28 @@ const f = (n: number | undefined, d = 1) => (n !== undefined && Number.isFinite(
 /** Markdown: one row per shape, its highest sustained step and the CPU split at that step. */
 export function scaleOutMarkdown(runs: ShapeRun[], opts: BenchOptions, startedAt: string): string {
   const L = [`# Scale-out on one cluster, ${startedAt}`, ''];
-  L.push(`Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown'}, load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')}. Ladder ${opts.ladder.join(', ')} events/s, ${opts.durationSeconds} s a step, 1 webhook; workers and APIs as separate processes (no eager start).`, '');
-  L.push('| workers | APIs | highest sustained | at that step: delivered/s, e2e p50 / p99 ms | CPU ms per delivery: Herald processes + Temporal + PostgreSQL | first step not sustained |', '| --- | --- | --- | --- | --- | --- |');
+  L.push(
+    `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown'}, load average at the end ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(
+        ' / ',
+      )}. Ladder ${opts.ladder.join(', ')} events/s, ${opts.durationSeconds} s a step, 1 webhook; workers and APIs as separate processes (no eager start).`,
+    '',
+  );
+  L.push(
+    '| workers | APIs | highest sustained | at that step: delivered/s, e2e p50 / p99 ms | CPU ms per delivery: Herald processes + Temporal + PostgreSQL | first step not sustained |',
+    '| --- | --- | --- | --- | --- | --- |',
+  );
   for (const r of runs) {
     const best = r.steps.filter((s) => s.sustained).pop();
     const fail = r.steps.find((s) => !s.sustained);
-    const parts = best ? Object.entries(best.cpuPerDelivery.parts ?? {}).filter(([, v]) => v >= 0.05).map(([n, v]) => `${n} ${f(v)}`).join(', ') : '';
+    const parts = best
+      ? Object.entries(best.cpuPerDelivery.parts ?? {})
+          .filter(([, v]) => v >= 0.05)
+          .map(([n, v]) => `${n} ${f(v)}`)
+          .join(', ')
+      : '';
     L.push(
       `| ${r.workers} | ${r.apis} | ${r.sustainedRate}/s | ${best ? `${f(best.deliveredPerSecond)}, ${f(best.endToEnd.p50)} / ${f(best.endToEnd.p99)}` : '–'} | ${best ? `Herald ${f(best.cpuPerDelivery.herald)} + ${parts}` : '–'} | ${fail ? `${fail.rate}/s: ${f(fail.deliveredPerSecond)}/s delivered, p99 ${f(fail.endToEnd.p99)} ms` : 'none (top of the ladder)'} |`,
     );

@@ -38,7 +38,9 @@ export async function runFanOut(ctx: BenchContext, webhooks: number, events: num
  */
 export async function runRetryTiming(ctx: BenchContext) {
   const intervalMs = 3_000;
-  const type = await setUpScenario(ctx, 'retry', 1, { retryPolicy: { kind: 'attempts', maxAttempts: 3, intervalSeconds: intervalMs / 1000, backoff: 'fixed' } });
+  const type = await setUpScenario(ctx, 'retry', 1, {
+    retryPolicy: { kind: 'attempts', maxAttempts: 3, intervalSeconds: intervalMs / 1000, backoff: 'fixed' },
+  });
   await ctx.rx.configure({ failFirst: 2 }, true);
   await ctx.rx.take();
   const n = ctx.opts.retryEvents;
@@ -78,7 +80,9 @@ export async function runRateLimit(ctx: BenchContext) {
     senderPeakInAny1s: peakInWindow(sentTimes, 1000),
     meanPerSecond: round((times.length - 1) / Math.max(0.001, span)),
   };
-  ctx.say(`rate limit ${limit}/s: peak ${r.peakInAny1s} in any 1 s window at the receiver (${r.senderPeakInAny1s} by send start), mean ${r.meanPerSecond}/s over ${times.length} deliveries`);
+  ctx.say(
+    `rate limit ${limit}/s: peak ${r.peakInAny1s} in any 1 s window at the receiver (${r.senderPeakInAny1s} by send start), mean ${r.meanPerSecond}/s over ${times.length} deliveries`,
+  );
   return r;
 }
 
@@ -97,7 +101,9 @@ async function footprint(ctx: BenchContext) {
     workerRssMiB: rssMiB([ctx.h.workerPid]).rss,
     temporalAnonMiB: pids.temporal.length ? rssMiB(pids.temporal).anon : Number.NaN,
     postgresAnonMiB: pids.postgres.length ? rssMiB(pids.postgres).anon : Number.NaN,
-    temporalDiskBytes: ctx.h.external.temporal ? Number.NaN : fileBytes(path.join(ctx.h.dataDir, 'temporal.sqlite')) + fileBytes(path.join(ctx.h.dataDir, 'temporal.sqlite-wal')),
+    temporalDiskBytes: ctx.h.external.temporal
+      ? Number.NaN
+      : fileBytes(path.join(ctx.h.dataDir, 'temporal.sqlite')) + fileBytes(path.join(ctx.h.dataDir, 'temporal.sqlite-wal')),
     postgresDiskBytes: Number(pgBytes.rows[0]?.b ?? Number.NaN),
   };
 }
@@ -111,7 +117,9 @@ async function footprint(ctx: BenchContext) {
  */
 export async function runParked(ctx: BenchContext, rate: number) {
   const parked = ctx.opts.parked;
-  const type = await setUpScenario(ctx, 'parked', 1, { retryPolicy: { kind: 'attempts', maxAttempts: 2, intervalSeconds: 3600, backoff: 'fixed' } });
+  const type = await setUpScenario(ctx, 'parked', 1, {
+    retryPolicy: { kind: 'attempts', maxAttempts: 2, intervalSeconds: 3600, backoff: 'fixed' },
+  });
   await ctx.rx.configure({ failFirst: 1 }, true);
   await ctx.rx.take();
   const send = publisher(ctx.h.publish, type, ctx.opts.payloadBytes);
@@ -145,7 +153,10 @@ export async function runParked(ctx: BenchContext, rate: number) {
   }
   const after = await footprint(ctx);
   const half = series.slice(Math.floor(series.length / 2));
-  const slopeKiB = leastSquaresSlope(half.map((p) => p.parked), half.map((p) => p.workerRssMiB * 1024));
+  const slopeKiB = leastSquaresSlope(
+    half.map((p) => p.parked),
+    half.map((p) => p.workerRssMiB * 1024),
+  );
   await ctx.rx.reset();
   const per = (k: keyof typeof before, scale: number) => round(((after[k] - before[k]) * scale) / Math.max(1, load.ok), 2);
   const r = {
@@ -169,6 +180,8 @@ export async function runParked(ctx: BenchContext, rate: number) {
       postgresDiskKiB: per('postgresDiskBytes', 1 / 1024),
     },
   };
-  ctx.say(`parked ${r.parked} (growth measured over the last ${r.measured}): worker RSS ${r.workerRssGrowthMiB} MiB (series ${series.map((p) => p.workerRssMiB).join(' → ')}; second-half slope ${r.workerRssSlopeSecondHalfKiB} KiB/parked); per parked: Temporal ${r.perParked.temporalAnonKiB} KiB mem / ${r.perParked.temporalDiskKiB} KiB disk, Postgres ${r.perParked.postgresAnonKiB} KiB mem / ${r.perParked.postgresDiskKiB} KiB disk`);
+  ctx.say(
+    `parked ${r.parked} (growth measured over the last ${r.measured}): worker RSS ${r.workerRssGrowthMiB} MiB (series ${series.map((p) => p.workerRssMiB).join(' → ')}; second-half slope ${r.workerRssSlopeSecondHalfKiB} KiB/parked); per parked: Temporal ${r.perParked.temporalAnonKiB} KiB mem / ${r.perParked.temporalDiskKiB} KiB disk, Postgres ${r.perParked.postgresAnonKiB} KiB mem / ${r.perParked.postgresDiskKiB} KiB disk`,
+  );
   return r;
 }

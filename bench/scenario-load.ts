@@ -28,7 +28,10 @@ export interface StepResult {
 /** Backlog growth per second from (t ms, y) samples; 0 with fewer than 3 samples. */
 function slope(samples: { t: number; y: number }[]): number {
   if (samples.length < 3) return 0;
-  const perMs = leastSquaresSlope(samples.map((p) => p.t), samples.map((p) => p.y));
+  const perMs = leastSquaresSlope(
+    samples.map((p) => p.t),
+    samples.map((p) => p.y),
+  );
   return Number.isFinite(perMs) ? perMs * 1000 : 0;
 }
 
@@ -71,7 +74,10 @@ export async function step(
   const sampler = setInterval(() => {
     const t = Date.now();
     const offeredSoFar = Math.min(rate * seconds, Math.floor(((t - t0) * rate) / 1000)) * fanout;
-    rx.count().then((c) => samples.push({ t, y: offeredSoFar - c.successes }), () => undefined);
+    rx.count().then(
+      (c) => samples.push({ t, y: offeredSoFar - c.successes }),
+      () => undefined,
+    );
   }, 500);
   const load = await openLoad({ rate, seconds, send, drainCapMs: 30_000 });
   clearInterval(sampler);
@@ -129,7 +135,9 @@ export async function runLadder(ctx: BenchContext) {
   for (const rate of opts.ladder) {
     const r = await step(ctx, rate, opts.durationSeconds, send, opts.fanout, '/load/');
     steps.push(r);
-    ctx.say(`ladder ${rate}/s: ${r.delivered}/${r.offeredDeliveries} delivered, slope ${r.backlogSlope}/s, drain ${r.drainMs} ms, p99 ${r.endToEnd.p99} ms → ${r.sustained ? 'sustained' : 'NOT sustained'}`);
+    ctx.say(
+      `ladder ${rate}/s: ${r.delivered}/${r.offeredDeliveries} delivered, slope ${r.backlogSlope}/s, drain ${r.drainMs} ms, p99 ${r.endToEnd.p99} ms → ${r.sustained ? 'sustained' : 'NOT sustained'}`,
+    );
     if (!r.sustained) break;
   }
   const best = steps.filter((s) => s.sustained).pop();
@@ -151,7 +159,9 @@ export async function runLatency(ctx: BenchContext, type: string, sustainedRate:
     for (const rate of rates) {
       const herald = await step(ctx, rate, opts.durationSeconds, send, opts.fanout, '/load/');
       const baseline = await step(ctx, rate * opts.fanout, opts.durationSeconds, raw.send, 1, '/raw/', false);
-      ctx.say(`latency ${rate}/s: herald p50 ${herald.endToEnd.p50} p99 ${herald.endToEnd.p99} ms; raw p50 ${baseline.endToEnd.p50} p99 ${baseline.endToEnd.p99} ms`);
+      ctx.say(
+        `latency ${rate}/s: herald p50 ${herald.endToEnd.p50} p99 ${herald.endToEnd.p99} ms; raw p50 ${baseline.endToEnd.p50} p99 ${baseline.endToEnd.p99} ms`,
+      );
       rows.push({ rate, herald, raw: baseline });
     }
   } finally {
@@ -170,7 +180,15 @@ export async function runPublishOnly(ctx: BenchContext, rate: number) {
   const cpu0 = cpuSnapshot();
   const load = await openLoad({ rate, seconds: ctx.opts.durationSeconds, send: publisher(ctx.h.publish, type, ctx.opts.payloadBytes) });
   const cpu1 = cpuSnapshot();
-  const r = { rate, published: load.ok, errors: load.errors + load.dropped, publish: load.callLatency, cpuPerPublish: cpuPer(cpu0, cpu1, load.ok) };
-  ctx.say(`publish only ${rate}/s: ${r.published} ok, p99 ${r.publish.p99} ms, CPU ms/publish Herald ${r.cpuPerPublish.herald} / Temporal ${r.cpuPerPublish.temporal} / Postgres ${r.cpuPerPublish.postgres}`);
+  const r = {
+    rate,
+    published: load.ok,
+    errors: load.errors + load.dropped,
+    publish: load.callLatency,
+    cpuPerPublish: cpuPer(cpu0, cpu1, load.ok),
+  };
+  ctx.say(
+    `publish only ${rate}/s: ${r.published} ok, p99 ${r.publish.p99} ms, CPU ms/publish Herald ${r.cpuPerPublish.herald} / Temporal ${r.cpuPerPublish.temporal} / Postgres ${r.cpuPerPublish.postgres}`,
+  );
   return r;
 }

@@ -17,7 +17,10 @@ export type TemporalSide = 'dev' | 'cluster';
  */
 export async function startBenchCluster(say: (line: string) => void) {
   const t0 = Date.now();
-  const scratch = await startScratchCluster((l) => say(`cluster: ${l}`), { HERALD_CLUSTER_PORT: String(await freeClusterBasePort()), HERALD_CLUSTER_UI: 'false' });
+  const scratch = await startScratchCluster((l) => say(`cluster: ${l}`), {
+    HERALD_CLUSTER_PORT: String(await freeClusterBasePort()),
+    HERALD_CLUSTER_UI: 'false',
+  });
   say(`cluster up at ${scratch.cluster.address} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   return { address: scratch.cluster.address, dispose: () => scratch.dispose() };
 }
@@ -75,8 +78,19 @@ function cpuText(s: StepResult): string {
 /** Markdown: per round, the dev server and the cluster side by side at every ladder rate. */
 export function sidesMarkdown(runs: SideLadder[], opts: BenchOptions, startedAt: string): string {
   const L = [`# Dev server vs cluster, ${startedAt}`, ''];
-  L.push(`Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown'}, load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')}. Ladder ${opts.ladder.join(', ')} events/s, ${opts.durationSeconds} s a step, 1 webhook, ${opts.payloadBytes} B payload. Order: ${runs.map((r) => `${r.side}`).join(', ')}.`, '');
-  L.push('CPU ms per delivery: Herald = this process (API, worker and the load generator); every other part is one server process (PostgreSQL with its backends), read from /proc over the step including its drain.', '');
+  L.push(
+    `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown'}, load average at the end ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(
+        ' / ',
+      )}. Ladder ${opts.ladder.join(', ')} events/s, ${opts.durationSeconds} s a step, 1 webhook, ${opts.payloadBytes} B payload. Order: ${runs.map((r) => `${r.side}`).join(', ')}.`,
+    '',
+  );
+  L.push(
+    'CPU ms per delivery: Herald = this process (API, worker and the load generator); every other part is one server process (PostgreSQL with its backends), read from /proc over the step including its drain.',
+    '',
+  );
   for (let round = 1; round <= opts.rounds; round++) {
     const dev = runs.find((r) => r.round === round && r.side === 'dev');
     const cl = runs.find((r) => r.round === round && r.side === 'cluster');
@@ -87,7 +101,10 @@ export function sidesMarkdown(runs: SideLadder[], opts: BenchOptions, startedAt:
       const a = dev?.steps.find((s) => s.rate === rate);
       const b = cl?.steps.find((s) => s.rate === rate);
       if (!a && !b) continue;
-      const lat = (s?: StepResult) => (s ? `${f(s.endToEnd.p50)} / ${f(s.endToEnd.p99)} ms, ${f(s.deliveredPerSecond)}/s delivered${s.sustained ? '' : ' (not sustained)'}` : '–');
+      const lat = (s?: StepResult) =>
+        s
+          ? `${f(s.endToEnd.p50)} / ${f(s.endToEnd.p99)} ms, ${f(s.deliveredPerSecond)}/s delivered${s.sustained ? '' : ' (not sustained)'}`
+          : '–';
       L.push(`| ${rate}/s: e2e p50 / p99 | ${lat(a)} | ${lat(b)} |`);
       L.push(`| ${rate}/s: CPU ms per delivery | ${a ? cpuText(a) : '–'} | ${b ? cpuText(b) : '–'} |`);
     }
@@ -100,7 +117,10 @@ export function sidesMarkdown(runs: SideLadder[], opts: BenchOptions, startedAt:
 export async function writeSides(dir: string, runs: SideLadder[], opts: BenchOptions, startedAt: string): Promise<string> {
   await fs.mkdir(dir, { recursive: true });
   const base = path.join(dir, `${startedAt.slice(0, 19).replace(/:/g, '-')}${opts.quick ? '-quick' : ''}-both`);
-  await fs.writeFile(`${base}.json`, `${JSON.stringify({ startedAt, options: { ...opts, only: [...opts.only] }, loadAvgAtEnd: os.loadavg(), runs }, null, 2)}\n`);
+  await fs.writeFile(
+    `${base}.json`,
+    `${JSON.stringify({ startedAt, options: { ...opts, only: [...opts.only] }, loadAvgAtEnd: os.loadavg(), runs }, null, 2)}\n`,
+  );
   await fs.writeFile(`${base}.md`, sidesMarkdown(runs, opts, startedAt));
   return base;
 }

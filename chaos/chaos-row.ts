@@ -14,5 +14,9 @@ export interface Row {
 
 /** "N× CODE, …" from the publisher's refusal counts, or "0". */
 export function refusedText(refused: Record<string, number>): string {
-  return Object.entries(refused).map(([k, v]) => `${v}× ${k}`).join(', ') || '0';
+  return (
+    Object.entries(refused)
+      .map(([k, v]) => `${v}× ${k}`)
+      .join(', ') || '0'
+  );
 }

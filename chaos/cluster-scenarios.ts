@@ -18,7 +18,12 @@ export interface ClusterChaosOptions {
  * the receiver (at least once) before the deadline. Recovery is from the fault's end (the
  * process back and serving, or the kill done) until the last accepted event arrived.
  */
-async function clusterFault(o: ClusterChaosOptions, name: string, shape: { workers: number; apis: number }, fault: (s: ClusterStack) => Promise<string>): Promise<Row> {
+async function clusterFault(
+  o: ClusterChaosOptions,
+  name: string,
+  shape: { workers: number; apis: number },
+  fault: (s: ClusterStack) => Promise<string>,
+): Promise<Row> {
   const stack = await startClusterStack({ ...shape, log: o.log });
   const rx = await startReceiver();
   try {

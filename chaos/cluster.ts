@@ -25,7 +25,16 @@ export async function startCluster(env: Record<string, string> = {}) {
   const apiPort = await freePort();
   const startPg = () => startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: pgPort });
   const startTemporal = () =>
-    startTemporalDevServer({ dbFile: path.join(dir, 'temporal.sqlite'), port: temporalPort, namespace: 'default', retentionDays: 1, cacheDir: base.cacheDir, cliPath: base.temporal.cliPath, pathEnv: base.pathEnv, fairness: env.HERALD_TEMPORAL_FAIRNESS !== 'false' });
+    startTemporalDevServer({
+      dbFile: path.join(dir, 'temporal.sqlite'),
+      port: temporalPort,
+      namespace: 'default',
+      retentionDays: 1,
+      cacheDir: base.cacheDir,
+      cliPath: base.temporal.cliPath,
+      pathEnv: base.pathEnv,
+      fairness: env.HERALD_TEMPORAL_FAIRNESS !== 'false',
+    });
   let pg: EmbeddedPg = await startPg();
   let temporal: DevServer = await startTemporal();
   const config: HeraldConfig = loadConfig({

@@ -91,13 +91,30 @@ function percentile(sorted: number[], p: number): number {
 }
 
 function stats(ids: string[], sentAt: Map<string, number>, arrivedAt: Map<string, number>): LatencyStats {
-  const lat = ids.filter((id) => arrivedAt.has(id)).map((id) => arrivedAt.get(id)! - sentAt.get(id)!).sort((a, b) => a - b);
-  return { events: ids.length, arrived: lat.length, p50: percentile(lat, 0.5), p99: percentile(lat, 0.99), max: lat[lat.length - 1] ?? Number.NaN };
+  const lat = ids
+    .filter((id) => arrivedAt.has(id))
+    .map((id) => arrivedAt.get(id)! - sentAt.get(id)!)
+    .sort((a, b) => a - b);
+  return {
+    events: ids.length,
+    arrived: lat.length,
+    p50: percentile(lat, 0.5),
+    p99: percentile(lat, 0.99),
+    max: lat[lat.length - 1] ?? Number.NaN,
+  };
 }
 
 /** Most intervals [start, end) that overlap at one instant. */
 function maxOverlap(intervals: (readonly [number, number])[]): number {
-  const edges = intervals.flatMap(([a, b]) => [[a, 1], [b, -1]] as const).sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  const edges = intervals
+    .flatMap(
+      ([a, b]) =>
+        [
+          [a, 1],
+          [b, -1],
+        ] as const,
+    )
+    .sort((x, y) => x[0] - y[0] || x[1] - y[1]);
   let open = 0;
   let most = 0;
   for (const [, d] of edges) most = Math.max(most, (open += d));
@@ -161,7 +178,9 @@ export async function noisyNeighbours(o: NoisyOptions): Promise<NoisyResult> {
     const aHooks: string[] = [];
     for (const [i, rx] of aRx.entries()) {
       await a.eventTypes.create.mutate({ name: aTypes[i]!, description: '' });
-      aHooks.push((await a.webhooks.create.mutate({ name: `hanging-${i}`, url: rx.url, eventTypes: [aTypes[i]!], rateLimitPerSecond: 1000 })).id);
+      aHooks.push(
+        (await a.webhooks.create.mutate({ name: `hanging-${i}`, url: rx.url, eventTypes: [aTypes[i]!], rateLimitPerSecond: 1000 })).id,
+      );
     }
     // Null on a build without the cap (the scenario also runs there, for the before/after table).
     const defaultCap = (cluster.config.delivery as { maxInFlight?: number }).maxInFlight ?? null;
@@ -189,7 +208,12 @@ export async function noisyNeighbours(o: NoisyOptions): Promise<NoisyResult> {
     await waitForB(absentReport);
 
     // Phase 2: A's backlog published at full speed while B keeps its 20/s.
-    const sampler = await startQueueSampler(cluster.config.temporal.address!, cluster.config.temporal.namespace, cluster.config.temporal.taskQueue, `http://127.0.0.1:${workerMetricsPort}/metrics`);
+    const sampler = await startQueueSampler(
+      cluster.config.temporal.address!,
+      cluster.config.temporal.namespace,
+      cluster.config.temporal.taskQueue,
+      `http://127.0.0.1:${workerMetricsPort}/metrics`,
+    );
     const aStart = Date.now();
     let aDoneAt = Number.POSITIVE_INFINITY;
     const [backlog, presentReport] = await Promise.all([
@@ -211,18 +235,42 @@ export async function noisyNeighbours(o: NoisyOptions): Promise<NoisyResult> {
     const withRow = new Set(rows.map((r) => r.event_id));
     const aStatuses: Record<string, number> = {};
     for (const r of rows) aStatuses[r.status] = (aStatuses[r.status] ?? 0) + 1;
-    const aAttempts = await cluster.db.selectFrom('delivery_attempts').select((eb) => eb.fn.countAll<string>().as('n')).where('webhook_id', 'in', aHooks).executeTakeFirstOrThrow();
+    const aAttempts = await cluster.db
+      .selectFrom('delivery_attempts')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('webhook_id', 'in', aHooks)
+      .executeTakeFirstOrThrow();
     const aStats = aRx.map((r) => r.stats());
-    const records = await cluster.db.selectFrom('delivery_attempts').select(['webhook_id', 'created_at', 'duration_ms']).where('webhook_id', 'in', aHooks).execute();
-    const aMaxOverlapPerEndpoint = aHooks.map((id) => maxOverlap(records.filter((r) => r.webhook_id === id).map((r) => [r.created_at.getTime(), r.created_at.getTime() + r.duration_ms] as const)));
+    const records = await cluster.db
+      .selectFrom('delivery_attempts')
+      .select(['webhook_id', 'created_at', 'duration_ms'])
+      .where('webhook_id', 'in', aHooks)
+      .execute();
+    const aMaxOverlapPerEndpoint = aHooks.map((id) =>
+      maxOverlap(
+        records.filter((r) => r.webhook_id === id).map((r) => [r.created_at.getTime(), r.created_at.getTime() + r.duration_ms] as const),
+      ),
+    );
     const waits = cluster.worker.lines.filter((l) => l.includes('concurrency cap'));
-    const bHold = await cluster.db.selectFrom('webhook_in_flight').select('hold_ms').where('webhook_id', '=', bHook.id).executeTakeFirst().catch(() => undefined);
+    const bHold = await cluster.db
+      .selectFrom('webhook_in_flight')
+      .select('hold_ms')
+      .where('webhook_id', '=', bHook.id)
+      .executeTakeFirst()
+      .catch(() => undefined);
     const bStatuses: Record<string, number> = {};
-    for (const r of await cluster.db.selectFrom('deliveries').select('status').where('webhook_id', '=', bHook.id).execute()) bStatuses[r.status] = (bStatuses[r.status] ?? 0) + 1;
+    for (const r of await cluster.db.selectFrom('deliveries').select('status').where('webhook_id', '=', bHook.id).execute())
+      bStatuses[r.status] = (bStatuses[r.status] ?? 0) + 1;
     const bSlowest = await latencyBreakdown(
       cluster.config.temporal.address!,
       cluster.config.temporal.namespace,
-      presentReport.accepted.filter((id) => arrivedAt.has(id)).map((id) => ({ workflowId: deliveryIdOf(id, bHook.id), sentAtMs: presentReport.sentAtMs.get(id)!, arrivedAtMs: arrivedAt.get(id)! })),
+      presentReport.accepted
+        .filter((id) => arrivedAt.has(id))
+        .map((id) => ({
+          workflowId: deliveryIdOf(id, bHook.id),
+          sentAtMs: presentReport.sentAtMs.get(id)!,
+          arrivedAtMs: arrivedAt.get(id)!,
+        })),
     );
     return {
       queue,
@@ -236,7 +284,10 @@ export async function noisyNeighbours(o: NoisyOptions): Promise<NoisyResult> {
       bLost: absent.events - absent.arrived + present.events - present.arrived,
       aAccepted: backlog.accepted.length,
       aThrottled: backlog.throttled,
-      aRefused: Object.entries(backlog.refused).map(([k, v]) => `${v}× ${k}`).join(', ') || '0',
+      aRefused:
+        Object.entries(backlog.refused)
+          .map(([k, v]) => `${v}× ${k}`)
+          .join(', ') || '0',
       aBacklogSeconds: Math.round((aDoneAt - aStart) / 100) / 10,
       aStatuses,
       aMissing: backlog.accepted.filter((id) => !withRow.has(id)).length,
@@ -266,12 +317,18 @@ export function noisyTable(r: NoisyResult, o: NoisyOptions): string {
     '|---|---|---|---|---|---|',
     row('A absent', r.absent),
     row('A present (backlog publishing, then draining)', r.present),
-    row('A present, after A\'s backlog was accepted', r.presentAfterBacklog),
+    row("A present, after A's backlog was accepted", r.presentAfterBacklog),
     '',
     `bound: B p99 with A present ≤ ${o.boundFactor} × p99 with A absent + ${o.boundMarginMs} ms = ${r.boundMs} ms: ${r.withinBound ? 'held' : 'NOT held'}; B not arrived by the deadline: ${r.bLost} (B deliveries by status: ${JSON.stringify(r.bStatuses)}; B's average hold ${r.bHoldMs === null ? '–' : Math.round(r.bHoldMs)} ms)`,
     `B's 20 slowest with A present, medians (ms): API (publish → workflow started) ${Math.round(r.bSlowest.apiMs)}, task queue (scheduled → taken by the worker) ${Math.round(r.bSlowest.queueMs)}, worker (taken → arrival) ${Math.round(r.bSlowest.workerMs)}`,
     `workflow-task queue in phase 2 (${r.queue.samples} samples): backlog at most ${r.queue.maxBacklog}, oldest task at most ${Math.round(r.queue.maxBacklogAgeMs)} ms; the worker's free workflow-task slots at least ${r.queue.minWftSlotsFree} (none free in ${Math.round(100 * r.queue.wftSlotsExhausted)}% of samples), local-activity slots at least ${r.queue.minLaSlotsFree}; machine CPU busy ${Math.round(100 * r.queue.meanCpuBusy)}% on average`,
-    `    timeline (s: backlog/oldest ms/free WFT slots/free LA slots/CPU busy %): ${r.queueSamples.filter((_, i) => i % 3 === 0).map((x) => `${Math.round(x.atMs / 1000)}: ${x.backlog}/${x.backlogAgeMs}/${x.wftSlotsFree}/${x.laSlotsFree}/${Math.round(100 * x.cpuBusy)}`).join(', ')}`,
+    `    timeline (s: backlog/oldest ms/free WFT slots/free LA slots/CPU busy %): ${r.queueSamples
+      .filter((_, i) => i % 3 === 0)
+      .map(
+        (x) =>
+          `${Math.round(x.atMs / 1000)}: ${x.backlog}/${x.backlogAgeMs}/${x.wftSlotsFree}/${x.laSlotsFree}/${Math.round(100 * x.cpuBusy)}`,
+      )
+      .join(', ')}`,
     `team A: ${r.aAccepted} events accepted in ${r.aBacklogSeconds} s (refused: ${r.aRefused}; 429 and sent again: ${r.aThrottled}); deliveries by status at the end: ${JSON.stringify(r.aStatuses)}; without a delivery: ${r.aMissing}; attempts recorded: ${r.aAttempts}; requests seen by A's receivers: ${r.aRequests}; most attempts in flight at once per endpoint (Herald's records): ${r.aMaxOverlapPerEndpoint.join(', ')}; most requests open at once (A's receivers, which see a closed socket late on a busy runner): ${r.aMaxOpenPerEndpoint.join(', ')} (cap ${r.defaultCap ?? 'none'}); waits for a place: A ${r.aWaits}, B ${r.bWaits}`,
   ].join('\n');
 }

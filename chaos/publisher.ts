@@ -15,7 +15,13 @@ export interface PublishReport {
  * events have been offered. Refused calls are counted, not retried: only accepted events count.
  * Given several clients (one per API process), call i goes to client i mod n, with no failover.
  */
-export async function publishSteadily(clients: HeraldClient | HeraldClient[], type: string, count: number, ratePerSecond: number, onHalf: () => Promise<void>): Promise<PublishReport> {
+export async function publishSteadily(
+  clients: HeraldClient | HeraldClient[],
+  type: string,
+  count: number,
+  ratePerSecond: number,
+  onHalf: () => Promise<void>,
+): Promise<PublishReport> {
   const all = Array.isArray(clients) ? clients : [clients];
   const report: PublishReport = { accepted: [], refused: {}, slowestMs: 0, sentAtMs: new Map() };
   const start = Date.now();

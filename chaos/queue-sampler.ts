@@ -39,7 +39,9 @@ async function cpuTimes(): Promise<{ busy: number; total: number }> {
 }
 
 function gauge(text: string, workerType: string): number {
-  const line = text.split('\n').find((l) => l.startsWith('temporal_worker_task_slots_available') && l.includes(`worker_type="${workerType}"`));
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith('temporal_worker_task_slots_available') && l.includes(`worker_type="${workerType}"`));
   return line ? Number(line.trim().split(/\s+/).pop()) : Number.NaN;
 }
 
@@ -61,8 +63,15 @@ export async function startQueueSampler(address: string, namespace: string, task
       lastCpu = cpu;
       try {
         const [desc, metrics] = await Promise.all([
-          connection.workflowService.describeTaskQueue({ namespace, taskQueue: { name: taskQueue }, taskQueueType: TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, reportStats: true }),
-          fetch(workerMetricsUrl, { signal: AbortSignal.timeout(2_000) }).then((r) => r.text()).catch(() => ''),
+          connection.workflowService.describeTaskQueue({
+            namespace,
+            taskQueue: { name: taskQueue },
+            taskQueueType: TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+            reportStats: true,
+          }),
+          fetch(workerMetricsUrl, { signal: AbortSignal.timeout(2_000) })
+            .then((r) => r.text())
+            .catch(() => ''),
         ]);
         const age = desc.stats?.approximateBacklogAge;
         samples.push({

@@ -28,9 +28,11 @@ const OUT = arg('out', '');
 if (TEMPORAL !== 'dev' && TEMPORAL !== 'cluster') throw new Error(`--temporal must be dev or cluster (got ${TEMPORAL})`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-
 function rssKb(pid: number | undefined): Promise<number> {
-  return fs.readFile(`/proc/${pid}/status`, 'utf8').then((s) => Number(/VmRSS:\s+(\d+)/.exec(s)?.[1] ?? 0), () => 0);
+  return fs.readFile(`/proc/${pid}/status`, 'utf8').then(
+    (s) => Number(/VmRSS:\s+(\d+)/.exec(s)?.[1] ?? 0),
+    () => 0,
+  );
 }
 
 async function faultScenario(name: string, fault: (c: Cluster) => Promise<void>): Promise<Row> {
@@ -49,7 +51,10 @@ async function faultScenario(name: string, fault: (c: Cluster) => Promise<void>)
     while (report.accepted.some((id) => !unique().has(id)) && Date.now() < deadline) await sleep(200);
     const got = unique();
     const lost = report.accepted.filter((id) => !got.has(id)).length;
-    if (lost) process.stderr.write(`lost events; api tail:\n${cluster.api.lines.slice(-15).join('\n')}\nworker tail:\n${cluster.worker.lines.slice(-15).join('\n')}\n`);
+    if (lost)
+      process.stderr.write(
+        `lost events; api tail:\n${cluster.api.lines.slice(-15).join('\n')}\nworker tail:\n${cluster.worker.lines.slice(-15).join('\n')}\n`,
+      );
     return {
       scenario: name,
       accepted: report.accepted.length,
@@ -74,7 +79,10 @@ async function receiverChaos(): Promise<Row> {
   try {
     await cluster.client.eventTypes.create.mutate({ name: 'chaos.tick', description: '' });
     await cluster.client.webhooks.create.mutate({
-      name: 'hostile', url: rx.url, eventTypes: ['chaos.tick'], rateLimitPerSecond: 1000,
+      name: 'hostile',
+      url: rx.url,
+      eventTypes: ['chaos.tick'],
+      rateLimitPerSecond: 1000,
       retryPolicy: { kind: 'attempts', maxAttempts: 5, intervalSeconds: 1, backoff: 'fixed' },
     });
     const rss0 = await rssKb(cluster.worker.child.pid);
@@ -84,7 +92,11 @@ async function receiverChaos(): Promise<Row> {
     const report = await publishSteadily(cluster.client, 'chaos.tick', EVENTS, RATE, async () => undefined);
     const deadline = Date.now() + DEADLINE_MS;
     const terminal = async () =>
-      cluster.db.selectFrom('deliveries').select(['event_id', 'status', 'attempts']).where('status', 'in', ['succeeded', 'failed']).execute();
+      cluster.db
+        .selectFrom('deliveries')
+        .select(['event_id', 'status', 'attempts'])
+        .where('status', 'in', ['succeeded', 'failed'])
+        .execute();
     let rows = await terminal();
     while (rows.length < report.accepted.length && Date.now() < deadline) {
       await sleep(500);
@@ -103,7 +115,8 @@ async function receiverChaos(): Promise<Row> {
       failedByPolicy: failed.length,
       lost: report.accepted.filter((id) => !done.has(id)).length,
       // Every answer with a 2xx status (ok, slow, endless, huge) counts as a delivery.
-      duplicated: rx.arrivals.filter((a) => a.behaviour !== 'error' && a.behaviour !== 'hang' && a.behaviour !== 'reset').length - succeeded,
+      duplicated:
+        rx.arrivals.filter((a) => a.behaviour !== 'error' && a.behaviour !== 'hang' && a.behaviour !== 'reset').length - succeeded,
       recoverySeconds: Math.round((Date.now() - t0) / 100) / 10,
       slowestPublishMs: report.slowestMs,
       note: `worker RSS ${Math.round(rss0 / 1024)} → max ${Math.round(rssMax / 1024)} MB; failed with ≠5 attempts: ${badFailures}`,
@@ -115,10 +128,34 @@ async function receiverChaos(): Promise<Row> {
 }
 
 const devScenarios: [string, () => Promise<Row>][] = [
-  ['worker', () => faultScenario('worker killed (SIGKILL, restart after 2 s)', async (c) => { await c.killWorker(); await sleep(2000); await c.startWorker(); })],
+  [
+    'worker',
+    () =>
+      faultScenario('worker killed (SIGKILL, restart after 2 s)', async (c) => {
+        await c.killWorker();
+        await sleep(2000);
+        await c.startWorker();
+      }),
+  ],
   ['temporal', () => faultScenario('Temporal restarted (same SQLite, 3 s down)', (c) => c.restartTemporal(3000))],
-  ['postgres', () => faultScenario('Postgres restarted (5 s down)', async (c) => { await c.stopPostgres(); await sleep(5000); await c.startPostgres(); })],
-  ['api', () => faultScenario('API killed (SIGKILL, restart after 2 s)', async (c) => { await c.killApi(); await sleep(2000); await c.startApi(); })],
+  [
+    'postgres',
+    () =>
+      faultScenario('Postgres restarted (5 s down)', async (c) => {
+        await c.stopPostgres();
+        await sleep(5000);
+        await c.startPostgres();
+      }),
+  ],
+  [
+    'api',
+    () =>
+      faultScenario('API killed (SIGKILL, restart after 2 s)', async (c) => {
+        await c.killApi();
+        await sleep(2000);
+        await c.startApi();
+      }),
+  ],
   ['receiver', receiverChaos],
 ];
 
@@ -140,7 +177,9 @@ const NOISY: NoisyOptions = {
 async function runNoisy(): Promise<boolean> {
   process.stdout.write('running: noisy…\n');
   const r = await noisyNeighbours(NOISY);
-  process.stdout.write(`${JSON.stringify(r)}\n\nnoisy neighbours (A's endpoints hang for the delivery timeout, ${NOISY.timeoutMs} ms here; task-queue fairness ${NOISY.fairness ? 'on' : 'off'}; API limit ${NOISY.apiLimitPerMinute}/min per key; A publishes ${NOISY.aRate > 0 ? `at ${NOISY.aRate}/s` : 'as fast as it can'}; team publish lanes ${NOISY.teamLanes ?? 'default'}):\n${noisyTable(r, NOISY)}\n`);
+  process.stdout.write(
+    `${JSON.stringify(r)}\n\nnoisy neighbours (A's endpoints hang for the delivery timeout, ${NOISY.timeoutMs} ms here; task-queue fairness ${NOISY.fairness ? 'on' : 'off'}; API limit ${NOISY.apiLimitPerMinute}/min per key; A publishes ${NOISY.aRate > 0 ? `at ${NOISY.aRate}/s` : 'as fast as it can'}; team publish lanes ${NOISY.teamLanes ?? 'default'}):\n${noisyTable(r, NOISY)}\n`,
+  );
   return r.withinBound && r.bLost === 0 && r.aMissing === 0;
 }
 
@@ -160,12 +199,20 @@ async function run(): Promise<void> {
     rows.push(await scenario());
     process.stdout.write(`${JSON.stringify(rows[rows.length - 1])}\n`);
   }
-  const header = '| scenario | accepted | refused while down | delivered | failed by policy | lost | duplicated | recovery (s) | slowest publish (ms) | note |';
+  const header =
+    '| scenario | accepted | refused while down | delivered | failed by policy | lost | duplicated | recovery (s) | slowest publish (ms) | note |';
   const lines = [header, '|---|---|---|---|---|---|---|---|---|---|'];
-  for (const r of rows) lines.push(`| ${r.scenario} | ${r.accepted} | ${r.refused} | ${r.delivered} | ${r.failedByPolicy} | ${r.lost} | ${r.duplicated} | ${r.recoverySeconds} | ${r.slowestPublishMs} | ${r.note} |`);
+  for (const r of rows)
+    lines.push(
+      `| ${r.scenario} | ${r.accepted} | ${r.refused} | ${r.delivered} | ${r.failedByPolicy} | ${r.lost} | ${r.duplicated} | ${r.recoverySeconds} | ${r.slowestPublishMs} | ${r.note} |`,
+    );
   const table = `${lines.join('\n')}\n\nrecovery: from the fault's end (service back) until every accepted event had arrived; receiver chaos: whole run.\n`;
   process.stdout.write(`\n${table}`);
-  if (OUT) await fs.writeFile(OUT, `# npm run chaos -- --temporal ${TEMPORAL} --events ${EVENTS} --rate ${RATE}, ${new Date().toISOString()}\n\n${table}`);
+  if (OUT)
+    await fs.writeFile(
+      OUT,
+      `# npm run chaos -- --temporal ${TEMPORAL} --events ${EVENTS} --rate ${RATE}, ${new Date().toISOString()}\n\n${table}`,
+    );
   if (rows.some((r) => r.lost > 0)) process.exitCode = 1;
   // The noisy-neighbour scenario runs on the dev server (its own startCluster); not part of the cluster run.
   if (!ONLY && TEMPORAL === 'dev' && !(await runNoisy())) process.exitCode = 1;

@@ -26,7 +26,13 @@ export async function startClusterStack(opts: { workers: number; apis: number; l
   await fs.chmod(dir, 0o755);
   const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: await freePort() });
   const base = loadConfig();
-  const config = loadConfig({ PATH: base.pathEnv, DATABASE_URL: pg.url, TEMPORAL_ADDRESS: cluster.address, TEMPORAL_NAMESPACE: scratch.config.temporal.namespace, HERALD_ALLOW_PRIVATE_TARGETS: 'true' });
+  const config = loadConfig({
+    PATH: base.pathEnv,
+    DATABASE_URL: pg.url,
+    TEMPORAL_ADDRESS: cluster.address,
+    TEMPORAL_NAMESPACE: scratch.config.temporal.namespace,
+    HERALD_ALLOW_PRIVATE_TARGETS: 'true',
+  });
   // This process only seeds the database (migrated); the APIs and workers run as their own processes.
   const store = await createHerald(config, { overrides: { noTemporal: true, logName: 'chaos' } });
   await store.start();
@@ -53,7 +59,10 @@ export async function startClusterStack(opts: { workers: number; apis: number; l
     workers,
     apis,
     /** Output of every Herald process, for a report when events are lost. */
-    tails: () => [...workers.map((w, i) => [`worker ${i}`, w] as const), ...apis.map((a, i) => [`api ${i}`, a] as const)].map(([n, p]) => `${n}:\n${p.lines.slice(-15).join('\n')}`).join('\n'),
+    tails: () =>
+      [...workers.map((w, i) => [`worker ${i}`, w] as const), ...apis.map((a, i) => [`api ${i}`, a] as const)]
+        .map(([n, p]) => `${n}:\n${p.lines.slice(-15).join('\n')}`)
+        .join('\n'),
     async close() {
       await Promise.allSettled([...workers, ...apis].map((p) => p.stop()));
       await store.stop();

@@ -8,9 +8,7 @@ import { type Keyring, parseKeyring } from './security/encryption-keys.js';
  * This is the only module that reads `process.env`; every key is documented in
  * README.md and listed in .env.example.
  */
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no', '']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
 const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
@@ -43,7 +41,12 @@ const schema = z.object({
   HERALD_TEMPORAL_GOMAXPROCS: z.coerce.number().int().min(0).max(256).default(1),
   HERALD_TEMPORAL_FAIRNESS: bool.default(true),
   HERALD_TEMPORAL_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
-  HERALD_CLUSTER_PORT: z.coerce.number().int().min(1).max(65535 - 80).default(7400),
+  HERALD_CLUSTER_PORT: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(65535 - 80)
+    .default(7400),
   HERALD_CLUSTER_PG_URL: optionalString,
   HERALD_CLUSTER_PG_PORT: z.coerce.number().int().min(1).max(65535).default(5434),
   HERALD_CLUSTER_HISTORY_SHARDS: z.coerce.number().int().min(1).max(16384).default(4),
@@ -82,7 +85,13 @@ const schema = z.object({
   HERALD_METRICS_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   HERALD_WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   HERALD_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
-  HERALD_TEMPORAL_METRICS_ADDRESS: z.preprocess(emptyToUndefined, z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port').optional()),
+  HERALD_TEMPORAL_METRICS_ADDRESS: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port')
+      .optional(),
+  ),
   HERALD_OTEL_ENABLED: bool.default(false),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('http://127.0.0.1:4318'),
   OTEL_SERVICE_NAME: z.string().min(1).default('herald'),

@@ -43,7 +43,8 @@ export function parseCompareOptions(argv: readonly string[]): CompareOptions | '
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (withValue.has(a)) i++;
-    else if (!flags.has(a)) throw new Error(`${a}: not an option of --compare (${[...withValue, ...flags].join(', ')}; try --compare x --help)`);
+    else if (!flags.has(a))
+      throw new Error(`${a}: not an option of --compare (${[...withValue, ...flags].join(', ')}; try --compare x --help)`);
   }
   const ref = args[args.indexOf('--compare') + 1];
   if (!ref || ref.startsWith('--')) throw new Error('--compare needs a git ref (a sha, branch or tag)');
@@ -52,7 +53,8 @@ export function parseCompareOptions(argv: readonly string[]): CompareOptions | '
     const i = args.indexOf(`--${name}`);
     if (i < 0) return dflt;
     const v = Number(args[i + 1]);
-    if (!Number.isInteger(v) || v < min || v > max) throw new Error(`--${name} must be a whole number in ${min}–${max} (got ${args[i + 1] ?? 'nothing'})`);
+    if (!Number.isInteger(v) || v < min || v > max)
+      throw new Error(`--${name} must be a whole number in ${min}–${max} (got ${args[i + 1] ?? 'nothing'})`);
     return v;
   };
   const top = num('rate', 400, 1, 5000);

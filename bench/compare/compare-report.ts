@@ -2,7 +2,8 @@ import type { CompareResult } from './compare-result.js';
 import { newOverBase } from './ratios.js';
 import type { SideFigures } from './run-side.js';
 
-const f = (n: number | undefined, digits = 1) => (n !== undefined && Number.isFinite(n) ? String(Math.round(n * 10 ** digits) / 10 ** digits) : 'n/a');
+const f = (n: number | undefined, digits = 1) =>
+  n !== undefined && Number.isFinite(n) ? String(Math.round(n * 10 ** digits) / 10 ** digits) : 'n/a';
 const r = (base: number | undefined, next: number | undefined) => {
   const v = newOverBase(base ?? Number.NaN, next ?? Number.NaN);
   return Number.isFinite(v) ? `${v}×` : 'n/a';
@@ -13,7 +14,11 @@ function rows(b: SideFigures, n: SideFigures): [string, (s: SideFigures) => numb
   const { rate: lr } = b.latency;
   const cr = b.cpuPerDelivery.rate;
   const threads = [...new Set([...Object.keys(b.cpuPerDelivery.heraldThreads), ...Object.keys(n.cpuPerDelivery.heraldThreads)])].sort(
-    (x, y) => (n.cpuPerDelivery.heraldThreads[y] ?? 0) + (b.cpuPerDelivery.heraldThreads[y] ?? 0) - (n.cpuPerDelivery.heraldThreads[x] ?? 0) - (b.cpuPerDelivery.heraldThreads[x] ?? 0),
+    (x, y) =>
+      (n.cpuPerDelivery.heraldThreads[y] ?? 0) +
+      (b.cpuPerDelivery.heraldThreads[y] ?? 0) -
+      (n.cpuPerDelivery.heraldThreads[x] ?? 0) -
+      (b.cpuPerDelivery.heraldThreads[x] ?? 0),
   );
   return [
     ['idle CPU, whole stack, ms/s', (s) => s.idleCpuMsPerSecond.total, 1],
@@ -26,7 +31,11 @@ function rows(b: SideFigures, n: SideFigures): [string, (s: SideFigures) => numb
     [`publish call p99 at ${lr}/s, ms`, (s) => s.latency.publishP99, 1],
     [`**CPU ms per delivery at ${cr}/s, total**`, (s) => s.cpuPerDelivery.total, 2],
     [`CPU ms per delivery at ${cr}/s, Herald node process`, (s) => s.cpuPerDelivery.herald, 2],
-    ...threads.map((t): [string, (s: SideFigures) => number | undefined, number] => [`  … Herald thread \`${t}\``, (s) => s.cpuPerDelivery.heraldThreads[t], 2]),
+    ...threads.map((t): [string, (s: SideFigures) => number | undefined, number] => [
+      `  … Herald thread \`${t}\``,
+      (s) => s.cpuPerDelivery.heraldThreads[t],
+      2,
+    ]),
     [`CPU ms per delivery at ${cr}/s, Temporal dev server`, (s) => s.cpuPerDelivery.temporal, 2],
     [`CPU ms per delivery at ${cr}/s, PostgreSQL`, (s) => s.cpuPerDelivery.postgres, 2],
     ['**sustained deliveries/s (ladder)**', (s) => s.sustainedDeliveriesPerSecond, 0],
@@ -38,7 +47,8 @@ function rows(b: SideFigures, n: SideFigures): [string, (s: SideFigures) => numb
 export function compareTable(res: Pick<CompareResult, 'median'>): string {
   const { base: b, new: n } = res.median;
   const L = ['| figure | base | new | new ÷ base |', '|---|---|---|---|'];
-  for (const [label, get, digits] of rows(b, n)) L.push(`| ${label} | ${f(get(b), digits)} | ${f(get(n), digits)} | ${r(get(b), get(n))} |`);
+  for (const [label, get, digits] of rows(b, n))
+    L.push(`| ${label} | ${f(get(b), digits)} | ${f(get(n), digits)} | ${r(get(b), get(n))} |`);
   return L.join('\n');
 }
 
@@ -47,14 +57,27 @@ export function compareMarkdown(res: CompareResult): string {
   const m = res.machine;
   const L: string[] = [];
   L.push(`# Herald compare, ${res.startedAt}`, '');
-  L.push(`base: \`${res.base.ref}\` = ${res.base.sha}; new: working tree at ${res.new.sha}${res.new.dirty ? ' with uncommitted changes' : ''}.`);
-  L.push(`Machine: ${m.cpus} × ${m.cpuModel}, ${m.memGiB} GiB, Node ${m.node}, load average at start ${m.loadAvgAtStart.map((x) => x.toFixed(2)).join(' ')}. Options: ${JSON.stringify(res.options)}. Runtime ${Math.round(res.runtimeSeconds)} s.`);
-  L.push('', `Medians over ${res.rounds.length / 2} round(s) of base, new (each on a fresh Herald as \`npm start\` runs it; load generator and receiver in their own processes, not counted):`, '');
+  L.push(
+    `base: \`${res.base.ref}\` = ${res.base.sha}; new: working tree at ${res.new.sha}${res.new.dirty ? ' with uncommitted changes' : ''}.`,
+  );
+  L.push(
+    `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memGiB} GiB, Node ${m.node}, load average at start ${m.loadAvgAtStart.map((x) => x.toFixed(2)).join(' ')}. Options: ${JSON.stringify(res.options)}. Runtime ${Math.round(res.runtimeSeconds)} s.`,
+  );
+  L.push(
+    '',
+    `Medians over ${res.rounds.length / 2} round(s) of base, new (each on a fresh Herald as \`npm start\` runs it; load generator and receiver in their own processes, not counted):`,
+    '',
+  );
   L.push(compareTable(res), '');
   const x = res.ratios;
-  L.push(`Ratios new ÷ base: cpuPerDeliveryRatio ${f(x.cpuPerDeliveryRatio, 3)}, sustainedRatio ${f(x.sustainedRatio, 3)}, p99At25Ratio ${f(x.p99At25Ratio, 3)}, idleCpuRatio ${f(x.idleCpuRatio, 3)}.`, '');
+  L.push(
+    `Ratios new ÷ base: cpuPerDeliveryRatio ${f(x.cpuPerDeliveryRatio, 3)}, sustainedRatio ${f(x.sustainedRatio, 3)}, p99At25Ratio ${f(x.p99At25Ratio, 3)}, idleCpuRatio ${f(x.idleCpuRatio, 3)}.`,
+    '',
+  );
   L.push('## Every round', '');
-  L.push('| round | side | idle ms/s (Herald / Temporal / PG) | e2e p50 / p95 / p99 ms | publish p99 ms | CPU ms/delivery total (Herald / Temporal / PG) | ladder (events/s: delivered, sustained) | sustained/s |');
+  L.push(
+    '| round | side | idle ms/s (Herald / Temporal / PG) | e2e p50 / p95 / p99 ms | publish p99 ms | CPU ms/delivery total (Herald / Temporal / PG) | ladder (events/s: delivered, sustained) | sustained/s |',
+  );
   L.push('|---|---|---|---|---|---|---|---|');
   for (const run of res.rounds) {
     const g = run.figures;

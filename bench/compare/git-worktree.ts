@@ -85,7 +85,12 @@ function npmCi(dir: string, say: (line: string) => void): Promise<void> {
       if (code === 0) {
         say(`base tree: npm ci done in ${Math.round((Date.now() - t0) / 1000)} s`);
         resolve();
-      } else reject(new Error(`npm ci in ${dir} failed (${signal ? `killed by ${signal}${signal === 'SIGKILL' ? `, over ${NPM_CI_TIMEOUT_MS / 60_000} min` : ''}` : `exit code ${code}`})`));
+      } else
+        reject(
+          new Error(
+            `npm ci in ${dir} failed (${signal ? `killed by ${signal}${signal === 'SIGKILL' ? `, over ${NPM_CI_TIMEOUT_MS / 60_000} min` : ''}` : `exit code ${code}`})`,
+          ),
+        );
     });
   });
 }

@@ -28,7 +28,9 @@ export async function runCompare(argv: readonly string[]): Promise<void> {
   const baseSha = await resolveRef(opts.ref);
   const head = await workingTreeState();
   const loadAvgAtStart = os.loadavg();
-  say(`base ${opts.ref} = ${baseSha.slice(0, 12)}; new = working tree ${WORKING_TREE} at ${head.sha.slice(0, 12)}${head.dirty ? ' (uncommitted changes)' : ''}`);
+  say(
+    `base ${opts.ref} = ${baseSha.slice(0, 12)}; new = working tree ${WORKING_TREE} at ${head.sha.slice(0, 12)}${head.dirty ? ' (uncommitted changes)' : ''}`,
+  );
 
   // Whatever is running now; a signal stops it all (newest first) before exiting.
   const running = stopStack();
@@ -69,7 +71,9 @@ export async function runCompare(argv: readonly string[]): Promise<void> {
             rounds.push({ round, side, ...run });
           } catch (err) {
             if (interrupted) throw new Error(`${label}: interrupted by a signal`);
-            throw new Error(`${label} (${side === 'base' ? `${opts.ref} at ${base.dir}` : `working tree ${WORKING_TREE}`}) failed: ${err instanceof Error ? err.message : String(err)}\n--- Herald's last output ---\n${h.tail()}`);
+            throw new Error(
+              `${label} (${side === 'base' ? `${opts.ref} at ${base.dir}` : `working tree ${WORKING_TREE}`}) failed: ${err instanceof Error ? err.message : String(err)}\n--- Herald's last output ---\n${h.tail()}`,
+            );
           } finally {
             await stopHerald();
           }
@@ -89,7 +93,13 @@ export async function runCompare(argv: readonly string[]): Promise<void> {
     runtimeSeconds: Math.round((Date.now() - t0) / 1000),
     base: { ref: opts.ref, sha: baseSha },
     new: { ref: 'working tree', sha: head.sha, dirty: head.dirty },
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadAvgAtStart },
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      memGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      loadAvgAtStart,
+    },
     options: { ...opts },
     rounds,
     ...summarizeRounds(rounds),

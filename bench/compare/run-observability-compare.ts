@@ -75,7 +75,9 @@ export async function runObservabilityCompare(argv: readonly string[]): Promise<
           try {
             runs.push({ round, variant, run: await runSide(h, rx, opts, (l) => say(`${label}: ${l}`)) });
           } catch (err) {
-            throw new Error(`${label} failed: ${err instanceof Error ? err.message : String(err)}\n--- Herald's last output ---\n${h.tail()}`);
+            throw new Error(
+              `${label} failed: ${err instanceof Error ? err.message : String(err)}\n--- Herald's last output ---\n${h.tail()}`,
+            );
           } finally {
             await stopHerald();
           }
@@ -89,8 +91,14 @@ export async function runObservabilityCompare(argv: readonly string[]): Promise<
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  const median = Object.fromEntries(VARIANTS.map((v) => [v, medianOf(runs.filter((r) => r.variant === v).map((r) => r.run.figures))])) as Record<Variant, SideFigures>;
-  const ratios = { metricsOverOff: headlineRatios(median.off, median.metrics), tracedOverMetrics: headlineRatios(median.metrics, median.traced), tracedOverOff: headlineRatios(median.off, median.traced) };
+  const median = Object.fromEntries(
+    VARIANTS.map((v) => [v, medianOf(runs.filter((r) => r.variant === v).map((r) => r.run.figures))]),
+  ) as Record<Variant, SideFigures>;
+  const ratios = {
+    metricsOverOff: headlineRatios(median.off, median.metrics),
+    tracedOverMetrics: headlineRatios(median.metrics, median.traced),
+    tracedOverOff: headlineRatios(median.off, median.traced),
+  };
   const result = {
     startedAt,
     runtimeSeconds: Math.round((Date.now() - t0) / 1000),

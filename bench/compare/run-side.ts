@@ -37,7 +37,13 @@ export type SideFigures = {
 /** Everything measured, for the JSON: the figures and the steps they came from. */
 export interface SideRun {
   figures: SideFigures;
-  raw: { warmup: { offered: number; ok: number; errors: number }; latency: StepResult; cpu: StepResult; ladder: StepResult[]; firstPublishError: string | null };
+  raw: {
+    warmup: { offered: number; ok: number; errors: number };
+    latency: StepResult;
+    cpu: StepResult;
+    ladder: StepResult[];
+    firstPublishError: string | null;
+  };
 }
 
 /**
@@ -86,23 +92,31 @@ export async function runSide(h: SpawnedHerald, rx: ReceiverProcess, opts: Compa
     await sleep(opts.idleSeconds * 1000);
     const idleCpuMsPerSecond = cpuPer(idle0, snapshot(), opts.idleSeconds);
     check('idle phase');
-    say(`idle: ${idleCpuMsPerSecond.total} CPU ms/s (Herald ${idleCpuMsPerSecond.herald}, Temporal ${idleCpuMsPerSecond.temporal}, Postgres ${idleCpuMsPerSecond.postgres})`);
+    say(
+      `idle: ${idleCpuMsPerSecond.total} CPU ms/s (Herald ${idleCpuMsPerSecond.herald}, Temporal ${idleCpuMsPerSecond.temporal}, Postgres ${idleCpuMsPerSecond.postgres})`,
+    );
 
     const lat = await step(ctx, opts.latencyRate, opts.durationSeconds, send, 1, PATH_PREFIX, true, snapshot);
     check('latency phase', lat.offeredDeliveries - lat.publishErrors);
-    say(`latency ${lat.rate}/s: end-to-end p50 ${lat.endToEnd.p50} / p95 ${lat.endToEnd.p95} / p99 ${lat.endToEnd.p99} ms, publish p99 ${lat.publish.p99} ms, ${lat.delivered}/${lat.offeredDeliveries} delivered`);
+    say(
+      `latency ${lat.rate}/s: end-to-end p50 ${lat.endToEnd.p50} / p95 ${lat.endToEnd.p95} / p99 ${lat.endToEnd.p99} ms, publish p99 ${lat.publish.p99} ms, ${lat.delivered}/${lat.offeredDeliveries} delivered`,
+    );
 
     const cpu = await step(ctx, opts.cpuRate, opts.durationSeconds, send, 1, PATH_PREFIX, true, snapshot);
     check('CPU phase', cpu.offeredDeliveries - cpu.publishErrors);
     const c = cpu.cpuPerDelivery;
-    say(`CPU at ${cpu.rate}/s: ${c.total} ms/delivery (Herald ${c.herald}, Temporal ${c.temporal}, Postgres ${c.postgres}), ${cpu.delivered}/${cpu.offeredDeliveries} delivered`);
+    say(
+      `CPU at ${cpu.rate}/s: ${c.total} ms/delivery (Herald ${c.herald}, Temporal ${c.temporal}, Postgres ${c.postgres}), ${cpu.delivered}/${cpu.offeredDeliveries} delivered`,
+    );
 
     const ladder: StepResult[] = [];
     for (const rate of opts.ladder) {
       const r = await step(ctx, rate, opts.durationSeconds, send, 1, PATH_PREFIX, true, snapshot);
       ladder.push(r);
       check(`ladder step at ${rate}/s`);
-      say(`ladder ${rate}/s: ${r.delivered}/${r.offeredDeliveries} delivered, slope ${r.backlogSlope}/s, drain ${r.drainMs} ms, p99 ${r.endToEnd.p99} ms → ${r.sustained ? 'sustained' : 'NOT sustained'}`);
+      say(
+        `ladder ${rate}/s: ${r.delivered}/${r.offeredDeliveries} delivered, slope ${r.backlogSlope}/s, drain ${r.drainMs} ms, p99 ${r.endToEnd.p99} ms → ${r.sustained ? 'sustained' : 'NOT sustained'}`,
+      );
       if (!r.sustained) break;
     }
     const best = ladder.filter((s) => s.sustained).pop();

@@ -72,9 +72,23 @@ export async function spawnHerald(
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'herald-compare-data-'));
   await fs.chmod(dataDir, 0o755); // the embedded postgres runs as the `postgres` user when we are root
   const apiPort = await freePort();
-  const env = { ...heraldEnv(process.env, { dataDir, apiPort, pgPort: await freePort(), temporalPort: await freePort(), temporalUiPort: await freePort() }), ...extraEnv };
+  const env = {
+    ...heraldEnv(process.env, {
+      dataDir,
+      apiPort,
+      pgPort: await freePort(),
+      temporalPort: await freePort(),
+      temporalUiPort: await freePort(),
+    }),
+    ...extraEnv,
+  };
   const t0 = Date.now();
-  const child: ChildProcess = spawn(process.execPath, startArgs(tree), { cwd: tree, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, startArgs(tree), {
+    cwd: tree,
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const pid = child.pid;
   if (pid === undefined) {
     await fs.rm(dataDir, { recursive: true, force: true });
@@ -83,7 +97,12 @@ export async function spawnHerald(
   let stdout = '';
   const lines: string[] = [];
   const keep = (b: Buffer) => {
-    lines.push(...b.toString().split('\n').filter((l) => l.trim()));
+    lines.push(
+      ...b
+        .toString()
+        .split('\n')
+        .filter((l) => l.trim()),
+    );
     if (lines.length > TAIL_LINES) lines.splice(0, lines.length - TAIL_LINES);
   };
   child.stdout!.on('data', (b: Buffer) => {
@@ -115,7 +134,10 @@ export async function spawnHerald(
         } catch {
           /* already gone */
         }
-        const inTime = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), STOP_TIMEOUT_MS))]);
+        const inTime = await Promise.race([
+          exited.then(() => true),
+          new Promise<boolean>((r) => setTimeout(() => r(false), STOP_TIMEOUT_MS)),
+        ]);
         if (!inTime) {
           say(`${label}: Herald did not stop within ${STOP_TIMEOUT_MS / 1000} s of SIGINT; SIGKILL to its process group`);
           try {
@@ -148,9 +170,11 @@ export async function spawnHerald(
         const out = parseStartOutput(stdout);
         if (out.running && out.apiKey) return done(() => resolve(out.apiKey!));
         if (out.running) runningSince ||= Date.now();
-        if (runningSince && Date.now() - runningSince > 5_000) return done(() => reject(new Error('it printed "Herald is running" but no first-start API key')));
+        if (runningSince && Date.now() - runningSince > 5_000)
+          return done(() => reject(new Error('it printed "Herald is running" but no first-start API key')));
         if (hasExited()) return done(() => reject(new Error(`it exited during startup (code ${child.exitCode ?? child.signalCode})`)));
-        if (Date.now() - t0 > START_TIMEOUT_MS) return done(() => reject(new Error(`it was not running within ${START_TIMEOUT_MS / 1000} s`)));
+        if (Date.now() - t0 > START_TIMEOUT_MS)
+          return done(() => reject(new Error(`it was not running within ${START_TIMEOUT_MS / 1000} s`)));
       }, 100);
       const done = (fn: () => void) => {
         clearInterval(timer);

@@ -5,7 +5,12 @@ import { type Kysely, sql } from 'kysely';
 // between the insert and the workflow starts); a partial index keeps that lookup tiny.
 
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.createIndex('events_undispatched_idx').on('events').column('created_at').where(sql.ref('dispatched_at'), 'is', null).execute();
+  await db.schema
+    .createIndex('events_undispatched_idx')
+    .on('events')
+    .column('created_at')
+    .where(sql.ref('dispatched_at'), 'is', null)
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

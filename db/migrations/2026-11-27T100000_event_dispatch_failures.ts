@@ -21,6 +21,11 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropIndex('events_undispatched_idx').execute();
-  await db.schema.createIndex('events_undispatched_idx').on('events').column('created_at').where(sql.ref('dispatched_at'), 'is', null).execute();
+  await db.schema
+    .createIndex('events_undispatched_idx')
+    .on('events')
+    .column('created_at')
+    .where(sql.ref('dispatched_at'), 'is', null)
+    .execute();
   await db.schema.alterTable('events').dropColumn('dispatch_failures').dropColumn('dispatch_error').execute();
 }

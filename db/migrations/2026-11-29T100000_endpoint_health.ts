@@ -46,14 +46,25 @@ export async function up(db: Kysely<any>): Promise<void> {
       return new;
     end $$
   `.execute(db);
-  await sql`create trigger teams_operational_event_types after insert on teams for each row execute function herald_operational_event_types()`.execute(db);
+  await sql`create trigger teams_operational_event_types after insert on teams for each row execute function herald_operational_event_types()`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
   await sql`drop trigger if exists teams_operational_event_types on teams`.execute(db);
   await sql`drop function if exists herald_operational_event_types()`.execute(db);
   await sql`alter table webhooks reset (fillfactor)`.execute(db);
-  for (const c of ['consecutive_failures', 'last_success_at', 'last_failure_at', 'failing_since', 'health_successes', 'health_failures', 'health_updated_at', 'disabled_at']) {
+  for (const c of [
+    'consecutive_failures',
+    'last_success_at',
+    'last_failure_at',
+    'failing_since',
+    'health_successes',
+    'health_failures',
+    'health_updated_at',
+    'disabled_at',
+  ]) {
     await db.schema.alterTable('webhooks').dropColumn(c).execute();
   }
 }

@@ -39,7 +39,8 @@ export function createActivities(deps: ActivityDeps) {
     /** The workflows call it for `cancelled` only (delivery-workflow.ts finishCancelled). */
     async markDelivery(input: { deliveryId: string; status: string; reason: string | null }) {
       const runId = workflowRunId();
-      if (input.status !== 'cancelled') throw ApplicationFailure.nonRetryable(`markDelivery: status must be cancelled (got ${input.status})`);
+      if (input.status !== 'cancelled')
+        throw ApplicationFailure.nonRetryable(`markDelivery: status must be cancelled (got ${input.status})`);
       await markCancelled(deps.db, input.deliveryId, runId, cancelReasonOf(input.reason));
       recordDeliveryEnded(deps.config, input.status);
     },

@@ -14,9 +14,23 @@ const procedures = appRouter._def.procedures as Record<string, unknown>;
  * formatter, so clients parse it as usual), each call of a known procedure is timed and labelled
  * as tRPC would have, and the body is discarded unparsed.
  */
-export async function answerRefused(res: http.ServerResponse, config: HeraldConfig, error: TRPCError, paths: string[], isBatch: boolean, headers: Record<string, string>, maxBodyBytes: number): Promise<void> {
-  await Promise.all(paths.filter((p) => p in procedures).map((p) => observeProcedure(config, p, async () => ({ ok: false, error: { code: error.code, message: error.message } }))));
-  const items = paths.map((path) => ({ error: getTRPCErrorShape({ config: appRouter._def._config, error, type: 'unknown', path, input: undefined, ctx: undefined }) }));
+export async function answerRefused(
+  res: http.ServerResponse,
+  config: HeraldConfig,
+  error: TRPCError,
+  paths: string[],
+  isBatch: boolean,
+  headers: Record<string, string>,
+  maxBodyBytes: number,
+): Promise<void> {
+  await Promise.all(
+    paths
+      .filter((p) => p in procedures)
+      .map((p) => observeProcedure(config, p, async () => ({ ok: false, error: { code: error.code, message: error.message } }))),
+  );
+  const items = paths.map((path) => ({
+    error: getTRPCErrorShape({ config: appRouter._def._config, error, type: 'unknown', path, input: undefined, ctx: undefined }),
+  }));
   // Lingering close, as web servers do it: the unread body is discarded unparsed (no JSON, no text
   // rules; a few µs a chunk) so that the client reads this answer instead of a connection reset,
   // which a close with unread bytes would send. A body past `maxBodyBytes` ends the connection.
@@ -25,5 +39,7 @@ export async function answerRefused(res: http.ServerResponse, config: HeraldConf
     seen += chunk.length;
     if (seen > maxBodyBytes) res.req.socket.destroy();
   });
-  res.writeHead(getHTTPStatusCodeFromError(error), { ...headers, 'content-type': 'application/json' }).end(JSON.stringify(isBatch ? items : items[0]));
+  res
+    .writeHead(getHTTPStatusCodeFromError(error), { ...headers, 'content-type': 'application/json' })
+    .end(JSON.stringify(isBatch ? items : items[0]));
 }

@@ -16,7 +16,13 @@ const refuse = (code: TRPCError['code'], message: string): AuthResult => ({ ok: 
  * a key revoked through another API process is refused within that bound). Response headers
  * (rate-limit figures, retry-after) are written into `headers`.
  */
-export async function authenticateKey(deps: ApiDeps, apiKey: string | undefined, clientAddress: string | undefined, headers: Record<string, string>, calls = 1): Promise<AuthResult> {
+export async function authenticateKey(
+  deps: ApiDeps,
+  apiKey: string | undefined,
+  clientAddress: string | undefined,
+  headers: Record<string, string>,
+  calls = 1,
+): Promise<AuthResult> {
   const failures = clientAddress === undefined ? undefined : deps.failedAuth;
   const blockedFor = failures?.blockedFor(clientAddress!) ?? 0;
   if (blockedFor > 0) {
@@ -31,8 +37,22 @@ export async function authenticateKey(deps: ApiDeps, apiKey: string | undefined,
   const { keys } = deps.caches;
   let key = keys.get(hash);
   if (!key) {
-    const row = await deps.db.selectFrom('api_keys').select(['id', 'team_id', 'revoked_at', 'last_used_at', 'scope']).where('key_hash', '=', hash).executeTakeFirst();
-    if (row) keys.set(hash, (key = { id: row.id, teamId: row.team_id, revoked: Boolean(row.revoked_at), scope: row.scope, lastUsedAtMs: row.last_used_at?.getTime() ?? 0 }));
+    const row = await deps.db
+      .selectFrom('api_keys')
+      .select(['id', 'team_id', 'revoked_at', 'last_used_at', 'scope'])
+      .where('key_hash', '=', hash)
+      .executeTakeFirst();
+    if (row)
+      keys.set(
+        hash,
+        (key = {
+          id: row.id,
+          teamId: row.team_id,
+          revoked: Boolean(row.revoked_at),
+          scope: row.scope,
+          lastUsedAtMs: row.last_used_at?.getTime() ?? 0,
+        }),
+      );
   }
   if (!key || key.revoked) {
     failures?.recordFailure(clientAddress!);
@@ -52,10 +72,12 @@ export async function authenticateKey(deps: ApiDeps, apiKey: string | undefined,
   headers['x-ratelimit-limit'] = String(decision.limit);
   headers['x-ratelimit-remaining'] = String(refusal ? 0 : Math.min(decision.remaining, teamLeft.remaining));
   headers['x-ratelimit-retry-after'] = String(decision.retryAfterSeconds);
-  if (refusal === team) return refuse('TOO_MANY_REQUESTS', `rate limit of ${team.limit} requests per minute for all keys of this team exceeded; retry in ${team.retryAfterSeconds} s`);
-  if (refusal) return refuse('TOO_MANY_REQUESTS', `rate limit of ${own.limit} requests per minute exceeded; retry in ${own.retryAfterSeconds} s`);
+  if (refusal === team)
+    return refuse(
+      'TOO_MANY_REQUESTS',
+      `rate limit of ${team.limit} requests per minute for all keys of this team exceeded; retry in ${team.retryAfterSeconds} s`,
+    );
+  if (refusal)
+    return refuse('TOO_MANY_REQUESTS', `rate limit of ${own.limit} requests per minute exceeded; retry in ${own.retryAfterSeconds} s`);
   return { ok: true, key: { id: key.id, teamId: key.teamId, scope: key.scope } };
 }
-
-
-

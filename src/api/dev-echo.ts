@@ -42,7 +42,14 @@ export function createDevEcho(maxBodyBytes: number) {
     const channel = CHANNEL.exec(pathname)?.[1];
     const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (!channel) {
-      json(404, { error: { code: 'NOT_FOUND', message: 'channel: must be 1–64 letters, digits, `_` or `-` (/dev/echo/<channel>)', httpStatus: 404, issues: null } });
+      json(404, {
+        error: {
+          code: 'NOT_FOUND',
+          message: 'channel: must be 1–64 letters, digits, `_` or `-` (/dev/echo/<channel>)',
+          httpStatus: 404,
+          issues: null,
+        },
+      });
       return true;
     }
     if (req.method === 'GET') {
@@ -51,7 +58,9 @@ export function createDevEcho(maxBodyBytes: number) {
     }
     if (req.method !== 'POST' && req.method !== 'PUT' && req.method !== 'PATCH') {
       res.setHeader('allow', 'GET, POST, PUT, PATCH');
-      json(405, { error: { code: 'METHOD_NOT_SUPPORTED', message: `${req.method} is not allowed on ${pathname}`, httpStatus: 405, issues: null } });
+      json(405, {
+        error: { code: 'METHOD_NOT_SUPPORTED', message: `${req.method} is not allowed on ${pathname}`, httpStatus: 405, issues: null },
+      });
       return true;
     }
     const body = await readRawBody(req, maxBodyBytes, res);
@@ -61,7 +70,8 @@ export function createDevEcho(maxBodyBytes: number) {
       return true;
     }
     const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    for (const [name, value] of Object.entries(req.headers))
+      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
     record(channel, { receivedAt: new Date().toISOString(), method: req.method, headers, body: body.text.slice(0, ECHO_BODY_CHARS) });
     json(200, { received: true });
     return true;

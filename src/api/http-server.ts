@@ -31,7 +31,12 @@ export function createApiServer(deps: ApiDeps): http.Server {
       // A refused body (too large, not UTF-8) fails every call of the request with its error.
       if (body?.kind === 'refused') throw body.error;
       // The socket's peer, not X-Forwarded-For: a header would let a client pick its own address.
-      const ctx = createContextInner(deps, apiKeyFromRequest(req), body?.kind === 'text' ? { text: body.text, isBatch: info.isBatchCall } : undefined, req.socket.remoteAddress);
+      const ctx = createContextInner(
+        deps,
+        apiKeyFromRequest(req),
+        body?.kind === 'text' ? { text: body.text, isBatch: info.isBatchCall } : undefined,
+        req.socket.remoteAddress,
+      );
       // Authenticated (or refused) from the headers before the body was read: the procedures use that verdict.
       if (gate) {
         ctx.auth = gate.auth;
@@ -67,7 +72,8 @@ export function createApiServer(deps: ApiDeps): http.Server {
       // read (nor a too-large batch's, which tRPC refuses before anything runs).
       const paths = trpcPaths(req.url);
       const gate = paths && (await gateRequest(deps, req, paths));
-      if (gate?.auth?.ok === false) return answerRefused(res, deps.config, gate.auth.error, paths!, /[?&]batch=1(&|$)/.test(req.url), gate.headers, MAX_BODY_BYTES);
+      if (gate?.auth?.ok === false)
+        return answerRefused(res, deps.config, gate.auth.error, paths!, /[?&]batch=1(&|$)/.test(req.url), gate.headers, MAX_BODY_BYTES);
       if (gate) gates.set(req, gate);
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         // Read the body ourselves and hand tRPC the same text (its adapter takes a string
@@ -82,7 +88,9 @@ export function createApiServer(deps: ApiDeps): http.Server {
       return trpc(req, res);
     }
     if (await rest(req, res)) return;
-    res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `no route: ${req.method} ${req.url}` } }));
+    res
+      .writeHead(404, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ error: { message: `no route: ${req.method} ${req.url}` } }));
   });
   // Slow-loris guard: a client must send its headers and body promptly.
   server.headersTimeout = 10_000;

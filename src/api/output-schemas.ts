@@ -19,7 +19,9 @@ export const healthOutput = z.object({ ok: z.boolean(), postgres: probe, tempora
 
 const apiKey = z.object({ id: z.string(), name: z.string(), prefix: z.string(), scope: z.enum(API_KEY_SCOPES) });
 export const createdApiKeyOutput = apiKey.extend({ key: z.string().describe('The key itself: shown in this response only.') });
-export const apiKeyListOutput = z.object({ data: z.array(apiKey.extend({ createdAt: isoTime, lastUsedAt: nullableTime, revokedAt: nullableTime })) });
+export const apiKeyListOutput = z.object({
+  data: z.array(apiKey.extend({ createdAt: isoTime, lastUsedAt: nullableTime, revokedAt: nullableTime })),
+});
 export const revokedOutput = z.object({ id: z.string(), revoked: z.literal(true) });
 
 export const projectOutput = z.object({ id: z.string(), name: z.string(), createdAt: isoTime });
@@ -36,9 +38,19 @@ export const eventTypeOutput = z.object({
 });
 export const eventTypeListOutput = z.object({ data: z.array(eventTypeOutput) });
 export const importOutput = z.object({ added: z.number().int(), skipped: z.number().int(), names: z.array(z.string()) });
-export const catalogsOutput = z.array(z.object({ id: z.enum(SEED_CATALOGS.map((c) => c.id)), title: z.string(), eventTypes: z.number().int().describe('How many event types it holds.') }));
+export const catalogsOutput = z.array(
+  z.object({
+    id: z.enum(SEED_CATALOGS.map((c) => c.id)),
+    title: z.string(),
+    eventTypes: z.number().int().describe('How many event types it holds.'),
+  }),
+);
 
-export const webhookSecretOutput = z.object({ secret: z.string(), previousSecret: z.string().nullable(), previousSecretExpiresAt: nullableTime });
+export const webhookSecretOutput = z.object({
+  secret: z.string(),
+  previousSecret: z.string().nullable(),
+  previousSecretExpiresAt: nullableTime,
+});
 export const rotatedSecretOutput = z.object({ secret: z.string(), previousSecretExpiresAt: isoTime });
 export const testPingOutput = z.object({ deliveryId: z.string(), eventId: z.string() });
 
@@ -50,7 +62,9 @@ export const eventOutput = z.object({
   createdAt: isoTime,
   dispatchedAt: nullableTime,
 });
-export const publishedEventOutput = eventOutput.extend({ duplicate: z.boolean().describe('True when this id was published before; nothing is sent twice.') });
+export const publishedEventOutput = eventOutput.extend({
+  duplicate: z.boolean().describe('True when this id was published before; nothing is sent twice.'),
+});
 const nextCursor = z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page.');
 export const eventListOutput = z.object({ data: z.array(eventOutput), nextCursor });
 
@@ -80,7 +94,9 @@ const attemptRecord = z.object({
   responseStatusCode: z.number().int().nullable(),
   responseHeaders: z.record(z.string(), z.string()),
   responseBody: z.string(),
-  error: z.object({ kind: z.enum(['dns', 'connect', 'tls', 'timeout', 'reset', 'blocked', 'invalid', 'other']), message: z.string() }).nullable(),
+  error: z
+    .object({ kind: z.enum(['dns', 'connect', 'tls', 'timeout', 'reset', 'blocked', 'invalid', 'other']), message: z.string() })
+    .nullable(),
   maxAttempts: z.number().int().nullable(),
   nextAttemptAt: nullableTime,
 });

@@ -15,7 +15,10 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
 export function readRawBody(req: IncomingMessage, maxBytes: number, res: ServerResponse): Promise<RawBody> {
   const tooLarge = (): RawBody => {
     res.shouldKeepAlive = false;
-    return { kind: 'refused', error: new TRPCError({ code: 'PAYLOAD_TOO_LARGE', message: `input: the request body must be at most ${maxBytes} bytes` }) };
+    return {
+      kind: 'refused',
+      error: new TRPCError({ code: 'PAYLOAD_TOO_LARGE', message: `input: the request body must be at most ${maxBytes} bytes` }),
+    };
   };
   if (Number(req.headers['content-length']) > maxBytes) return Promise.resolve(tooLarge());
   return new Promise((resolve) => {

@@ -5,7 +5,14 @@
  * containing `auth`, `token`, `secret`, `key`, `password`, `passwd`, `credential`, `session`,
  * `signature` or `cookie` (`X-API-Key`, `X-Shopify-Access-Token`, …), case-insensitively.
  */
-const SVIX_SENSITIVE = new Set(['authorization', 'proxy-authorization', 'x-auth-token', 'www-authenticate', 'proxy-authenticate', 'cookie']);
+const SVIX_SENSITIVE = new Set([
+  'authorization',
+  'proxy-authorization',
+  'x-auth-token',
+  'www-authenticate',
+  'proxy-authenticate',
+  'cookie',
+]);
 const CREDENTIAL_WORD = /auth|token|secret|key|password|passwd|credential|session|signature|cookie/i;
 
 /** What a masked value reads as. */
@@ -19,4 +26,3 @@ export function isSensitiveHeader(name: string): boolean {
 export function maskHeaders(headers: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, isSensitiveHeader(name) ? MASKED : value]));
 }
-

@@ -12,7 +12,11 @@
 export type TextKind = 'storable' | 'name' | 'free';
 
 /** Fast path: strings without any of these pass every rule they could break. */
-const SUSPECT = { storable: /[\u0000\ud800-\udfff]/, name: /[\u0000-\u001f\u007f-\u009f\ud800-\udfff]/, free: /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ud800-\udfff]/ };
+const SUSPECT = {
+  storable: /[\u0000\ud800-\udfff]/,
+  name: /[\u0000-\u001f\u007f-\u009f\ud800-\udfff]/,
+  free: /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ud800-\udfff]/,
+};
 
 const hex = (unit: number) => unit.toString(16).toUpperCase().padStart(4, '0');
 

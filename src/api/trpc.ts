@@ -10,9 +10,7 @@ import { findUnstorableText } from './storable-input.js';
 
 /** Turns zod issues into one sentence per field: `url: only port 443 is allowed`. */
 export function formatZodIssues(error: ZodError): string {
-  return error.issues
-    .map((i) => `${formatPath(i.path)}: ${i.message}`)
-    .join('; ');
+  return error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join('; ');
 }
 
 const t = initTRPC.context<Context>().create({
@@ -36,7 +34,11 @@ const infraErrors = t.middleware(async ({ next }) => {
     throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'database unavailable, try again', cause: result.error });
   }
   if (!result.ok && isTemporalUnavailable(result.error.cause)) {
-    throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'workflow engine unavailable, try again (publishing the same id again is safe)', cause: result.error });
+    throw new TRPCError({
+      code: 'SERVICE_UNAVAILABLE',
+      message: 'workflow engine unavailable, try again (publishing the same id again is safe)',
+      cause: result.error,
+    });
   }
   return result;
 });
@@ -47,7 +49,11 @@ const infraErrors = t.middleware(async ({ next }) => {
  */
 const storableInput = t.middleware(async ({ getRawInput, next }) => {
   const bad = findUnstorableText(await getRawInput());
-  if (bad) throw new TRPCError({ code: 'BAD_REQUEST', message: `${formatPath(bad.path)}: ${bad.key === undefined ? '' : `key ${quote(bad.key)} `}${bad.rule}` });
+  if (bad)
+    throw new TRPCError({
+      code: 'BAD_REQUEST',
+      message: `${formatPath(bad.path)}: ${bad.key === undefined ? '' : `key ${quote(bad.key)} `}${bad.rule}`,
+    });
   return next();
 });
 

@@ -24,10 +24,19 @@ export const webhookOutputSchema = z.object({
   eventTypes: z.array(z.string()),
   active: z.boolean(),
   rateLimitPerSecond: z.number().int(),
-  maxInFlight: z.number().int().nullable().describe('Attempts in flight at once across all workers (1–50); null: the deployment default, HERALD_WEBHOOK_MAX_IN_FLIGHT.'),
+  maxInFlight: z
+    .number()
+    .int()
+    .nullable()
+    .describe('Attempts in flight at once across all workers (1–50); null: the deployment default, HERALD_WEBHOOK_MAX_IN_FLIGHT.'),
   retryPolicy: retryPolicySchema,
-  disabledReason: z.string().nullable().describe('Why Herald deactivated it (auto-disable after sustained failure, 410 Gone, the API), or null.'),
-  health: webhookHealthSchema.describe('Endpoint health: recent success rate, failure streak, last success and failure, failing and disabled since.'),
+  disabledReason: z
+    .string()
+    .nullable()
+    .describe('Why Herald deactivated it (auto-disable after sustained failure, 410 Gone, the API), or null.'),
+  health: webhookHealthSchema.describe(
+    'Endpoint health: recent success rate, failure streak, last success and failure, failing and disabled since.',
+  ),
   createdAt: isoTime,
   updatedAt: isoTime,
 });
@@ -63,7 +72,12 @@ export const enabledWebhookOutputSchema = webhookOutputSchema.extend({
 /** `webhooks.list`: one page, api.video style. */
 export const webhookListOutputSchema = z.object({
   data: z.array(webhookOutputSchema),
-  pagination: z.object({ currentPage: z.number().int(), pageSize: z.number().int(), pagesTotal: z.number().int(), itemsTotal: z.number().int() }),
+  pagination: z.object({
+    currentPage: z.number().int(),
+    pageSize: z.number().int(),
+    pagesTotal: z.number().int(),
+    itemsTotal: z.number().int(),
+  }),
 });
 
 /** `reveal`: the caller's key is admin, and sees receiver credentials in headers in full. */

@@ -4,36 +4,52 @@ import { freeText, idText, nameText, textRule } from './text-fields.js';
 
 /** Header names that Herald owns or that would corrupt the request. Lower-case. */
 export const RESERVED_HEADERS = new Set([
-  'host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer',
-  'content-type', 'webhook-id', 'webhook-timestamp', 'webhook-signature', 'proxy-authorization', 'proxy-connection',
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+  'content-type',
+  'webhook-id',
+  'webhook-timestamp',
+  'webhook-signature',
+  'proxy-authorization',
+  'proxy-connection',
 ]);
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/;
 // Visible ASCII, space and tab only: no CR/LF (header injection) and no NUL.
 const HEADER_VALUE = /^[\t\x20-\x7e]{0,1024}$/;
 
-export const headersSchema = z
-  .record(z.string(), z.string())
-  .superRefine((headers, ctx) => {
-    const names = Object.keys(headers);
-    if (names.length > 20) ctx.addIssue({ code: 'custom', message: 'at most 20 custom headers' });
-    for (const name of names) {
-      if (!HEADER_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'invalid header name' });
-      else if (RESERVED_HEADERS.has(name.toLowerCase())) ctx.addIssue({ code: 'custom', path: [name], message: 'header is reserved and cannot be set' });
-      if (!HEADER_VALUE.test(headers[name] ?? '')) ctx.addIssue({ code: 'custom', path: [name], message: 'header value must be printable ASCII, at most 1024 characters' });
-    }
-  });
+export const headersSchema = z.record(z.string(), z.string()).superRefine((headers, ctx) => {
+  const names = Object.keys(headers);
+  if (names.length > 20) ctx.addIssue({ code: 'custom', message: 'at most 20 custom headers' });
+  for (const name of names) {
+    if (!HEADER_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'invalid header name' });
+    else if (RESERVED_HEADERS.has(name.toLowerCase()))
+      ctx.addIssue({ code: 'custom', path: [name], message: 'header is reserved and cannot be set' });
+    if (!HEADER_VALUE.test(headers[name] ?? ''))
+      ctx.addIssue({ code: 'custom', path: [name], message: 'header value must be printable ASCII, at most 1024 characters' });
+  }
+});
 
 export const retryPolicySchema = z.discriminatedUnion('kind', [
-  z.object({
-    kind: z.literal('window'),
-    windowMinutes: z.number().int('must be an integer').min(0, 'must be 0–1440').max(1440, 'must be 0–1440'),
-  }).strict(),
-  z.object({
-    kind: z.literal('attempts'),
-    maxAttempts: z.number().int('must be an integer').min(1, 'must be 1–50').max(50, 'must be 1–50'),
-    intervalSeconds: z.number().int('must be an integer').min(1, 'must be 1–86400').max(86_400, 'must be 1–86400'),
-    backoff: z.enum(['fixed', 'exponential']).default('fixed'),
-  }).strict(),
+  z
+    .object({
+      kind: z.literal('window'),
+      windowMinutes: z.number().int('must be an integer').min(0, 'must be 0–1440').max(1440, 'must be 0–1440'),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('attempts'),
+      maxAttempts: z.number().int('must be an integer').min(1, 'must be 1–50').max(50, 'must be 1–50'),
+      intervalSeconds: z.number().int('must be an integer').min(1, 'must be 1–86400').max(86_400, 'must be 1–86400'),
+      backoff: z.enum(['fixed', 'exponential']).default('fixed'),
+    })
+    .strict(),
 ]);
 
 export const eventTypeListSchema = z

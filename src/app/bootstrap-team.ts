@@ -15,7 +15,10 @@ export async function createTeamWithKey(db: Kysely<Database>, name: string): Pro
 
 export async function createKey(db: Kysely<Database>, teamId: string, name: string): Promise<string> {
   const { key, prefix, hash } = generateApiKey();
-  await db.insertInto('api_keys').values({ id: newId('key'), team_id: teamId, name, prefix, key_hash: hash, created_at: new Date() }).execute();
+  await db
+    .insertInto('api_keys')
+    .values({ id: newId('key'), team_id: teamId, name, prefix, key_hash: hash, created_at: new Date() })
+    .execute();
   return key;
 }
 

@@ -73,7 +73,8 @@ export async function createHerald(baseConfig: HeraldConfig, opts: CreateHeraldO
   try {
     if (roles.worker) await installRuntimeOnce(baseConfig);
     const startupChecks = o.startupChecks !== false;
-    if (startupChecks && roles.worker && baseConfig.delivery.allowPrivateTargets) log.warn('HERALD_ALLOW_PRIVATE_TARGETS=true: http and private/loopback targets are allowed. Development only.');
+    if (startupChecks && roles.worker && baseConfig.delivery.allowPrivateTargets)
+      log.warn('HERALD_ALLOW_PRIVATE_TARGETS=true: http and private/loopback targets are allowed. Development only.');
     const infra = await resolveInfrastructure(effectiveConfig(baseConfig, o), log, o);
     steps.push('infrastructure stop', () => infra.stop(), 60_000);
     // Shut down (flushing spans) before the infrastructure; only if this Herald turned it on.
@@ -87,7 +88,8 @@ export async function createHerald(baseConfig: HeraldConfig, opts: CreateHeraldO
     const conns = o.noTemporal ? { close: async () => undefined } : await connectHerald(config, infra.temporalAddress, roles, eager);
     steps.push('Temporal connections close', () => conns.close());
     const resolve = o.resolve ?? systemResolver;
-    const apiDeps = roles.api && conns.apiClient ? createApiDeps({ db, temporal: conns.apiClient, config, resolve, log, eagerStart: eager }) : undefined;
+    const apiDeps =
+      roles.api && conns.apiClient ? createApiDeps({ db, temporal: conns.apiClient, config, resolve, log, eagerStart: eager }) : undefined;
     if (apiDeps) steps.push('dispatched marks flush', () => apiDeps.dispatched.flush());
     const handles: HeraldHandles = { config, log, infra, db, temporal: conns.client, apiDeps };
 
@@ -101,7 +103,9 @@ export async function createHerald(baseConfig: HeraldConfig, opts: CreateHeraldO
       alive();
       // With the embedded PostgreSQL (development) an unset key is not warned about.
       if (startupChecks && (roles.api || roles.worker))
-        void checkSecretKeys(db, config.encryptionKeys, log, { production: baseConfig.databaseUrl !== undefined || o.databaseUrl !== undefined }).catch((err) => log.warn('signing secret key check failed', { message: err instanceof Error ? err.message : String(err) }));
+        void checkSecretKeys(db, config.encryptionKeys, log, {
+          production: baseConfig.databaseUrl !== undefined || o.databaseUrl !== undefined,
+        }).catch((err) => log.warn('signing secret key check failed', { message: err instanceof Error ? err.message : String(err) }));
       if (o.defaultTeam) handles.firstTeam = await ensureDefaultTeam(db);
       if (roles.workerMetrics) {
         const metrics = await startWorkerMetricsServer(config, db, log);
@@ -121,16 +125,25 @@ export async function createHerald(baseConfig: HeraldConfig, opts: CreateHeraldO
         alive();
         const run = worker.run();
         run.catch(() => undefined); // the owner reads it from handles.workerRun; stop() awaits it
-        steps.push('worker shutdown', async () => {
-          if (worker.getState() === 'RUNNING') worker.shutdown();
-          await run.catch(() => undefined);
-        }, 30_000);
+        steps.push(
+          'worker shutdown',
+          async () => {
+            if (worker.getState() === 'RUNNING') worker.shutdown();
+            await run.catch(() => undefined);
+          },
+          30_000,
+        );
         Object.assign(handles, { worker, workerRun: run });
       }
       if (roles.sweeps && conns.client) {
         const temporal = conns.client;
-        const stops = [startSweeper({ db, config, temporal }, log), startReconciler({ db, temporal, taskQueue: config.temporal.taskQueue }, log)];
-        steps.push('sweeps stop', async () => stops.forEach((s) => s()));
+        const stops = [
+          startSweeper({ db, config, temporal }, log),
+          startReconciler({ db, temporal, taskQueue: config.temporal.taskQueue }, log),
+        ];
+        steps.push('sweeps stop', async () => {
+          for (const stop of stops) stop();
+        });
       }
       if (apiDeps) {
         const server = createApiServer(apiDeps);
@@ -147,7 +160,11 @@ export async function createHerald(baseConfig: HeraldConfig, opts: CreateHeraldO
       stop: async () => {
         stopping = true;
         // A start in progress finishes its current step (or fails at the next) before teardown.
-        await steps.bounded(starting?.catch(() => undefined), 15_000, 'start in progress');
+        await steps.bounded(
+          starting?.catch(() => undefined),
+          15_000,
+          'start in progress',
+        );
         await steps.run();
       },
     };

@@ -82,7 +82,8 @@ export async function spawnHerald(entry: HeraldEntry, opts: HeraldProcessOptions
       const poll = setInterval(() => {
         if (ready && lines.some((l) => l.includes(ready))) done();
       }, 50);
-      const onExit = (code: number | null) => (!ready && code === 0 ? done() : done(new Error(`${entry} process exited (${code}):\n${output()}`)));
+      const onExit = (code: number | null) =>
+        !ready && code === 0 ? done() : done(new Error(`${entry} process exited (${code}):\n${output()}`));
       child.once('exit', onExit);
     });
   } catch (err) {
@@ -108,7 +109,14 @@ export function heraldProcessEnv(config: HeraldConfig, databaseUrl: string, env:
 }
 
 /** `entry` as its own process against `config`'s services (tests, bench, chaos). */
-export function startHeraldProcess(entry: 'worker' | 'api', config: HeraldConfig, databaseUrl: string, env: Record<string, string> = {}, nodeArgs: string[] = [], ipc = false): Promise<HeraldProcess> {
+export function startHeraldProcess(
+  entry: 'worker' | 'api',
+  config: HeraldConfig,
+  databaseUrl: string,
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+  ipc = false,
+): Promise<HeraldProcess> {
   return spawnHerald(entry, { env: heraldProcessEnv(config, databaseUrl, env), nodeArgs, ipc });
 }
 

@@ -11,7 +11,10 @@ const STEP_MS = 10_000;
 export function createStopSteps(log: Logger) {
   const steps: { what: string; fn: () => Promise<unknown>; ms: number }[] = [];
   const bounded = async (p: Promise<unknown> | undefined, ms: number, what: string) => {
-    if (p) await within(p, ms, what).catch((err) => log.warn('stop step failed', { step: what, error: err instanceof Error ? err.message : String(err) }));
+    if (p)
+      await within(p, ms, what).catch((err) =>
+        log.warn('stop step failed', { step: what, error: err instanceof Error ? err.message : String(err) }),
+      );
   };
   return {
     push(what: string, fn: () => Promise<unknown>, ms = STEP_MS) {

@@ -17,7 +17,10 @@ import type { CatalogEventType } from './catalog-types.js';
  *   failing → succeeding), so each needs a new run of failures first.
  */
 export const OPERATIONAL_EVENTS = Object.freeze([
-  { name: 'webhook.disabled', description: 'Herald disabled one of your webhooks after every attempt to it failed for the configured span.' },
+  {
+    name: 'webhook.disabled',
+    description: 'Herald disabled one of your webhooks after every attempt to it failed for the configured span.',
+  },
   { name: 'webhook.recovered', description: 'A webhook that had been failing answered successfully again.' },
   { name: 'delivery.exhausted', description: 'A delivery used up its retry policy and failed for good.' },
 ] as const satisfies readonly CatalogEventType[]);

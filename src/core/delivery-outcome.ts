@@ -29,7 +29,11 @@ export async function outcomeOf(client: Client, d: WorkflowExecutionDescription)
   switch (d.status.name) {
     case 'COMPLETED': {
       const state = (await result()) as DeliveryState;
-      return { kind: 'closed', status: state.status === 'succeeded' || state.status === 'failed' ? state.status : 'cancelled', reason: state.reason };
+      return {
+        kind: 'closed',
+        status: state.status === 'succeeded' || state.status === 'failed' ? state.status : 'cancelled',
+        reason: state.reason,
+      };
     }
     case 'FAILED':
     case 'TERMINATED': {
@@ -37,7 +41,8 @@ export async function outcomeOf(client: Client, d: WorkflowExecutionDescription)
         () => undefined,
         (err: unknown) => (err instanceof WorkflowFailedError ? err.cause : undefined),
       );
-      if (cause instanceof ApplicationFailure && cause.type === DELIVERY_FAILED) return { kind: 'closed', status: 'failed', reason: (cause.details?.[0] as DeliveryState | undefined)?.reason ?? cause.message };
+      if (cause instanceof ApplicationFailure && cause.type === DELIVERY_FAILED)
+        return { kind: 'closed', status: 'failed', reason: (cause.details?.[0] as DeliveryState | undefined)?.reason ?? cause.message };
       if (d.status.name === 'TERMINATED') {
         const why = cause instanceof TerminatedFailure && cause.message ? `: ${cause.message}` : '';
         return { kind: 'closed', status: 'cancelled', reason: `workflow terminated in Temporal${why}` };

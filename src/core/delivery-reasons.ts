@@ -24,13 +24,19 @@ export interface Reason {
 
 export const reasons = {
   /** `detail`: the webhook's disabled_reason, or what deactivated it. */
-  webhookInactive: (detail: string | null | undefined): Reason => ({ code: 'webhook_inactive', text: `webhook inactive${detail ? `: ${detail}` : ''}` }),
+  webhookInactive: (detail: string | null | undefined): Reason => ({
+    code: 'webhook_inactive',
+    text: `webhook inactive${detail ? `: ${detail}` : ''}`,
+  }),
   webhookDeleted: (): Reason => ({ code: 'webhook_deleted', text: 'webhook deleted' }),
   eventNotFound: (): Reason => ({ code: 'event_not_found', text: 'event not found' }),
   retryExhausted: (): Reason => ({ code: 'retry_exhausted', text: 'retry policy exhausted' }),
   gone410: (): Reason => ({ code: 'gone_410', text: 'receiver answered 410 Gone; webhook deactivated' }),
   blockedTarget: (): Reason => ({ code: 'blocked_target', text: 'target address is not allowed; not retried' }),
-  dataError: (message: string): Reason => ({ code: 'data_error', text: `data error: the request could not be built from the stored webhook or event (${message}); not retried` }),
+  dataError: (message: string): Reason => ({
+    code: 'data_error',
+    text: `data error: the request could not be built from the stored webhook or event (${message}); not retried`,
+  }),
   cancelledByOperator: (text?: string | null): Reason => ({ code: 'cancelled_by_operator', text: text || 'cancelled by operator' }),
   /** `text`: how it closed (core/delivery-outcome.ts). */
   workflowClosed: (text: string | null): Reason => ({ code: 'workflow_closed', text: text ?? 'workflow closed in Temporal' }),

@@ -29,7 +29,18 @@ export async function insertPendingDeliveries(db: Db, rows: NewDelivery[]): Prom
   if (!rows.length) return;
   await db
     .insertInto('deliveries')
-    .values(rows.map((r) => ({ id: r.id, team_id: r.teamId, event_id: r.eventId, webhook_id: r.webhookId, event_type: r.eventType, status: to('started'), created_at: new Date(), updated_at: new Date() })))
+    .values(
+      rows.map((r) => ({
+        id: r.id,
+        team_id: r.teamId,
+        event_id: r.eventId,
+        webhook_id: r.webhookId,
+        event_type: r.eventType,
+        status: to('started'),
+        created_at: new Date(),
+        updated_at: new Date(),
+      })),
+    )
     .onConflict((oc) => oc.column('id').doNothing())
     .execute();
 }
@@ -38,7 +49,10 @@ export async function insertPendingDeliveries(db: Db, rows: NewDelivery[]): Prom
  * `started` as a CTE body: inserts a pending row for each row of `from` (a SQL `from … where …`
  * tail), the columns given as SQL expressions over it.
  */
-export function pendingRowsSql(cols: { id: RawBuilder<unknown>; teamId: unknown; eventId: unknown; webhookId: RawBuilder<unknown>; eventType: unknown }, from: RawBuilder<unknown>): RawBuilder<unknown> {
+export function pendingRowsSql(
+  cols: { id: RawBuilder<unknown>; teamId: unknown; eventId: unknown; webhookId: RawBuilder<unknown>; eventType: unknown },
+  from: RawBuilder<unknown>,
+): RawBuilder<unknown> {
   return sql`insert into deliveries (id, team_id, event_id, webhook_id, event_type, status, created_at, updated_at)
       select ${cols.id}, ${cols.teamId}, ${cols.eventId}, ${cols.webhookId}, ${cols.eventType}, ${PENDING}, now(), now()
       ${from}
@@ -74,7 +88,15 @@ export function attemptStatusSql(deliveryId: string, runId: string, p: AttemptSt
 export async function markCancelled(db: Db, deliveryId: string, runId: string, reason: Reason): Promise<void> {
   await db
     .updateTable('deliveries')
-    .set({ status: to('cancelled'), last_error: reason.text, reason: reason.text, reason_code: reason.code, next_attempt_at: null, run_id: runId, updated_at: new Date() })
+    .set({
+      status: to('cancelled'),
+      last_error: reason.text,
+      reason: reason.text,
+      reason_code: reason.code,
+      next_attempt_at: null,
+      run_id: runId,
+      updated_at: new Date(),
+    })
     .where('id', '=', deliveryId)
     .execute();
 }
@@ -98,7 +120,16 @@ export async function cancelTargetGone(db: Db, ids: string[]): Promise<void> {
 export async function markReplayed(db: Db, id: string, runId: string): Promise<void> {
   await db
     .updateTable('deliveries')
-    .set({ status: to('replayed'), attempts: 0, next_attempt_at: null, last_error: null, reason: null, reason_code: null, run_id: runId, updated_at: new Date() })
+    .set({
+      status: to('replayed'),
+      attempts: 0,
+      next_attempt_at: null,
+      last_error: null,
+      reason: null,
+      reason_code: null,
+      run_id: runId,
+      updated_at: new Date(),
+    })
     .where('id', '=', id)
     .where('run_id', 'is distinct from', runId)
     .execute();
@@ -109,10 +140,23 @@ export async function markReplayed(db: Db, id: string, runId: string): Promise<v
  * deleted from the Temporal UI) is mirrored, only while the row is still active and nobody
  * wrote it since it was read (`seenUpdatedAt`). Returns whether it changed the row.
  */
-export async function settleClosed(db: Db, id: string, seenUpdatedAt: Date, closedAs: TerminalStatus, reason: Reason | null): Promise<boolean> {
+export async function settleClosed(
+  db: Db,
+  id: string,
+  seenUpdatedAt: Date,
+  closedAs: TerminalStatus,
+  reason: Reason | null,
+): Promise<boolean> {
   const r = await db
     .updateTable('deliveries')
-    .set({ status: closedAs, reason: reason?.text ?? null, reason_code: reason?.code ?? null, last_error: reason?.text ?? null, next_attempt_at: null, updated_at: new Date() })
+    .set({
+      status: closedAs,
+      reason: reason?.text ?? null,
+      reason_code: reason?.code ?? null,
+      last_error: reason?.text ?? null,
+      next_attempt_at: null,
+      updated_at: new Date(),
+    })
     .where('id', '=', id)
     .where('status', 'in', [...ACTIVE_STATUSES])
     // Dates read into JavaScript keep milliseconds; PostgreSQL keeps microseconds.

@@ -24,7 +24,13 @@ export async function dispatchEvent(deps: Omit<FanOutDeps, 'marker'>, event: Eve
   if (plan.kind === 'direct') {
     await insertPendingDeliveries(
       db,
-      plan.targets.map((h) => ({ id: deliveryWorkflowId(event.id, h.id), teamId: event.team_id, eventId: event.id, webhookId: h.id, eventType: event.type })),
+      plan.targets.map((h) => ({
+        id: deliveryWorkflowId(event.id, h.id),
+        teamId: event.team_id,
+        eventId: event.id,
+        webhookId: h.id,
+        eventType: event.type,
+      })),
     );
   }
   await fanOut(deps, event, plan);

@@ -22,10 +22,21 @@ export interface DispatchPageInput {
  */
 export async function dispatchPage(db: Kysely<Database>, input: DispatchPageInput) {
   const hooks = await findMatchingWebhookIds(db, input.teamId, input.eventType, input.projectId, input.afterWebhookId, input.limit);
-  const subs = hooks.map((h) => ({ webhookId: h.id, httpMethod: h.http_method, url: redactUrl(h.url), deliveryId: deliveryWorkflowId(input.eventId, h.id) }));
+  const subs = hooks.map((h) => ({
+    webhookId: h.id,
+    httpMethod: h.http_method,
+    url: redactUrl(h.url),
+    deliveryId: deliveryWorkflowId(input.eventId, h.id),
+  }));
   await insertPendingDeliveries(
     db,
-    subs.map((s) => ({ id: s.deliveryId, teamId: input.teamId, eventId: input.eventId, webhookId: s.webhookId, eventType: input.eventType })),
+    subs.map((s) => ({
+      id: s.deliveryId,
+      teamId: input.teamId,
+      eventId: input.eventId,
+      webhookId: s.webhookId,
+      eventType: input.eventType,
+    })),
   );
   return subs;
 }

@@ -37,7 +37,10 @@ export function createDispatchedMarker(db: Kysely<Database>, log: Logger) {
     const batch = pending;
     pending = [];
     await markDispatched(db, batch).catch((err: unknown) =>
-      log.warn('could not mark events dispatched; the sweep will', { count: batch.length, error: err instanceof Error ? err.message : String(err) }),
+      log.warn('could not mark events dispatched; the sweep will', {
+        count: batch.length,
+        error: err instanceof Error ? err.message : String(err),
+      }),
     );
   };
   return {

@@ -59,7 +59,12 @@ export function endpointHealthSql(h: HealthInput): RawBuilder<unknown> {
 
 /** The reason recorded when every attempt failed for `spanMs`: `disabled automatically: every attempt failed for 3 days (last: HTTP 503)`. */
 export function disableReason(spanMs: number, statusCode: number | null, lastError: string | null): string {
-  const span = spanMs >= 86_400_000 && spanMs % 86_400_000 === 0 ? `${spanMs / 86_400_000} days` : spanMs >= 60_000 ? `${Math.round(spanMs / 60_000)} minutes` : `${Math.round(spanMs / 1000)} seconds`;
+  const span =
+    spanMs >= 86_400_000 && spanMs % 86_400_000 === 0
+      ? `${spanMs / 86_400_000} days`
+      : spanMs >= 60_000
+        ? `${Math.round(spanMs / 60_000)} minutes`
+        : `${Math.round(spanMs / 1000)} seconds`;
   const last = statusCode !== null ? `HTTP ${statusCode}` : (lastError ?? 'no response').slice(0, 200);
   return `disabled automatically: every attempt failed for ${span} (last: ${last})`;
 }

@@ -55,15 +55,24 @@ export function planFor(matched: readonly FanOutTarget[]): FanOutPlan {
 export async function fanOut(deps: FanOutDeps, event: FanOutEvent, plan: FanOutPlan): Promise<void> {
   const taskQueue = deps.config.temporal.taskQueue;
   if (plan.kind === 'dispatch') {
-    await startDispatch(deps.temporal, taskQueue, { teamId: event.team_id, eventId: event.id, eventType: event.type, projectId: event.project_id });
+    await startDispatch(deps.temporal, taskQueue, {
+      teamId: event.team_id,
+      eventId: event.id,
+      eventType: event.type,
+      projectId: event.project_id,
+    });
   } else {
     await Promise.all(
       plan.targets.map((h) =>
-        startDelivery(deps.temporal, taskQueue, { teamId: event.team_id, eventId: event.id, webhookId: h.id, eventType: event.type, httpMethod: h.http_method, url: h.url }, false, deps.eagerStart).catch(
-          (err) => {
-            if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-          },
-        ),
+        startDelivery(
+          deps.temporal,
+          taskQueue,
+          { teamId: event.team_id, eventId: event.id, webhookId: h.id, eventType: event.type, httpMethod: h.http_method, url: h.url },
+          false,
+          deps.eagerStart,
+        ).catch((err) => {
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        }),
       ),
     );
   }

@@ -21,7 +21,12 @@ export type MatchedWebhook = FanOutTarget;
  * `directMax`, inserts their pending delivery rows (id = `deliveryIdPrefix` + webhook id).
  * Returns undefined when an event with this id already exists (nothing is written then).
  */
-export async function insertEventWithDeliveries(db: Kysely<Database>, e: NewEvent, deliveryIdPrefix: string, directMax: number): Promise<{ event: EventRow; hooks: MatchedWebhook[] } | undefined> {
+export async function insertEventWithDeliveries(
+  db: Kysely<Database>,
+  e: NewEvent,
+  deliveryIdPrefix: string,
+  directMax: number,
+): Promise<{ event: EventRow; hooks: MatchedWebhook[] } | undefined> {
   const projectMatch = e.projectId === null ? sql`w.project_id is null` : sql`(w.project_id is null or w.project_id = ${e.projectId})`;
   const { rows } = await sql<EventRow & { hooks: MatchedWebhook[] }>`/*prepare*/
     with ins as (

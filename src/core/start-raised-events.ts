@@ -13,13 +13,26 @@ import type { RaisedEvent } from './operational-events-sql.js';
  * failed stays undispatched and the undispatched sweep starts it (to the webhooks of its delivery
  * rows only, as for pings) a minute or two later.
  */
-export async function startRaisedEvents(deps: { db: Kysely<Database>; temporal: Client; config: { temporal: { taskQueue: string } }; log: Logger }, teamId: string, raised: RaisedEvent[]): Promise<void> {
+export async function startRaisedEvents(
+  deps: { db: Kysely<Database>; temporal: Client; config: { temporal: { taskQueue: string } }; log: Logger },
+  teamId: string,
+  raised: RaisedEvent[],
+): Promise<void> {
   for (const event of raised) {
     try {
-      await fanOut(deps, { team_id: teamId, id: event.id, type: event.type, project_id: event.project_id }, { kind: 'direct', targets: event.hooks });
+      await fanOut(
+        deps,
+        { team_id: teamId, id: event.id, type: event.type, project_id: event.project_id },
+        { kind: 'direct', targets: event.hooks },
+      );
       deps.log.info('operational event raised', { teamId, eventId: event.id, type: event.type, subscribers: event.hooks.length });
     } catch (err) {
-      deps.log.warn('could not start an operational event; the undispatched sweep will', { teamId, eventId: event.id, type: event.type, error: String(err) });
+      deps.log.warn('could not start an operational event; the undispatched sweep will', {
+        teamId,
+        eventId: event.id,
+        type: event.type,
+        error: String(err),
+      });
     }
   }
 }

@@ -10,15 +10,26 @@ import { TEST_EVENT_TYPE } from './row-targets.js';
  * durably started; if the start fails, the caller gets the error and the undispatched-event
  * sweep sends the ping later (to this webhook only: row-targets.ts).
  */
-export async function sendTestPing(deps: Omit<FanOutDeps, 'marker' | 'eagerStart'>, webhook: WebhookRow, eventId: string): Promise<{ deliveryId: string; eventId: string }> {
+export async function sendTestPing(
+  deps: Omit<FanOutDeps, 'marker' | 'eagerStart'>,
+  webhook: WebhookRow,
+  eventId: string,
+): Promise<{ deliveryId: string; eventId: string }> {
   const { db } = deps;
   const event = { team_id: webhook.team_id, id: eventId, type: TEST_EVENT_TYPE, project_id: webhook.project_id };
   await db
     .insertInto('events')
-    .values({ ...event, data_raw: JSON.stringify({ message: 'Test delivery from Herald', webhookId: webhook.id }), created_at: new Date(), dispatched_at: null })
+    .values({
+      ...event,
+      data_raw: JSON.stringify({ message: 'Test delivery from Herald', webhookId: webhook.id }),
+      created_at: new Date(),
+      dispatched_at: null,
+    })
     .execute();
   const deliveryId = deliveryWorkflowId(eventId, webhook.id);
-  await insertPendingDeliveries(db, [{ id: deliveryId, teamId: webhook.team_id, eventId, webhookId: webhook.id, eventType: TEST_EVENT_TYPE }]);
+  await insertPendingDeliveries(db, [
+    { id: deliveryId, teamId: webhook.team_id, eventId, webhookId: webhook.id, eventType: TEST_EVENT_TYPE },
+  ]);
   await fanOut({ db, temporal: deps.temporal, config: deps.config }, event, { kind: 'direct', targets: [webhook] });
   return { deliveryId, eventId };
 }

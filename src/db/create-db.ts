@@ -29,7 +29,9 @@ class PreparingClient extends pg.Client {
   override query(config: unknown, values?: unknown, callback?: unknown): never {
     const named = typeof config === 'string' && config.startsWith(PREPARE);
     const name = named ? `h_${createHash('sha1').update(config).digest('hex').slice(0, 20)}` : undefined;
-    const result = named ? (super.query as (...a: unknown[]) => unknown)({ name, text: config, values }, callback) : (super.query as (...a: unknown[]) => unknown)(config, values, callback);
+    const result = named
+      ? (super.query as (...a: unknown[]) => unknown)({ name, text: config, values }, callback)
+      : (super.query as (...a: unknown[]) => unknown)(config, values, callback);
     // The promise form (Kysely's): a connection lost mid-query rejects with a plain Error; say what it is.
     if (result instanceof Promise) {
       return result.catch((err: unknown) => {

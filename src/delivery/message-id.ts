@@ -9,6 +9,8 @@ import { createHash } from 'node:crypto';
  * Pure: the same inputs always give the same id.
  */
 export function messageId(teamId: string, eventId: string): string {
-  const digest = createHash('sha256').update(JSON.stringify([teamId, eventId]), 'utf8').digest('base64url');
+  const digest = createHash('sha256')
+    .update(JSON.stringify([teamId, eventId]), 'utf8')
+    .digest('base64url');
   return `msg_${digest.slice(0, 32)}`;
 }

@@ -31,9 +31,7 @@ export function signPayload(input: SignInput): string {
   checkInput(input);
   const { msgId, timestampSeconds, body, secrets } = input;
   const content = `${msgId}.${timestampSeconds}.${body}`;
-  return secrets
-    .map((secret) => 'v1,' + createHmac('sha256', secretKeyBytes(secret)).update(content, 'utf8').digest('base64'))
-    .join(' ');
+  return secrets.map((secret) => 'v1,' + createHmac('sha256', secretKeyBytes(secret)).update(content, 'utf8').digest('base64')).join(' ');
 }
 
 export interface WebhookHeaders {

@@ -30,7 +30,9 @@ export function capForState(r: AttemptRecord): AttemptRecord {
   return {
     ...r,
     address: truncateUtf8(withoutNul(r.address), STATE_ADDRESS_MAX_BYTES),
-    responseHeaders: Object.fromEntries(Object.entries(r.responseHeaders).map(([k, v]) => [k, truncateUtf8(withoutNul(v), STATE_HEADER_MAX_BYTES)])),
+    responseHeaders: Object.fromEntries(
+      Object.entries(r.responseHeaders).map(([k, v]) => [k, truncateUtf8(withoutNul(v), STATE_HEADER_MAX_BYTES)]),
+    ),
     responseBody: truncateUtf8(withoutNul(r.responseBody), STATE_BODY_MAX_BYTES),
     error: r.error && { kind: r.error.kind, message: truncateUtf8(withoutNul(r.error.message), STATE_ERROR_MAX_BYTES) },
   };

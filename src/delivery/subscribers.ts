@@ -39,5 +39,9 @@ export function subscribesToKnownTypeSql(column: string, typeExpr: RawBuilder<st
 
 /** subscribesToKnownTypeSql for the operational event types (catalogs/operational-events.ts), as the attempt's record statement raises them. */
 export function subscribesToOperationalSql(column: string, typeExpr: RawBuilder<string>): RawBuilder<boolean> {
-  return subscribesToKnownTypeSql(column, typeExpr, OPERATIONAL_EVENTS.map((e) => e.name));
+  return subscribesToKnownTypeSql(
+    column,
+    typeExpr,
+    OPERATIONAL_EVENTS.map((e) => e.name),
+  );
 }

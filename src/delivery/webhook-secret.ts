@@ -14,9 +14,7 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 /** A fresh secret from the CSPRNG. Throws RangeError unless 24 <= bytes <= 64 (integer). */
 export function generateWebhookSecret(bytes = 32): string {
   if (!Number.isInteger(bytes) || bytes < MIN_SECRET_BYTES || bytes > MAX_SECRET_BYTES) {
-    throw new RangeError(
-      `secret length must be an integer from ${MIN_SECRET_BYTES} to ${MAX_SECRET_BYTES} bytes`,
-    );
+    throw new RangeError(`secret length must be an integer from ${MIN_SECRET_BYTES} to ${MAX_SECRET_BYTES} bytes`);
   }
   return WEBHOOK_SECRET_PREFIX + randomBytes(bytes).toString('base64');
 }

@@ -17,7 +17,10 @@ export async function storeFairness(opts: {
   wanted: boolean;
   log?: (line: string) => void;
 }): Promise<boolean> {
-  const marker = await fs.readFile(opts.markerFile, 'utf8').then((s) => s.trim(), () => null);
+  const marker = await fs.readFile(opts.markerFile, 'utf8').then(
+    (s) => s.trim(),
+    () => null,
+  );
   let mode: boolean;
   if (marker === 'on' || marker === 'off') mode = marker === 'on';
   else {
@@ -36,6 +39,9 @@ export async function storeFairness(opts: {
 /** The dev server's store: `<dbFile>.fairness` beside its SQLite file; in-memory stores (tests) get `wanted`. */
 export async function devStoreFairness(dbFile: string | undefined, wanted: boolean, log?: (line: string) => void): Promise<boolean> {
   if (!dbFile) return wanted;
-  const storeExisted = await fs.access(dbFile).then(() => true, () => false);
+  const storeExisted = await fs.access(dbFile).then(
+    () => true,
+    () => false,
+  );
   return storeFairness({ markerFile: `${dbFile}.fairness`, storeExisted, wanted, log });
 }

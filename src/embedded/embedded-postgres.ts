@@ -70,7 +70,8 @@ export async function startEmbeddedPostgres(opts: {
   await removeStalePidFile(databaseDir);
   await server.start();
   // Safety net: if this process exits without stop(), postgres must not outlive it.
-  const child = (server as unknown as { process?: { kill(signal: string): boolean; exitCode: number | null; signalCode: string | null } }).process;
+  const child = (server as unknown as { process?: { kill(signal: string): boolean; exitCode: number | null; signalCode: string | null } })
+    .process;
   const stopOnExit = () => child?.kill('SIGINT');
   process.once('exit', stopOnExit);
   const database = opts.database ?? 'herald';

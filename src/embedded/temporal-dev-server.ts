@@ -57,7 +57,8 @@ export function devServerDynamicConfig(opts: Pick<DevServerOptions, 'fairness' |
   const values: string[] = [];
   // enableFairness implies the priority matcher (matching.useNewMatcher).
   if (opts.fairness !== false) values.push('matching.enableFairness=true');
-  if (opts.partitions) values.push(`matching.numTaskqueueReadPartitions=${opts.partitions}`, `matching.numTaskqueueWritePartitions=${opts.partitions}`);
+  if (opts.partitions)
+    values.push(`matching.numTaskqueueReadPartitions=${opts.partitions}`, `matching.numTaskqueueWritePartitions=${opts.partitions}`);
   return values.flatMap((v) => ['--dynamic-config-value', v]);
 }
 
@@ -70,7 +71,18 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<De
   const log = opts.log ?? (() => undefined);
   const cli = await resolveTemporalCli({ configuredPath: opts.cliPath, cacheDir: opts.cacheDir, pathEnv: opts.pathEnv, log });
   if (!cli) return startWithSdkDownload(opts);
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--namespace', opts.namespace, '--log-level', 'warn'];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(opts.port),
+    '--namespace',
+    opts.namespace,
+    '--log-level',
+    'warn',
+  ];
   if (opts.dbFile) {
     await fs.mkdir(path.dirname(opts.dbFile), { recursive: true });
     args.push('--db-filename', opts.dbFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
@@ -78,9 +90,14 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<De
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort), '--ui-ip', '127.0.0.1');
   else args.push('--headless');
   for (const sa of SEARCH_ATTRIBUTE_FLAGS) args.push('--search-attribute', sa);
-  args.push(...devServerDynamicConfig({ fairness: await devStoreFairness(opts.dbFile, opts.fairness !== false, log), partitions: opts.partitions }));
+  args.push(
+    ...devServerDynamicConfig({ fairness: await devStoreFairness(opts.dbFile, opts.fairness !== false, log), partitions: opts.partitions }),
+  );
 
-  const child = spawn(cli.path, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GOGC: String(opts.goGc ?? 400), ...(opts.goMaxProcs ? { GOMAXPROCS: String(opts.goMaxProcs) } : {}) } });
+  const child = spawn(cli.path, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, GOGC: String(opts.goGc ?? 400), ...(opts.goMaxProcs ? { GOMAXPROCS: String(opts.goMaxProcs) } : {}) },
+  });
   let output = '';
   const collect = (b: Buffer) => {
     output = (output + b.toString()).slice(-8000);
@@ -168,7 +185,13 @@ async function startWithSdkDownload(opts: DevServerOptions): Promise<DevServer> 
       dbFilename: opts.dbFile,
       ui: Boolean(opts.uiPort),
       uiPort: opts.uiPort,
-      extraArgs: [...SEARCH_ATTRIBUTE_FLAGS.flatMap((sa) => ['--search-attribute', sa]), ...devServerDynamicConfig({ fairness: await devStoreFairness(opts.dbFile, opts.fairness !== false, opts.log), partitions: opts.partitions })],
+      extraArgs: [
+        ...SEARCH_ATTRIBUTE_FLAGS.flatMap((sa) => ['--search-attribute', sa]),
+        ...devServerDynamicConfig({
+          fairness: await devStoreFairness(opts.dbFile, opts.fairness !== false, opts.log),
+          partitions: opts.partitions,
+        }),
+      ],
     },
   });
   const address = `127.0.0.1:${opts.port}`;

@@ -118,7 +118,14 @@ export function scanJson(text: string, opts: ScanOptions): ScanResult {
     if (c === 0x7b || c === 0x5b) {
       if (stack.length >= opts.maxDepth) return { ok: false, kind: 'depth', path: path() };
       const array = c === 0x5b;
-      const frame: Frame = { array, key: '', index: 0, keys: !array && opts.rejectDuplicateKeys ? new Set() : null, start, captured: atCapture() };
+      const frame: Frame = {
+        array,
+        key: '',
+        index: 0,
+        keys: !array && opts.rejectDuplicateKeys ? new Set() : null,
+        start,
+        captured: atCapture(),
+      };
       stack.push(frame);
       i = skipWhitespace(text, i + 1);
       if (text.charCodeAt(i) === (array ? 0x5d : 0x7d)) closedEmpty = true;

@@ -22,7 +22,8 @@ export function pathDeeperThan(value: unknown, max: number): PathSegment[] | nul
     if ((deepestSeen.get(v) ?? 0) >= node.depth) continue;
     deepestSeen.set(v, node.depth);
     const entries = Array.isArray(v) ? v.map((item, i) => [i, item] as const) : Object.entries(v);
-    for (let i = entries.length - 1; i >= 0; i--) stack.push({ value: entries[i]![1], depth: node.depth + 1, parent: node, seg: entries[i]![0] });
+    for (let i = entries.length - 1; i >= 0; i--)
+      stack.push({ value: entries[i]![1], depth: node.depth + 1, parent: node, seg: entries[i]![0] });
   }
   return null;
 }

@@ -18,15 +18,24 @@ export function newEncryptionKeyEntry(id: string): string {
  * re-seals every one not under the first key, then prints the status. Exits non-zero (throws)
  * when any could not be re-sealed, naming the webhooks, so a script never removes a key still in use.
  */
-export async function runSecretsCommand(db: Kysely<Database>, config: HeraldConfig, verb: 'status' | 'reencrypt', print: (line: string) => void): Promise<void> {
+export async function runSecretsCommand(
+  db: Kysely<Database>,
+  config: HeraldConfig,
+  verb: 'status' | 'reencrypt',
+  print: (line: string) => void,
+): Promise<void> {
   if (verb === 'reencrypt') {
     const current = config.encryptionKeys[0];
-    if (!current) throw new Error('HERALD_ENCRYPTION_KEY is unset: set it (see `npm run admin -- secrets new-key k1`) before re-encrypting');
-    const report = await reencryptSecrets(db, config.encryptionKeys, { onBatch: (r) => print(`… ${r.scanned} webhooks scanned, ${r.reencrypted} re-encrypted`) });
+    if (!current)
+      throw new Error('HERALD_ENCRYPTION_KEY is unset: set it (see `npm run admin -- secrets new-key k1`) before re-encrypting');
+    const report = await reencryptSecrets(db, config.encryptionKeys, {
+      onBatch: (r) => print(`… ${r.scanned} webhooks scanned, ${r.reencrypted} re-encrypted`),
+    });
     print(`re-encrypted the secrets of ${report.reencrypted} of ${report.scanned} webhooks with key "${current.id}"`);
     for (const f of report.failed) print(`  not re-encrypted: ${f.reason}`);
     printUsage(await secretKeyUsage(db), print);
-    if (report.failed.length) throw new Error(`${report.failed.length} webhooks could not be re-encrypted; keep every key they use in HERALD_ENCRYPTION_KEY`);
+    if (report.failed.length)
+      throw new Error(`${report.failed.length} webhooks could not be re-encrypted; keep every key they use in HERALD_ENCRYPTION_KEY`);
     return;
   }
   printUsage(await secretKeyUsage(db), print);

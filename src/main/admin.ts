@@ -30,7 +30,11 @@ async function run(argv: string[]): Promise<void> {
     await herald.start();
     const team = async (ref: string | undefined) => {
       if (!ref) throw new Error(USAGE);
-      const row = await db.selectFrom('teams').selectAll().where((eb) => eb.or([eb('id', '=', ref), eb('name', '=', ref)])).executeTakeFirst();
+      const row = await db
+        .selectFrom('teams')
+        .selectAll()
+        .where((eb) => eb.or([eb('id', '=', ref), eb('name', '=', ref)]))
+        .executeTakeFirst();
       if (!row) throw new Error(`team not found: ${ref}`);
       return row;
     };
@@ -38,7 +42,8 @@ async function run(argv: string[]): Promise<void> {
       const { teamId, key } = await createTeamWithKey(db, rest[0]);
       process.stdout.write(`team ${teamId} created\nAPI key (shown once): ${key}\n`);
     } else if (noun === 'team' && verb === 'list') {
-      for (const t of await db.selectFrom('teams').selectAll().orderBy('created_at').execute()) process.stdout.write(`${t.id}\t${t.name}\n`);
+      for (const t of await db.selectFrom('teams').selectAll().orderBy('created_at').execute())
+        process.stdout.write(`${t.id}\t${t.name}\n`);
     } else if (noun === 'key' && verb === 'create') {
       const t = await team(rest[0]);
       process.stdout.write(`API key for ${t.name} (shown once): ${await createKey(db, t.id, rest[1] ?? 'cli')}\n`);

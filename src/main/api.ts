@@ -4,7 +4,8 @@ import { loadConfig } from '../config.js';
 /** `npm run api`: a stateless API process against external Temporal and Postgres. */
 async function run(): Promise<void> {
   const config = loadConfig();
-  if (!config.databaseUrl || !config.temporal.address) throw new Error('npm run api needs DATABASE_URL and TEMPORAL_ADDRESS (use npm start for embedded defaults)');
+  if (!config.databaseUrl || !config.temporal.address)
+    throw new Error('npm run api needs DATABASE_URL and TEMPORAL_ADDRESS (use npm start for embedded defaults)');
   const herald = await createHerald(config, { roles: { api: true }, overrides: { logName: 'api', migrate: false } });
   try {
     await herald.start();
@@ -20,6 +21,6 @@ async function run(): Promise<void> {
 }
 
 run().catch((err) => {
-  process.stderr.write(`api failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`api failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

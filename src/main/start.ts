@@ -44,6 +44,6 @@ async function run(): Promise<void> {
 }
 
 run().catch((err) => {
-  process.stderr.write(`herald failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`herald failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

@@ -11,7 +11,9 @@ async function run(): Promise<void> {
     log: (l) => process.stdout.write(`${l}\n`),
   });
   if (!cli) {
-    process.stdout.write(`No Temporal CLI ${TEMPORAL_CLI_VERSION} found and no Go toolchain; Herald will try the SDK's own download at start.\n`);
+    process.stdout.write(
+      `No Temporal CLI ${TEMPORAL_CLI_VERSION} found and no Go toolchain; Herald will try the SDK's own download at start.\n`,
+    );
     return;
   }
   process.stdout.write(`Temporal CLI (${cli.source}): ${cli.path}\n`);

@@ -4,8 +4,12 @@ import { loadConfig } from '../config.js';
 /** `npm run worker`: a stateless worker against external Temporal (TEMPORAL_ADDRESS) and Postgres (DATABASE_URL). */
 async function run(): Promise<void> {
   const config = loadConfig();
-  if (!config.databaseUrl || !config.temporal.address) throw new Error('npm run worker needs DATABASE_URL and TEMPORAL_ADDRESS (use npm start for embedded defaults)');
-  const herald = await createHerald(config, { roles: { worker: true, sweeps: true, workerMetrics: true }, overrides: { logName: 'worker', migrate: false } });
+  if (!config.databaseUrl || !config.temporal.address)
+    throw new Error('npm run worker needs DATABASE_URL and TEMPORAL_ADDRESS (use npm start for embedded defaults)');
+  const herald = await createHerald(config, {
+    roles: { worker: true, sweeps: true, workerMetrics: true },
+    overrides: { logName: 'worker', migrate: false },
+  });
   try {
     const { workerRun } = await herald.start();
     // Started with --expose-gc and an IPC channel (the benchmark does), a 'gc' message runs a
@@ -25,6 +29,6 @@ async function run(): Promise<void> {
 }
 
 run().catch((err) => {
-  process.stderr.write(`worker failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`worker failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

@@ -12,7 +12,11 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 export function metricsRefusal(req: http.IncomingMessage, token: string | undefined): { status: number; message: string } | null {
   if (token === undefined) {
     if (LOOPBACK.has(req.socket.remoteAddress ?? '')) return null;
-    return { status: 403, message: '/metrics answers loopback peers only; set HERALD_METRICS_TOKEN to scrape it from elsewhere with Authorization: Bearer <token>' };
+    return {
+      status: 403,
+      message:
+        '/metrics answers loopback peers only; set HERALD_METRICS_TOKEN to scrape it from elsewhere with Authorization: Bearer <token>',
+    };
   }
   const auth = req.headers.authorization ?? '';
   const given = Buffer.from(auth.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : '');

@@ -31,7 +31,9 @@ export async function metricsText(): Promise<string> {
 /** Answers one `GET /metrics` (HEAD too); other methods get 405. */
 export async function serveMetrics(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
-    res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `${req.method} /metrics: only GET` } }));
+    res
+      .writeHead(405, { allow: 'GET, HEAD', 'content-type': 'application/json' })
+      .end(JSON.stringify({ error: { message: `${req.method} /metrics: only GET` } }));
     return;
   }
   const text = await metricsText();
@@ -56,11 +58,16 @@ export async function startWorkerMetricsServer(config: HeraldConfig, db: Kysely<
     if (isMetricsPath(req.url)) {
       // Its own port (loopback by default): the token, when set, is asked for here too.
       const refusal = metricsToken === undefined ? null : metricsRefusal(req, metricsToken);
-      if (refusal) return void res.writeHead(refusal.status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: refusal.message } }));
+      if (refusal)
+        return void res
+          .writeHead(refusal.status, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: { message: refusal.message } }));
       serveMetrics(req, res).catch((err) => res.writeHead(500).end(String(err)));
       return;
     }
-    res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `no route: ${req.method} ${req.url} (this port serves GET /metrics)` } }));
+    res
+      .writeHead(404, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ error: { message: `no route: ${req.method} ${req.url} (this port serves GET /metrics)` } }));
   });
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;

@@ -94,7 +94,12 @@ export function tracingWorkerOptions(config: HeraldConfig, prebuiltBundle = fals
     interceptors: {
       // The SDK ignores (and warns about) workflow modules next to a pre-built bundle.
       ...(prebuiltBundle ? {} : { workflowModules: workflowInterceptorModules(config) }),
-      activity: [(ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx, { tracer: t.tracer }), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })],
+      activity: [
+        (ctx) => ({
+          inbound: new OpenTelemetryActivityInboundInterceptor(ctx, { tracer: t.tracer }),
+          outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+        }),
+      ],
     },
     sinks: { exporter: makeWorkflowExporter(t.processor, t.resource) },
   };

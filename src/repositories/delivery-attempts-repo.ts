@@ -26,7 +26,13 @@ export function attemptLogSql(a: { deliveryId: string; runId: string; teamId: st
 
 /** The attempt records of one run of a delivery, in order, shaped as the workflow's state has them. */
 export async function findAttempts(db: Kysely<Database>, deliveryId: string, runId: string): Promise<AttemptRecord[]> {
-  const rows = await db.selectFrom('delivery_attempts').selectAll().where('delivery_id', '=', deliveryId).where('run_id', '=', runId).orderBy('attempt').execute();
+  const rows = await db
+    .selectFrom('delivery_attempts')
+    .selectAll()
+    .where('delivery_id', '=', deliveryId)
+    .where('run_id', '=', runId)
+    .orderBy('attempt')
+    .execute();
   return rows.map((r) => ({
     id: r.id,
     attempt: r.attempt,

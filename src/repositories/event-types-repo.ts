@@ -13,7 +13,16 @@ export async function importEventTypes(db: Kysely<Database>, teamId: string, typ
   const now = new Date();
   const rows = await db
     .insertInto('event_types')
-    .values(types.map((t) => ({ team_id: teamId, name: t.name, description: t.description, schema: t.schema ? JSON.stringify(t.schema) : null, created_at: now, updated_at: now })))
+    .values(
+      types.map((t) => ({
+        team_id: teamId,
+        name: t.name,
+        description: t.description,
+        schema: t.schema ? JSON.stringify(t.schema) : null,
+        created_at: now,
+        updated_at: now,
+      })),
+    )
     .onConflict((oc) => oc.columns(['team_id', 'name']).doNothing())
     .returning('name')
     .execute();

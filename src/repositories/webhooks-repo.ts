@@ -29,8 +29,17 @@ export async function deleteWebhookRow(db: Db, teamId: string, id: string): Prom
 
 /** Locks the team row so concurrent creates cannot both pass the active-webhook limit. */
 export async function lockTeamAndCountActive(trx: Transaction<Database>, teamId: string, excludeId?: string) {
-  const team = await trx.selectFrom('teams').select(['id', 'max_active_webhooks']).where('id', '=', teamId).forUpdate().executeTakeFirstOrThrow();
-  let q = trx.selectFrom('webhooks').select((eb) => eb.fn.countAll<number>().as('n')).where('team_id', '=', teamId).where('active', '=', true);
+  const team = await trx
+    .selectFrom('teams')
+    .select(['id', 'max_active_webhooks'])
+    .where('id', '=', teamId)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  let q = trx
+    .selectFrom('webhooks')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('team_id', '=', teamId)
+    .where('active', '=', true);
   if (excludeId) q = q.where('id', '!=', excludeId);
   const { n } = await q.executeTakeFirstOrThrow();
   return { active: Number(n), limit: team.max_active_webhooks };
@@ -49,7 +58,13 @@ export async function listWebhookRows(db: Db, teamId: string, f: WebhookFilter, 
   if (f.active !== undefined) q = q.where('active', '=', f.active);
   const [{ n }, rows] = await Promise.all([
     q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-    q.selectAll().orderBy('created_at', 'asc').orderBy('id', 'asc').limit(pageSize).offset((page - 1) * pageSize).execute(),
+    q
+      .selectAll()
+      .orderBy('created_at', 'asc')
+      .orderBy('id', 'asc')
+      .limit(pageSize)
+      .offset((page - 1) * pageSize)
+      .execute(),
   ]);
   return { rows, total: Number(n) };
 }
@@ -58,19 +73,32 @@ export async function listWebhookRows(db: Db, teamId: string, f: WebhookFilter, 
  * Active webhooks subscribed to `type` for an event in `projectId` (team-wide webhooks match
  * every project), in id order after `afterId`: the dispatcher pages through these.
  */
-export async function findMatchingWebhookIds(db: Db, teamId: string, type: string, projectId: string | null, afterId: string | null, limit: number) {
+export async function findMatchingWebhookIds(
+  db: Db,
+  teamId: string,
+  type: string,
+  projectId: string | null,
+  afterId: string | null,
+  limit: number,
+) {
   let q = db
     .selectFrom('webhooks')
     .select(['id', 'http_method', 'url'])
     .where('team_id', '=', teamId)
     .where('active', '=', true)
     .where(subscribesSql('event_types', type));
-  q = projectId ? q.where((eb) => eb.or([eb('project_id', 'is', null), eb('project_id', '=', projectId)])) : q.where('project_id', 'is', null);
+  q = projectId
+    ? q.where((eb) => eb.or([eb('project_id', 'is', null), eb('project_id', '=', projectId)]))
+    : q.where('project_id', 'is', null);
   if (afterId) q = q.where('id', '>', afterId);
   return q.orderBy('id', 'asc').limit(limit).execute();
 }
 
 /** Deactivates a webhook Herald stopped itself (a 410 Gone answer): inactive, with reason and time. */
 export async function deactivateWebhook(db: Db, id: string, reason: string): Promise<void> {
-  await db.updateTable('webhooks').set({ active: false, disabled_reason: reason, disabled_at: new Date(), updated_at: new Date() }).where('id', '=', id).execute();
+  await db
+    .updateTable('webhooks')
+    .set({ active: false, disabled_reason: reason, disabled_at: new Date(), updated_at: new Date() })
+    .where('id', '=', id)
+    .execute();
 }

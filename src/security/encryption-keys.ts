@@ -51,9 +51,13 @@ export function parseKeyring(raw: string | undefined): KeyringParse {
       return;
     }
     seen.add(id);
-    const bytes = BASE64ISH.test(encoded) ? Buffer.from(encoded, encoded.includes('-') || encoded.includes('_') ? 'base64url' : 'base64') : undefined;
+    const bytes = BASE64ISH.test(encoded)
+      ? Buffer.from(encoded, encoded.includes('-') || encoded.includes('_') ? 'base64url' : 'base64')
+      : undefined;
     if (!bytes || bytes.length !== KEY_BYTES) {
-      errors.push(`${where} ("${id}"): key must be base64 of exactly ${KEY_BYTES} random bytes (AES-256)${bytes ? `, got ${bytes.length}` : ''}`);
+      errors.push(
+        `${where} ("${id}"): key must be base64 of exactly ${KEY_BYTES} random bytes (AES-256)${bytes ? `, got ${bytes.length}` : ''}`,
+      );
       return;
     }
     keyring.push({ id, key: createSecretKey(bytes) });

@@ -23,13 +23,23 @@ export interface ReencryptReport {
 type Row = { id: string; secret: string; previous_secret: string | null };
 const MAX_CAS_RETRIES = 3;
 
-export async function reencryptSecrets(db: Kysely<Database>, keyring: Keyring, opts: { batchSize?: number; onBatch?: (r: ReencryptReport) => void } = {}): Promise<ReencryptReport> {
+export async function reencryptSecrets(
+  db: Kysely<Database>,
+  keyring: Keyring,
+  opts: { batchSize?: number; onBatch?: (r: ReencryptReport) => void } = {},
+): Promise<ReencryptReport> {
   if (keyring.length === 0) throw new Error('HERALD_ENCRYPTION_KEY is unset: there is no key to encrypt with');
   const batchSize = opts.batchSize ?? 500;
   const report: ReencryptReport = { scanned: 0, reencrypted: 0, failed: [] };
   let after = '';
   for (;;) {
-    const rows = await db.selectFrom('webhooks').select(['id', 'secret', 'previous_secret']).where('id', '>', after).orderBy('id').limit(batchSize).execute();
+    const rows = await db
+      .selectFrom('webhooks')
+      .select(['id', 'secret', 'previous_secret'])
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(batchSize)
+      .execute();
     if (rows.length === 0) break;
     after = rows[rows.length - 1]!.id;
     report.scanned += rows.length;
@@ -40,8 +50,11 @@ export async function reencryptSecrets(db: Kysely<Database>, keyring: Keyring, o
       report.reencrypted += written.size;
       const lost = changes.filter((c) => !written.has(c.old.id)).map((c) => c.old.id);
       // Rows changed underneath (a rotation, a delete): read them again and retry.
-      pending = lost.length ? await db.selectFrom('webhooks').select(['id', 'secret', 'previous_secret']).where('id', 'in', lost).execute() : [];
-      if (attempt === MAX_CAS_RETRIES) for (const r of pending) report.failed.push({ webhookId: r.id, reason: 'changed concurrently on every try; run again' });
+      pending = lost.length
+        ? await db.selectFrom('webhooks').select(['id', 'secret', 'previous_secret']).where('id', 'in', lost).execute()
+        : [];
+      if (attempt === MAX_CAS_RETRIES)
+        for (const r of pending) report.failed.push({ webhookId: r.id, reason: 'changed concurrently on every try; run again' });
     }
     opts.onBatch?.(report);
   }
@@ -53,7 +66,10 @@ function reseal(keyring: Keyring, r: Row, report: ReencryptReport): { old: Row; 
   if (!needsReseal(keyring, r.secret) && (r.previous_secret === null || !needsReseal(keyring, r.previous_secret))) return [];
   try {
     const secret = needsReseal(keyring, r.secret) ? sealSecret(keyring, r.id, openSecret(keyring, r.id, r.secret)) : r.secret;
-    const previous = r.previous_secret !== null && needsReseal(keyring, r.previous_secret) ? sealSecret(keyring, r.id, openSecret(keyring, r.id, r.previous_secret)) : r.previous_secret;
+    const previous =
+      r.previous_secret !== null && needsReseal(keyring, r.previous_secret)
+        ? sealSecret(keyring, r.id, openSecret(keyring, r.id, r.previous_secret))
+        : r.previous_secret;
     return [{ old: r, secret, previous }];
   } catch (err) {
     if (!(err instanceof SecretKeyError)) throw err;
@@ -63,9 +79,16 @@ function reseal(keyring: Keyring, r: Row, report: ReencryptReport): { old: Row; 
 }
 
 /** One UPDATE for the page; a row is written only if both columns still hold what was read. Returns the ids written. */
-async function writeIfUnchanged(db: Kysely<Database>, changes: { old: Row; secret: string; previous: string | null }[]): Promise<Set<string>> {
+async function writeIfUnchanged(
+  db: Kysely<Database>,
+  changes: { old: Row; secret: string; previous: string | null }[],
+): Promise<Set<string>> {
   if (changes.length === 0) return new Set();
-  const values = sql.join(changes.map((c) => sql`(${c.old.id}::text, ${c.old.secret}::text, ${c.old.previous_secret}::text, ${c.secret}::text, ${c.previous}::text)`));
+  const values = sql.join(
+    changes.map(
+      (c) => sql`(${c.old.id}::text, ${c.old.secret}::text, ${c.old.previous_secret}::text, ${c.secret}::text, ${c.previous}::text)`,
+    ),
+  );
   const { rows } = await sql<{ id: string }>`
     update webhooks w set secret = v.new_secret, previous_secret = v.new_previous
     from (values ${values}) as v(id, old_secret, old_previous, new_secret, new_previous)

@@ -51,16 +51,30 @@ export function countSubschemas(schema: unknown): number {
 /** The first bound `schema` breaks, or null. */
 export function findCostlySchema(schema: unknown): CostlySchema | null {
   const count = countSubschemas(schema);
-  if (count > MAX_SUBSCHEMAS) return { path: [], reason: `must hold at most ${MAX_SUBSCHEMAS} schemas, the root and its subschemas (properties, items, …) counted (got ${count}): compiling more would stall other teams' requests` };
+  if (count > MAX_SUBSCHEMAS)
+    return {
+      path: [],
+      reason: `must hold at most ${MAX_SUBSCHEMAS} schemas, the root and its subschemas (properties, items, …) counted (got ${count}): compiling more would stall other teams' requests`,
+    };
   const bytes = Buffer.byteLength(JSON.stringify(schema) ?? '', 'utf8');
   if (bytes > MAX_SCHEMA_BYTES) return { path: [], reason: `must be at most ${MAX_SCHEMA_BYTES} bytes as JSON (got ${bytes})` };
   const walk = (node: unknown, path: (string | number)[]): CostlySchema | null => {
     if (!isObject(node)) return null;
-    if (node.uniqueItems === true && !scalarItems(node.items) && !(typeof node.maxItems === 'number' && node.maxItems <= MAX_UNIQUE_ITEMS)) {
-      return { path: [...path, 'uniqueItems'], reason: `needs \`items\` of scalar types (string, number, integer, boolean, null) or \`maxItems\` of at most ${MAX_UNIQUE_ITEMS}: otherwise every pair of items is compared` };
+    if (
+      node.uniqueItems === true &&
+      !scalarItems(node.items) &&
+      !(typeof node.maxItems === 'number' && node.maxItems <= MAX_UNIQUE_ITEMS)
+    ) {
+      return {
+        path: [...path, 'uniqueItems'],
+        reason: `needs \`items\` of scalar types (string, number, integer, boolean, null) or \`maxItems\` of at most ${MAX_UNIQUE_ITEMS}: otherwise every pair of items is compared`,
+      };
     }
     if (Array.isArray(node.enum) && node.enum.length > MAX_ENUM_MEMBERS) {
-      return { path: [...path, 'enum'], reason: `must list at most ${MAX_ENUM_MEMBERS} values (got ${node.enum.length}): every value a payload holds there is compared with each` };
+      return {
+        path: [...path, 'enum'],
+        reason: `must list at most ${MAX_ENUM_MEMBERS} values (got ${node.enum.length}): every value a payload holds there is compared with each`,
+      };
     }
     for (const [key, value] of Object.entries(node)) {
       for (const [below, child] of subschemasAt(key, value)) {

@@ -4,7 +4,20 @@
  * schemas. Everything else holds data (`default`, `enum`, `examples`, `const`, unknown keywords)
  * and is never compiled; a property *named* `default` under `properties` is a schema like any other.
  */
-export const ONE = new Set(['not', 'if', 'then', 'else', 'items', 'additionalItems', 'contains', 'additionalProperties', 'propertyNames', 'unevaluatedItems', 'unevaluatedProperties', 'contentSchema']);
+export const ONE = new Set([
+  'not',
+  'if',
+  'then',
+  'else',
+  'items',
+  'additionalItems',
+  'contains',
+  'additionalProperties',
+  'propertyNames',
+  'unevaluatedItems',
+  'unevaluatedProperties',
+  'contentSchema',
+]);
 export const LIST = new Set(['allOf', 'anyOf', 'oneOf', 'prefixItems', 'items']);
 export const MAP = new Set(['properties', 'patternProperties', 'definitions', '$defs', 'dependentSchemas', 'dependencies']);
 
@@ -14,7 +27,7 @@ export const isObject = (v: unknown): v is Record<string, unknown> => typeof v =
 export function subschemasAt(key: string, value: unknown): [(string | number)[], unknown][] {
   const children: [(string | number)[], unknown][] = [];
   if (ONE.has(key) && isObject(value)) children.push([[], value]);
-  if (LIST.has(key) && Array.isArray(value)) value.forEach((v, i) => children.push([[i], v]));
+  if (LIST.has(key) && Array.isArray(value)) for (const [i, v] of value.entries()) children.push([[i], v]);
   if (MAP.has(key) && isObject(value)) for (const [name, v] of Object.entries(value)) children.push([[name], v]);
   return children;
 }

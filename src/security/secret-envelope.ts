@@ -56,25 +56,32 @@ export function sealSecret(keyring: Keyring, webhookId: string, secret: string):
  */
 export function openSecret(keyring: Keyring, webhookId: string, stored: string): string {
   if (!isSealed(stored)) return stored;
-  if (!stored.startsWith(ENVELOPE_PREFIX)) throw new SecretKeyError(`signing secret of webhook ${webhookId} has an unknown envelope version; this Herald is too old to read it`);
+  if (!stored.startsWith(ENVELOPE_PREFIX))
+    throw new SecretKeyError(`signing secret of webhook ${webhookId} has an unknown envelope version; this Herald is too old to read it`);
   const parts = stored.slice(ENVELOPE_PREFIX.length).split(':');
   const [keyId, nonceText, sealedText] = parts;
-  if (parts.length !== 3 || !keyId || !nonceText || !sealedText) throw new SecretKeyError(`signing secret of webhook ${webhookId} is a malformed envelope`);
+  if (parts.length !== 3 || !keyId || !nonceText || !sealedText)
+    throw new SecretKeyError(`signing secret of webhook ${webhookId} is a malformed envelope`);
   const entry = keyring.find((k) => k.id === keyId);
   if (!entry) {
     const held = keyring.length ? `it holds ${keyring.map((k) => `"${k.id}"`).join(', ')}` : 'it is unset';
-    throw new SecretKeyError(`signing secret of webhook ${webhookId} is encrypted with key "${keyId}", which HERALD_ENCRYPTION_KEY does not hold (${held})`);
+    throw new SecretKeyError(
+      `signing secret of webhook ${webhookId} is encrypted with key "${keyId}", which HERALD_ENCRYPTION_KEY does not hold (${held})`,
+    );
   }
   const nonce = Buffer.from(nonceText, 'base64url');
   const sealed = Buffer.from(sealedText, 'base64url');
-  if (nonce.length !== NONCE_BYTES || sealed.length <= TAG_BYTES) throw new SecretKeyError(`signing secret of webhook ${webhookId} is a malformed envelope`);
+  if (nonce.length !== NONCE_BYTES || sealed.length <= TAG_BYTES)
+    throw new SecretKeyError(`signing secret of webhook ${webhookId} is a malformed envelope`);
   try {
     const decipher = createDecipheriv(ALGORITHM, entry.key, nonce, { authTagLength: TAG_BYTES });
     decipher.setAAD(aad(webhookId));
     decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
     return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES)), decipher.final()]).toString('utf8');
   } catch {
-    throw new SecretKeyError(`signing secret of webhook ${webhookId} does not decrypt with key "${keyId}" of HERALD_ENCRYPTION_KEY (wrong key bytes under that id, or the stored value was altered)`);
+    throw new SecretKeyError(
+      `signing secret of webhook ${webhookId} does not decrypt with key "${keyId}" of HERALD_ENCRYPTION_KEY (wrong key bytes under that id, or the stored value was altered)`,
+    );
   }
 }
 

@@ -26,20 +26,29 @@ export async function secretKeyUsage(db: Kysely<Database>): Promise<KeyUsage> {
  * a process that refused to start would only crash-loop, while the deliveries of the other
  * webhooks can go on.
  */
-export async function checkSecretKeys(db: Kysely<Database>, keyring: Keyring, log: Logger, opts: { production: boolean }): Promise<KeyUsage> {
+export async function checkSecretKeys(
+  db: Kysely<Database>,
+  keyring: Keyring,
+  log: Logger,
+  opts: { production: boolean },
+): Promise<KeyUsage> {
   const usage = await secretKeyUsage(db);
   const held = new Set(keyring.map((k) => k.id));
   const missing = usage.filter((u) => u.keyId !== null && !held.has(u.keyId));
   if (missing.length) {
-    log.error('signing secrets are encrypted with keys HERALD_ENCRYPTION_KEY does not hold; their deliveries fail until the keys are added', {
-      missingKeys: missing.map((u) => u.keyId),
-      values: missing.reduce((n, u) => n + u.values, 0),
-    });
+    log.error(
+      'signing secrets are encrypted with keys HERALD_ENCRYPTION_KEY does not hold; their deliveries fail until the keys are added',
+      {
+        missingKeys: missing.map((u) => u.keyId),
+        values: missing.reduce((n, u) => n + u.values, 0),
+      },
+    );
   }
   const current = keyring[0]?.id;
   if (current === undefined) {
     const clear = usage.find((u) => u.keyId === null)?.values ?? 0;
-    if (opts.production) log.warn('HERALD_ENCRYPTION_KEY is unset: webhook signing secrets are stored in clear (README, Security)', { clearValues: clear });
+    if (opts.production)
+      log.warn('HERALD_ENCRYPTION_KEY is unset: webhook signing secrets are stored in clear (README, Security)', { clearValues: clear });
   } else {
     const stale = usage.filter((u) => u.keyId !== current && (u.keyId === null || held.has(u.keyId)));
     if (stale.length) {

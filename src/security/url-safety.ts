@@ -16,9 +16,7 @@ export interface UrlSafetyOptions {
   resolve: Resolver;
 }
 
-export type UrlCheck =
-  | { ok: true; url: URL; addresses: string[] }
-  | { ok: false; reason: 'invalid' | 'blocked' | 'dns'; message: string };
+export type UrlCheck = { ok: true; url: URL; addresses: string[] } | { ok: false; reason: 'invalid' | 'blocked' | 'dns'; message: string };
 
 const fail = (reason: 'invalid' | 'blocked' | 'dns', rule: string): UrlCheck => ({ ok: false, reason, message: `url: ${rule}` });
 
@@ -83,7 +81,11 @@ export async function checkUrl(raw: string, opts: UrlSafetyOptions): Promise<Url
   return { ok: true, url: syntax.url, addresses };
 }
 
-type LookupCallback = (err: NodeJS.ErrnoException | null, address?: string | { address: string; family: number }[], family?: number) => void;
+type LookupCallback = (
+  err: NodeJS.ErrnoException | null,
+  address?: string | { address: string; family: number }[],
+  family?: number,
+) => void;
 
 /**
  * A `lookup` for sockets (undici `connect.lookup`): resolves through `resolve`, refuses with

@@ -13,7 +13,12 @@ const SIGNAL_CONCURRENCY = 20;
  * unreachable throws (the caller answers 503 and may retry the call); the reconcile sweep also
  * cancels running deliveries of inactive or deleted webhooks. Returns how many were signalled.
  */
-export async function cancelWebhookDeliveries(deps: Pick<ApiDeps, 'db' | 'temporal'>, teamId: string, webhookId: string, reason: string): Promise<number> {
+export async function cancelWebhookDeliveries(
+  deps: Pick<ApiDeps, 'db' | 'temporal'>,
+  teamId: string,
+  webhookId: string,
+  reason: string,
+): Promise<number> {
   const rows = await deps.db
     .selectFrom('deliveries')
     .select('id')

@@ -7,7 +7,12 @@ export async function findEventType(deps: ApiDeps, teamId: string, name: string)
   const key = eventTypeCacheKey(teamId, name);
   const hit = cache.get(key);
   if (hit) return hit;
-  const row = await deps.db.selectFrom('event_types').select(['archived', 'schema']).where('team_id', '=', teamId).where('name', '=', name).executeTakeFirst();
+  const row = await deps.db
+    .selectFrom('event_types')
+    .select(['archived', 'schema'])
+    .where('team_id', '=', teamId)
+    .where('name', '=', name)
+    .executeTakeFirst();
   if (!row) return undefined;
   const value: CachedEventType = { archived: row.archived, schema: (row.schema as Record<string, unknown> | null) ?? null };
   cache.set(key, value);

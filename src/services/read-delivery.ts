@@ -60,7 +60,8 @@ export async function readDelivery(deps: Pick<ApiDeps, 'db' | 'temporal'>, found
       if (d.status.name !== 'RUNNING' && isActive(row.status)) {
         // Closed, yet the row says it runs: terminated or cancelled from the Temporal UI. Answer as it closed.
         const outcome = await outcomeOf(deps.temporal, d);
-        if (outcome.kind === 'closed') row = { ...row, status: outcome.status, reason: outcome.reason, last_error: outcome.reason, next_attempt_at: null };
+        if (outcome.kind === 'closed')
+          row = { ...row, status: outcome.status, reason: outcome.reason, last_error: outcome.reason, next_attempt_at: null };
       }
       if (row.run_id === null) {
         // Written before attempts were kept in PostgreSQL: they are in the workflow's history only.
@@ -74,5 +75,12 @@ export async function readDelivery(deps: Pick<ApiDeps, 'db' | 'temporal'>, found
 }
 
 function fromState(row: DeliveryRow, state: DeliveryState): DeliveryView {
-  return { ...deliveryDto(row), status: state.status, reason: state.reason, nextAttemptAt: state.nextAttemptAt, attemptRecords: state.attempts, attemptsFrom: 'workflow' };
+  return {
+    ...deliveryDto(row),
+    status: state.status,
+    reason: state.reason,
+    nextAttemptAt: state.nextAttemptAt,
+    attemptRecords: state.attempts,
+    attemptsFrom: 'workflow',
+  };
 }

@@ -17,7 +17,10 @@ const RECOVER_MAX = 10_000;
  * disabled again. The streak of consecutive failures is kept: the first success after the
  * re-enable ends it and raises `webhook.recovered`.
  */
-export function reenablePatch(current: WebhookRow, now = new Date()): Pick<WebhookUpdate, 'active' | 'disabled_reason' | 'disabled_at' | 'failing_since'> {
+export function reenablePatch(
+  current: WebhookRow,
+  now = new Date(),
+): Pick<WebhookUpdate, 'active' | 'disabled_reason' | 'disabled_at' | 'failing_since'> {
   return { active: true, disabled_reason: null, disabled_at: null, failing_since: current.failing_since ? now : undefined };
 }
 
@@ -25,7 +28,8 @@ export function reenablePatch(current: WebhookRow, now = new Date()): Pick<Webho
 export function recoverSince(current: WebhookRow, from: RecoverFrom): Date | null {
   if (from === 'none') return null;
   const since = from === 'disabled' ? current.disabled_at : (current.failing_since ?? current.disabled_at);
-  if (!since) throw badRequest('recover', `webhook ${current.id} has no ${from === 'disabled' ? 'disable time' : 'failing period'} to recover from`);
+  if (!since)
+    throw badRequest('recover', `webhook ${current.id} has no ${from === 'disabled' ? 'disable time' : 'failing period'} to recover from`);
   return since;
 }
 
@@ -40,7 +44,12 @@ export async function recoverDeliveries(ctx: Context & { team: { id: string } },
     .selectAll()
     .where('team_id', '=', ctx.team.id)
     .where('webhook_id', '=', webhookId)
-    .where((eb) => eb.or([eb('status', '=', 'failed'), eb.and([eb('status', '=', 'cancelled'), eb('reason_code', '=', 'webhook_inactive' satisfies ReasonCode)])]))
+    .where((eb) =>
+      eb.or([
+        eb('status', '=', 'failed'),
+        eb.and([eb('status', '=', 'cancelled'), eb('reason_code', '=', 'webhook_inactive' satisfies ReasonCode)]),
+      ]),
+    )
     .where('updated_at', '>=', since)
     .orderBy('created_at')
     .limit(RECOVER_MAX)

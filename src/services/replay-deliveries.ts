@@ -33,7 +33,10 @@ export async function replay(ctx: Context & { team: { id: string } }, row: Deliv
 }
 
 /** Replays each row in order; one already running again (replayed meanwhile) is skipped, not an error. */
-export async function replayAll(ctx: Context & { team: { id: string } }, rows: DeliveryRow[]): Promise<{ ids: string[]; skipped: string[] }> {
+export async function replayAll(
+  ctx: Context & { team: { id: string } },
+  rows: DeliveryRow[],
+): Promise<{ ids: string[]; skipped: string[] }> {
   const ids: string[] = [];
   const skipped: string[] = [];
   for (const row of rows) {

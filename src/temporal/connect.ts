@@ -8,7 +8,7 @@ import { temporalClientInterceptors } from '../observability/tracing.js';
 async function connectionSettings(config: HeraldConfig, address: string) {
   const t = config.temporal;
   const tlsWanted = t.tls || Boolean(t.tlsCertPath) || Boolean(t.apiKey);
-  let tls: ConnectionOptions['tls'] = undefined;
+  let tls: ConnectionOptions['tls'];
   if (tlsWanted) {
     const [crt, key, ca] = await Promise.all([
       t.tlsCertPath ? fs.readFile(t.tlsCertPath) : undefined,
@@ -26,7 +26,10 @@ async function connectionSettings(config: HeraldConfig, address: string) {
 export async function connectClient(config: HeraldConfig, address: string): Promise<{ client: Client; connection: Connection }> {
   const connection = await Connection.connect(await connectionSettings(config, address));
   // With tracing on (observability/tracing.ts), starts carry the caller's trace context to the workflow.
-  return { client: new Client({ connection, namespace: config.temporal.namespace, interceptors: temporalClientInterceptors(config) }), connection };
+  return {
+    client: new Client({ connection, namespace: config.temporal.namespace, interceptors: temporalClientInterceptors(config) }),
+    connection,
+  };
 }
 
 /**

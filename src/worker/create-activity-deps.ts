@@ -10,5 +10,11 @@ import { createPgClock } from '../core/attempt/pg-clock.js';
 /** The delivery agent dials only addresses its guarded lookup vetted (DNS-rebinding safe). */
 export function createActivityDeps(opts: { db: Kysely<Database>; config: HeraldConfig; log: Logger; resolve?: Resolver }): ActivityDeps {
   const lookup = createGuardedLookup({ allowPrivate: opts.config.delivery.allowPrivateTargets, resolve: opts.resolve ?? systemResolver });
-  return { db: opts.db, config: opts.config, log: opts.log, agent: createDeliveryAgent({ lookup, connections: 50 }), pgClock: createPgClock() };
+  return {
+    db: opts.db,
+    config: opts.config,
+    log: opts.log,
+    agent: createDeliveryAgent({ lookup, connections: 50 }),
+    pgClock: createPgClock(),
+  };
 }

@@ -52,7 +52,12 @@ export async function createHeraldWorker(opts: HeraldWorkerOptions): Promise<Wor
     // tasks build in the server's queue while 145+ of 200 slots stood free (noisy-neighbour
     // chaos, chaos/results/2026-11-26-fairness.md); a team's turn under fairness is worth
     // little if the queue drains that slowly.
-    workflowTaskPollerBehavior: { type: 'autoscaling', minimum: WORKFLOW_POLLS.minimum, initial: WORKFLOW_POLLS.initial, maximum: WORKFLOW_POLLS.maximum },
+    workflowTaskPollerBehavior: {
+      type: 'autoscaling',
+      minimum: WORKFLOW_POLLS.minimum,
+      initial: WORKFLOW_POLLS.initial,
+      maximum: WORKFLOW_POLLS.maximum,
+    },
     // The SDK's debugMode does exactly one thing besides the deadlock timeout (set below): it runs
     // workflows in this thread instead of a worker thread, which saves the structured-clone copy
     // of every activation and completion (postMessage), ~1 ms of CPU per delivery here. Stack

@@ -10,7 +10,11 @@ import { temporalMetricsBindAddress } from '../observability/temporal-metrics.js
 export async function installRuntime(config: HeraldConfig): Promise<void> {
   const level = config.logLevel === 'debug' ? 'DEBUG' : config.logLevel === 'error' ? 'ERROR' : 'WARN';
   const metrics = config.observability.metricsEnabled
-    ? { metrics: { prometheus: { bindAddress: await temporalMetricsBindAddress(config), countersTotalSuffix: true, useSecondsForDurations: true } } }
+    ? {
+        metrics: {
+          prometheus: { bindAddress: await temporalMetricsBindAddress(config), countersTotalSuffix: true, useSecondsForDurations: true },
+        },
+      }
     : {};
   Runtime.install({ logger: new DefaultLogger(level), telemetryOptions: { ...metrics } });
 }

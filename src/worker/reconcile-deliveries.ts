@@ -30,7 +30,15 @@ export interface ReconcileResult {
   cancelled: string[];
 }
 
-type Candidate = { id: string; status: string; attempts: number; updated_at: Date; webhook_id: string | null; webhook_active: boolean | null; disabled_reason: string | null };
+type Candidate = {
+  id: string;
+  status: string;
+  attempts: number;
+  updated_at: Date;
+  webhook_id: string | null;
+  webhook_active: boolean | null;
+  disabled_reason: string | null;
+};
 
 /**
  * A delivery workflow that is terminated, cancelled or deleted from the Temporal UI never writes
@@ -56,12 +64,14 @@ export async function reconcileDeliveries(deps: ReconcileDeps): Promise<Reconcil
 export async function reconcileRecentlyClosed(deps: ReconcileDeps, lookbackMs = CLOSED_LOOKBACK_MS): Promise<ReconcileResult> {
   const since = new Date(Date.now() - lookbackMs).toISOString();
   const query =
-    `(WorkflowType = 'deliveryWorkflow' OR WorkflowType = 'deliveryWorkflowV2') AND TaskQueue = '${deps.taskQueue.replaceAll("'", "")}' AND CloseTime > '${since}' ` +
+    `(WorkflowType = 'deliveryWorkflow' OR WorkflowType = 'deliveryWorkflowV2') AND TaskQueue = '${deps.taskQueue.replaceAll("'", '')}' AND CloseTime > '${since}' ` +
     `AND (ExecutionStatus = 'Terminated' OR ExecutionStatus = 'Canceled' OR ExecutionStatus = 'TimedOut')`;
   const ids = new Set<string>();
   for await (const wf of deps.temporal.workflow.list({ query })) ids.add(wf.workflowId);
   if (!ids.size) return { settled: [], cancelled: [] };
-  const rows = await candidates(deps.db).where('d.id', 'in', [...ids]).execute();
+  const rows = await candidates(deps.db)
+    .where('d.id', 'in', [...ids])
+    .execute();
   return check(deps, rows);
 }
 
@@ -97,7 +107,12 @@ async function checkOne(deps: ReconcileDeps, row: Candidate, result: ReconcileRe
   const outcome = await workflowOutcome(deps.temporal, row.id);
   if (outcome.kind === 'running') {
     running.push(row.id);
-    const stop = row.webhook_id === null ? reasons.webhookDeleted().text : row.webhook_active === false ? reasons.webhookInactive(row.disabled_reason ?? 'deactivated').text : null;
+    const stop =
+      row.webhook_id === null
+        ? reasons.webhookDeleted().text
+        : row.webhook_active === false
+          ? reasons.webhookInactive(row.disabled_reason ?? 'deactivated').text
+          : null;
     if (stop) {
       await deps.temporal.workflow.getHandle(row.id).signal(cancelSignal, stop);
       result.cancelled.push(row.id);
@@ -109,8 +124,12 @@ async function checkOne(deps: ReconcileDeps, row: Candidate, result: ReconcileRe
     running.push(row.id);
     return;
   }
-  const { status, reason } = outcome.kind === 'closed' ? { status: outcome.status, reason: outcome.reason === null ? null : reasons.workflowClosed(outcome.reason) } : { status: 'cancelled' as const, reason: reasons.workflowMissing() };
-  if (await settleClosed(deps.db, row.id, row.updated_at, status, reason)) result.settled.push({ id: row.id, status, reason: reason?.text ?? null });
+  const { status, reason } =
+    outcome.kind === 'closed'
+      ? { status: outcome.status, reason: outcome.reason === null ? null : reasons.workflowClosed(outcome.reason) }
+      : { status: 'cancelled' as const, reason: reasons.workflowMissing() };
+  if (await settleClosed(deps.db, row.id, row.updated_at, status, reason))
+    result.settled.push({ id: row.id, status, reason: reason?.text ?? null });
 }
 
 /** Reconciles every RECONCILE_EVERY_MS until the returned stop function is called; errors are logged, never thrown. */

@@ -86,7 +86,12 @@ export function startSweeper(deps: SweepDeps, log: Logger): () => void {
     if (dispatched) log.warn('dispatched events a crashed API left behind', { count: dispatched });
     for (const f of failed) {
       const gaveUp = f.failures >= MAX_DISPATCH_FAILURES;
-      log[gaveUp ? 'error' : 'warn'](gaveUp ? 'gave up dispatching a poison event; fix it and reset events.dispatch_failures to retry' : 'could not dispatch an event; skipped, will retry', f);
+      log[gaveUp ? 'error' : 'warn'](
+        gaveUp
+          ? 'gave up dispatching a poison event; fix it and reset events.dispatch_failures to retry'
+          : 'could not dispatch an event; skipped, will retry',
+        f,
+      );
     }
   };
   return runPeriodically(sweep, SWEEP_EVERY_MS, log, 'undispatched-event sweep failed; will retry');

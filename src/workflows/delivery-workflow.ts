@@ -1,4 +1,11 @@
-import { ApplicationFailure, condition, proxyLocalActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  condition,
+  proxyLocalActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { createActivities } from '../activities/create-activities.js';
 import type { DeliveryStatus } from '../delivery/types.js';
 import { AttemptCountKey, DeliveryStatusKey } from '../temporal/search-attributes.js';
@@ -107,7 +114,12 @@ async function runDelivery(input: DeliveryInput, closeStatus: boolean): Promise<
     if (outcome.status !== 'retrying' && closeStatus) {
       state.status = outcome.status;
       if (outcome.status === 'failed') {
-        throw ApplicationFailure.create({ type: DELIVERY_FAILED, message: state.reason ?? 'delivery failed', nonRetryable: true, details: [state] });
+        throw ApplicationFailure.create({
+          type: DELIVERY_FAILED,
+          message: state.reason ?? 'delivery failed',
+          nonRetryable: true,
+          details: [state],
+        });
       }
       return state;
     }

@@ -36,7 +36,14 @@ export async function dispatchWorkflow(input: DispatchInput): Promise<{ started:
       try {
         // The client's start spec (core/delivery-start-spec.ts), as an abandoned child.
         await startChild(delivery, {
-          ...deliveryStartSpec({ teamId: input.teamId, eventId: input.eventId, webhookId: s.webhookId, eventType: input.eventType, httpMethod: s.httpMethod, url: s.url }),
+          ...deliveryStartSpec({
+            teamId: input.teamId,
+            eventId: input.eventId,
+            webhookId: s.webhookId,
+            eventType: input.eventType,
+            httpMethod: s.httpMethod,
+            url: s.url,
+          }),
           parentClosePolicy: ParentClosePolicy.ABANDON,
         });
         started++;

@@ -39,7 +39,9 @@ describe('per-key API rate limit', () => {
     const refused = await list(second.key);
     expect(refused.status).toBe(429);
     expect(refused.headers.get('x-ratelimit-remaining')).toBe('0');
-    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/^rate limit of 5 requests per minute for all keys of this team exceeded; retry in \d+ s$/);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(
+      /^rate limit of 5 requests per minute for all keys of this team exceeded; retry in \d+ s$/,
+    );
     expect((await list((await h.createTeam()).key)).status).toBe(200);
   });
 
@@ -48,20 +50,29 @@ describe('per-key API rate limit', () => {
     const api = h.caller(key);
     await api.apiKeys.create({ name: 'two' });
     const three = await api.apiKeys.create({ name: 'three' });
-    await expect(api.apiKeys.create({ name: 'four' })).rejects.toThrow('API key limit reached: a team can have at most 3 unrevoked API keys; revoke one first');
+    await expect(api.apiKeys.create({ name: 'four' })).rejects.toThrow(
+      'API key limit reached: a team can have at most 3 unrevoked API keys; revoke one first',
+    );
     await api.apiKeys.revoke({ id: three.id });
     expect((await api.apiKeys.create({ name: 'four' })).name).toBe('four');
   });
 
   it('charges every call of a batch to the key: 3 calls leave 2, a batch of 3 more is refused whole', async () => {
     const { key } = await h.createTeam();
-    const batch = (n: number) => fetch(`${h.apiUrl}/trpc/${Array(n).fill('webhooks.list').join(',')}?batch=1&input=${encodeURIComponent('{}')}`, { headers: { 'x-api-key': key } });
+    const batch = (n: number) =>
+      fetch(`${h.apiUrl}/trpc/${Array(n).fill('webhooks.list').join(',')}?batch=1&input=${encodeURIComponent('{}')}`, {
+        headers: { 'x-api-key': key },
+      });
     const first = await batch(3);
     expect(first.status).toBe(200);
     expect(first.headers.get('x-ratelimit-remaining')).toBe('2');
     const refused = await batch(3);
     expect(refused.status).toBe(429);
-    expect(((await refused.json()) as { error: { data: { code: string } } }[]).map((c) => c.error.data.code)).toEqual(['TOO_MANY_REQUESTS', 'TOO_MANY_REQUESTS', 'TOO_MANY_REQUESTS']);
+    expect(((await refused.json()) as { error: { data: { code: string } } }[]).map((c) => c.error.data.code)).toEqual([
+      'TOO_MANY_REQUESTS',
+      'TOO_MANY_REQUESTS',
+      'TOO_MANY_REQUESTS',
+    ]);
     expect((await batch(2)).status).toBe(200);
   });
 });
@@ -73,11 +84,40 @@ function deepObject(n: number): unknown {
   return v;
 }
 
-const FOUR_XX = new Set(['BAD_REQUEST', 'NOT_FOUND', 'CONFLICT', 'UNAUTHORIZED', 'PAYLOAD_TOO_LARGE', 'TOO_MANY_REQUESTS', 'UNPROCESSABLE_CONTENT', 'METHOD_NOT_SUPPORTED', 'PARSE_ERROR']);
+const FOUR_XX = new Set([
+  'BAD_REQUEST',
+  'NOT_FOUND',
+  'CONFLICT',
+  'UNAUTHORIZED',
+  'PAYLOAD_TOO_LARGE',
+  'TOO_MANY_REQUESTS',
+  'UNPROCESSABLE_CONTENT',
+  'METHOD_NOT_SUPPORTED',
+  'PARSE_ERROR',
+]);
 
 /** Code units and characters that broke the API before (issue 15), mixed with ordinary text. */
 const hostileUnit = fc.oneof(
-  fc.constantFrom('\u0000', '\u0001', '\u0007', '\b', '\t', '\n', '\r', '\u001b', '\u001f', '\u007f', '\u0085', '\u009f', '\ud800', '\udbff', '\udc00', '\udfff', '\ufeff', '\u202e'),
+  fc.constantFrom(
+    '\u0000',
+    '\u0001',
+    '\u0007',
+    '\b',
+    '\t',
+    '\n',
+    '\r',
+    '\u001b',
+    '\u001f',
+    '\u007f',
+    '\u0085',
+    '\u009f',
+    '\ud800',
+    '\udbff',
+    '\udc00',
+    '\udfff',
+    '\ufeff',
+    '\u202e',
+  ),
   fc.constantFrom('😀', '\u{10ffff}', '𝕏', '\u{1f468}\u200d\u{1f469}'),
   fc.string({ unit: 'binary', maxLength: 1 }),
   fc.string({ unit: 'grapheme', maxLength: 2 }),
@@ -87,8 +127,15 @@ const hostileString = fc.oneof(
   { weight: 1, arbitrary: fc.tuple(hostileUnit, fc.integer({ min: 1_000, max: 100_000 })).map(([u, n]) => 'x'.repeat(n) + u) },
 );
 const hostileValue = fc.oneof(
-  { weight: 8, arbitrary: fc.anything({ maxDepth: 4, key: hostileString, values: [hostileString, fc.integer(), fc.double(), fc.boolean(), fc.constant(null)] }) },
-  { weight: 1, arbitrary: fc.constantFrom(deepObject(200), deepObject(100_000), JSON.parse('[' .repeat(5000) + ']'.repeat(5000))) },
+  {
+    weight: 8,
+    arbitrary: fc.anything({
+      maxDepth: 4,
+      key: hostileString,
+      values: [hostileString, fc.integer(), fc.double(), fc.boolean(), fc.constant(null)],
+    }),
+  },
+  { weight: 1, arbitrary: fc.constantFrom(deepObject(200), deepObject(100_000), JSON.parse('['.repeat(5000) + ']'.repeat(5000))) },
 );
 /** Inputs shaped like the procedures' own (so they get past the first check), with hostile values. */
 const hostileInput = fc.oneof(
@@ -127,7 +174,8 @@ function stringifyOrDeep(v: unknown): string {
 }
 
 /** A body that prints as its size and first bytes when fast-check reports a counterexample. */
-const short = (b: Buffer) => Object.assign(b, { [fc.toStringMethod]: () => `Buffer(${b.length}) ${JSON.stringify(b.subarray(0, 160).toString('utf8'))}` });
+const short = (b: Buffer) =>
+  Object.assign(b, { [fc.toStringMethod]: () => `Buffer(${b.length}) ${JSON.stringify(b.subarray(0, 160).toString('utf8'))}` });
 
 describe('hostile input never gets a 500 and never changes stored data', () => {
   let h: Harness;
@@ -141,7 +189,12 @@ describe('hostile input never gets a 500 and never changes stored data', () => {
     await api.eventTypes.create({ name: 'video.media.ready', description: 'kept\tas\nis', schema: { type: 'object' } });
     const project = await api.projects.create({ name: 'keep 😀' });
     const apiKey = await api.apiKeys.create({ name: 'keep' });
-    const webhook = await api.webhooks.create({ name: 'keep', url: 'http://127.0.0.1:9/keep', eventTypes: ['video.media.ready'], active: false });
+    const webhook = await api.webhooks.create({
+      name: 'keep',
+      url: 'http://127.0.0.1:9/keep',
+      eventTypes: ['video.media.ready'],
+      active: false,
+    });
     const event = await api.events.publish({ type: 'video.media.ready', id: 'evt-keep', data: { n: 1 } });
     seeded = { project: project.id, apiKey: apiKey.id, webhook: webhook.id, event: event.id };
   });
@@ -152,25 +205,46 @@ describe('hostile input never gets a 500 and never changes stored data', () => {
     JSON.stringify([
       await h.db.selectFrom('webhooks').selectAll().where('id', '=', seeded.webhook!).execute(),
       await h.db.selectFrom('projects').selectAll().where('id', '=', seeded.project!).execute(),
-      await h.db.selectFrom('api_keys').select(['id', 'name', 'prefix', 'key_hash', 'revoked_at', 'created_at']).where('team_id', '=', teamId).orderBy('created_at').limit(2).execute(),
+      await h.db
+        .selectFrom('api_keys')
+        .select(['id', 'name', 'prefix', 'key_hash', 'revoked_at', 'created_at'])
+        .where('team_id', '=', teamId)
+        .orderBy('created_at')
+        .limit(2)
+        .execute(),
       await h.db.selectFrom('event_types').selectAll().where('team_id', '=', teamId).where('name', '=', 'video.media.ready').execute(),
-      await h.db.selectFrom('events').select(['id', 'type', 'project_id', 'data', 'data_raw', 'created_at']).where('team_id', '=', teamId).where('id', '=', seeded.event!).execute(),
+      await h.db
+        .selectFrom('events')
+        .select(['id', 'type', 'project_id', 'data', 'data_raw', 'created_at'])
+        .where('team_id', '=', teamId)
+        .where('id', '=', seeded.event!)
+        .execute(),
     ]);
 
   /** Whatever the fuzz managed to store obeys the text rule: names without control characters, free text without others than tab and newline. */
   async function expectStoredTextClean() {
     const names = [
-      ...(await h.db.selectFrom('webhooks').select(['name', 'url']).where('team_id', '=', teamId).execute()).flatMap((w) => [w.name, w.url]),
+      ...(await h.db.selectFrom('webhooks').select(['name', 'url']).where('team_id', '=', teamId).execute()).flatMap((w) => [
+        w.name,
+        w.url,
+      ]),
       ...(await h.db.selectFrom('projects').select('name').where('team_id', '=', teamId).execute()).map((p) => p.name),
       ...(await h.db.selectFrom('api_keys').select('name').where('team_id', '=', teamId).execute()).map((k) => k.name),
     ];
     for (const n of names) expect(textViolation(n, 'name'), JSON.stringify(n)).toBeNull();
-    const descriptions = (await h.db.selectFrom('event_types').select('description').where('team_id', '=', teamId).execute()).map((t) => t.description);
+    const descriptions = (await h.db.selectFrom('event_types').select('description').where('team_id', '=', teamId).execute()).map(
+      (t) => t.description,
+    );
     for (const d of descriptions) expect(textViolation(d, 'free'), JSON.stringify(d)).toBeNull();
   }
 
   const procedures = () =>
-    Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>).map(([path, p]) => ({ path, router: path.split('.')[0]!, name: path.split('.')[1]!, type: p._def.type }));
+    Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>).map(([path, p]) => ({
+      path,
+      router: path.split('.')[0]!,
+      name: path.split('.')[1]!,
+      type: p._def.type,
+    }));
 
   it('every procedure answers random and adversarial input with a 4xx and a message (in-process)', async () => {
     const before = await snapshot();
@@ -201,8 +275,24 @@ describe('hostile input never gets a 500 and never changes stored data', () => {
     const hostileBody = fc.oneof(
       { weight: 6, arbitrary: hostileInput.map((v) => Buffer.from(stringifyOrDeep(v))) },
       // Escapes written by hand: NUL, lone surrogates, duplicate keys, big numbers, deep nesting.
-      { weight: 2, arbitrary: fc.constantFrom('{"name":"a\\u0000b"}', '{"type":"video.media.ready","data":{"s":"\\ud800"}}', '{"type":"video.media.ready","data":{"a":1,"a":2}}', '{"type":"video.media.ready","data":{"n":1e400,"m":-0}}', `{"type":"video.media.ready","data":${'['.repeat(200_000)}${']'.repeat(200_000)}}`).map((t) => Buffer.from(t)) },
-      { weight: 2, arbitrary: fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.concat([Buffer.from('{"name":"'), Buffer.from(b), Buffer.from('"}')])) },
+      {
+        weight: 2,
+        arbitrary: fc
+          .constantFrom(
+            '{"name":"a\\u0000b"}',
+            '{"type":"video.media.ready","data":{"s":"\\ud800"}}',
+            '{"type":"video.media.ready","data":{"a":1,"a":2}}',
+            '{"type":"video.media.ready","data":{"n":1e400,"m":-0}}',
+            `{"type":"video.media.ready","data":${'['.repeat(200_000)}${']'.repeat(200_000)}}`,
+          )
+          .map((t) => Buffer.from(t)),
+      },
+      {
+        weight: 2,
+        arbitrary: fc
+          .uint8Array({ maxLength: 64 })
+          .map((b) => Buffer.concat([Buffer.from('{"name":"'), Buffer.from(b), Buffer.from('"}')])),
+      },
     );
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...procedures()), hostileBody.map(short), async ({ path, type }, body) => {
@@ -214,7 +304,8 @@ describe('hostile input never gets a 500 and never changes stored data', () => {
         const text = await res.text();
         expect(res.status, `${path} answered ${res.status}: ${text.slice(0, 300)}`).toBeLessThan(500);
         // Node itself answers an over-long URL with a bare 431; everything else is tRPC's JSON.
-        if (res.status >= 400 && res.status !== 431) expect((JSON.parse(text) as { error: { message: string } }).error.message.length).toBeGreaterThan(0);
+        if (res.status >= 400 && res.status !== 431)
+          expect((JSON.parse(text) as { error: { message: string } }).error.message.length).toBeGreaterThan(0);
       }),
       { numRuns: 300 },
     );

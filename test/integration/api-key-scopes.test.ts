@@ -57,14 +57,34 @@ describe('API key scopes', () => {
     ['webhooks.list', (c: ReturnType<Harness['caller']>) => c.webhooks.list(), "scope 'read' or 'admin'"],
     ['events.list', (c: ReturnType<Harness['caller']>) => c.events.list(), "scope 'read' or 'admin'"],
   ])('a publish key gets FORBIDDEN on %s, naming the scope needed', async (name, call, needed) => {
-    expect(await outcome(call(h.caller(publishKey)))).toBe(`FORBIDDEN: ${name} needs an API key with ${needed}; this key's scope is 'publish'`);
+    expect(await outcome(call(h.caller(publishKey)))).toBe(
+      `FORBIDDEN: ${name} needs an API key with ${needed}; this key's scope is 'publish'`,
+    );
   });
 
   it('a read key sees the values of sensitive receiver headers masked; an admin key sees them in full', async () => {
-    const headers = { Authorization: 'Bearer receiver-secret', 'X-Api-Key': 'k-123', 'X-Shopify-Access-Token': 't-456', 'X-Client-Secret': 'cDpx', 'X-Tenant': 'acme' };
-    const hook = await admin.webhooks.create({ name: 'creds', url: 'http://127.0.0.1:9/creds', eventTypes: ['order.paid'], active: false, headers });
+    const headers = {
+      Authorization: 'Bearer receiver-secret',
+      'X-Api-Key': 'k-123',
+      'X-Shopify-Access-Token': 't-456',
+      'X-Client-Secret': 'cDpx',
+      'X-Tenant': 'acme',
+    };
+    const hook = await admin.webhooks.create({
+      name: 'creds',
+      url: 'http://127.0.0.1:9/creds',
+      eventTypes: ['order.paid'],
+      active: false,
+      headers,
+    });
     try {
-      const masked = { Authorization: '***', 'X-Api-Key': '***', 'X-Shopify-Access-Token': '***', 'X-Client-Secret': '***', 'X-Tenant': 'acme' };
+      const masked = {
+        Authorization: '***',
+        'X-Api-Key': '***',
+        'X-Shopify-Access-Token': '***',
+        'X-Client-Secret': '***',
+        'X-Tenant': 'acme',
+      };
       const reader = h.caller(readKey);
       const got = await reader.webhooks.get({ id: hook.id });
       expect(got.headers).toEqual(masked);
@@ -107,7 +127,9 @@ describe('API key scopes', () => {
   });
 
   it('a refusal is HTTP 403', async () => {
-    const res = await fetch(`${h.apiUrl}/trpc/webhooks.getSecret?input=${encodeURIComponent(JSON.stringify({ id: webhookId }))}`, { headers: { authorization: `Bearer ${publishKey}` } });
+    const res = await fetch(`${h.apiUrl}/trpc/webhooks.getSecret?input=${encodeURIComponent(JSON.stringify({ id: webhookId }))}`, {
+      headers: { authorization: `Bearer ${publishKey}` },
+    });
     expect(res.status).toBe(403);
     expect(await res.text()).toContain("needs an API key with scope 'admin'");
   });
@@ -149,7 +171,10 @@ describe('keys that predate scopes', () => {
     const { key, prefix, hash } = generateApiKey();
     await h.db.insertInto('teams').values({ id: teamId, name: 'old', max_active_webhooks: null, created_at: new Date() }).execute();
     // As the code before scopes wrote it: no scope column at all.
-    await h.db.insertInto('api_keys').values({ id: newId('key'), team_id: teamId, name: 'old', prefix, key_hash: hash, created_at: new Date() }).execute();
+    await h.db
+      .insertInto('api_keys')
+      .values({ id: newId('key'), team_id: teamId, name: 'old', prefix, key_hash: hash, created_at: new Date() })
+      .execute();
     expect(await migrateToLatest(h.db)).toContain('2026-11-28T100000_api_key_scopes');
     const old = h.caller(key);
     expect((await old.apiKeys.list()).data.map((k) => k.scope)).toEqual(['admin']);

@@ -47,13 +47,33 @@ describe('attempt records in PostgreSQL', () => {
       expect(done.attemptRecords.map((r) => r.responseStatusCode)).toEqual([500, 200]);
       expect(done.attemptRecords[0]!.responseBody).toBe(big);
       // The same record as the workflow's, but with the whole body.
-      expect(done.attemptRecords.map((r) => ({ ...r, responseBody: truncateUtf8(r.responseBody, STATE_BODY_MAX_BYTES) }))).toEqual(state.attempts);
-      expect({ status: done.status, reason: done.reason, nextAttemptAt: done.nextAttemptAt }).toEqual({ status: state.status, reason: state.reason, nextAttemptAt: state.nextAttemptAt });
+      expect(done.attemptRecords.map((r) => ({ ...r, responseBody: truncateUtf8(r.responseBody, STATE_BODY_MAX_BYTES) }))).toEqual(
+        state.attempts,
+      );
+      expect({ status: done.status, reason: done.reason, nextAttemptAt: done.nextAttemptAt }).toEqual({
+        status: state.status,
+        reason: state.reason,
+        nextAttemptAt: state.nextAttemptAt,
+      });
 
       // The history goes (as it does after the namespace retention); the attempts stay.
-      await h.temporal.workflowService.deleteWorkflowExecution({ namespace: h.config.temporal.namespace, workflowExecution: { workflowId: id } });
+      await h.temporal.workflowService.deleteWorkflowExecution({
+        namespace: h.config.temporal.namespace,
+        workflowExecution: { workflowId: id },
+      });
       // The dev server deletes asynchronously, about 30 s later.
-      await waitFor(() => h.temporal.workflow.getHandle(id).describe().then(() => false, (err: unknown) => err instanceof WorkflowNotFoundError), 90_000, 'the workflow to be deleted');
+      await waitFor(
+        () =>
+          h.temporal.workflow
+            .getHandle(id)
+            .describe()
+            .then(
+              () => false,
+              (err: unknown) => err instanceof WorkflowNotFoundError,
+            ),
+        90_000,
+        'the workflow to be deleted',
+      );
       expect(await t.api.deliveries.get.query({ id })).toEqual(done);
     } finally {
       await rx.close();
@@ -85,7 +105,11 @@ describe('attempt records in PostgreSQL', () => {
       await deliveryResult(h.temporal, id);
       await h.db.updateTable('deliveries').set({ run_id: null }).where('id', '=', id).execute();
       await h.db.deleteFrom('delivery_attempts').where('delivery_id', '=', id).execute();
-      expect(await t.api.deliveries.get.query({ id })).toMatchObject({ status: 'succeeded', attemptsFrom: 'workflow', attemptRecords: [{ responseStatusCode: 200, responseBody: 'legacy' }] });
+      expect(await t.api.deliveries.get.query({ id })).toMatchObject({
+        status: 'succeeded',
+        attemptsFrom: 'workflow',
+        attemptRecords: [{ responseStatusCode: 200, responseBody: 'legacy' }],
+      });
     } finally {
       await rx.close();
     }
@@ -97,16 +121,33 @@ describe('attempt records in PostgreSQL', () => {
       const w = await t.api.webhooks.create.mutate({ name: 'retried', url: rx.url, eventTypes: [t.type] });
       // An event and its pending row, with no workflow: the activity is driven by hand.
       const eventId = 'evt_retried_activity';
-      await h.db.insertInto('events').values({ team_id: t.teamId, id: eventId, type: t.type, project_id: null, data: '{}', created_at: new Date(), dispatched_at: new Date() }).execute();
+      await h.db
+        .insertInto('events')
+        .values({
+          team_id: t.teamId,
+          id: eventId,
+          type: t.type,
+          project_id: null,
+          data: '{}',
+          created_at: new Date(),
+          dispatched_at: new Date(),
+        })
+        .execute();
       const id = deliveryIdOf(eventId, w.id);
       await insertPendingDeliveries(h.db, [{ id, teamId: t.teamId, eventId, webhookId: w.id, eventType: t.type }]);
 
       let statements = 0;
       // Not counted: the rate limiter's clock reads (rate-limiter.ts), which join the load only
       // while Postgres round trips exceed 10 ms, as on a loaded box; they are not the attempt's work.
-      const isClockRead = (node: { kind: string }) => node.kind === 'RawNode' && (node as unknown as { sqlFragments: string[] }).sqlFragments.join('').includes('as now_ms');
-      const counter: KyselyPlugin = { transformQuery: (a) => (isClockRead(a.node) || statements++, a.node), transformResult: async (a) => a.result };
-      const activities = createActivities(createActivityDeps({ db: h.db.withPlugin(counter), config: h.config, log: createLogger('warn', 'test') }));
+      const isClockRead = (node: { kind: string }) =>
+        node.kind === 'RawNode' && (node as unknown as { sqlFragments: string[] }).sqlFragments.join('').includes('as now_ms');
+      const counter: KyselyPlugin = {
+        transformQuery: (a) => (isClockRead(a.node) || statements++, a.node),
+        transformResult: async (a) => a.result,
+      };
+      const activities = createActivities(
+        createActivityDeps({ db: h.db.withPlugin(counter), config: h.config, log: createLogger('warn', 'test') }),
+      );
       const env = new MockActivityEnvironment({ workflowExecution: { workflowId: id, runId: 'run-a' }, isLocal: true });
       const input = { deliveryId: id, teamId: t.teamId, eventId, webhookId: w.id, attempt: 1 };
 
@@ -119,7 +160,11 @@ describe('attempt records in PostgreSQL', () => {
       expect(rx.arrivals).toHaveLength(2);
       const rows = await h.db.selectFrom('delivery_attempts').select(['id', 'run_id', 'attempt']).where('delivery_id', '=', id).execute();
       expect(rows).toEqual([{ id: second.record.id, run_id: 'run-a', attempt: 1 }]);
-      const row = await h.db.selectFrom('deliveries').select(['status', 'attempts', 'run_id']).where('id', '=', id).executeTakeFirstOrThrow();
+      const row = await h.db
+        .selectFrom('deliveries')
+        .select(['status', 'attempts', 'run_id'])
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
       expect(row).toEqual({ status: 'succeeded', attempts: 1, run_id: 'run-a' });
     } finally {
       await rx.close();

@@ -7,7 +7,11 @@ const AUTH_FAIL_LIMIT = 10;
 const MIB = 1024 * 1024;
 
 /** A 1 MiB JSON body that would cost a parse and a full walk (the text rules) if it were read. */
-const bigBody = Buffer.from(`{"type":"video.media.ready","data":{"items":[${Array.from({ length: 120_000 }, () => '"abcdef"').join(',')}]}}`.padEnd(MIB, ' ').slice(0, MIB));
+const bigBody = Buffer.from(
+  `{"type":"video.media.ready","data":{"items":[${Array.from({ length: 120_000 }, () => '"abcdef"').join(',')}]}}`
+    .padEnd(MIB, ' ')
+    .slice(0, MIB),
+);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -29,8 +33,16 @@ describe('authentication before the body', () => {
     expect(rest.status).toBe(413);
     // Chunked, no length declared: refused once it crosses the limit, and the rest is not read.
     const chunk = Buffer.alloc(64 * 1024, 0x20);
-    const chunked = Buffer.concat(Array.from({ length: 20 }, () => Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')])));
-    const streamed = await rawRequest(h.apiUrl, 'POST', '/trpc/events.publish', { 'content-type': 'application/json', 'x-api-key': key, 'transfer-encoding': 'chunked' }, chunked);
+    const chunked = Buffer.concat(
+      Array.from({ length: 20 }, () => Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')])),
+    );
+    const streamed = await rawRequest(
+      h.apiUrl,
+      'POST',
+      '/trpc/events.publish',
+      { 'content-type': 'application/json', 'x-api-key': key, 'transfer-encoding': 'chunked' },
+      chunked,
+    );
     expect(streamed.status).toBe(413);
   });
 

@@ -47,7 +47,12 @@ describe('a finished delivery says how it ended through its workflow close statu
     const rx = await startReceiver(() => ({ status: 500, body: 'no' }));
     try {
       const t = await teamWithType(h);
-      const hook = await t.api.webhooks.create.mutate({ name: 'bad', url: rx.url, eventTypes: [t.type], retryPolicy: { kind: 'attempts', maxAttempts: 2, intervalSeconds: 1, backoff: 'fixed' } });
+      const hook = await t.api.webhooks.create.mutate({
+        name: 'bad',
+        url: rx.url,
+        eventTypes: [t.type],
+        retryPolicy: { kind: 'attempts', maxAttempts: 2, intervalSeconds: 1, backoff: 'fixed' },
+      });
       const event = await t.api.events.publish.mutate({ type: t.type, data: { ok: false } });
       const id = deliveryIdOf(event.id, hook.id);
       const d = await waitForDelivery(t.api, id, ['failed']);
@@ -57,7 +62,10 @@ describe('a finished delivery says how it ended through its workflow close statu
       // the run completes (and the activity first starts any raised operational events).
       await waitFor(async () => (await handle.describe()).status.name !== 'RUNNING', 30_000, 'the run to close');
       expect((await handle.describe()).status.name).toBe('FAILED');
-      const err = await handle.result().then(() => undefined, (e: unknown) => e);
+      const err = await handle.result().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(WorkflowFailedError);
       const cause = (err as WorkflowFailedError).cause;
       expect(cause).toBeInstanceOf(ApplicationFailure);

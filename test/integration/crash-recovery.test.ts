@@ -38,7 +38,9 @@ describe('at-least-once delivery across a worker crash', () => {
       await waitFor(() => ids().size === N, 60_000, 'every accepted event delivered');
       const lost = accepted.filter((id) => !ids().has(id));
       const duplicated = rx.arrivals.length - ids().size;
-      console.log(`worker crash: accepted ${N}, delivered ${ids().size}, lost ${lost.length}, duplicated ${duplicated}, recovered in ${Date.now() - killedAt} ms`);
+      console.log(
+        `worker crash: accepted ${N}, delivered ${ids().size}, lost ${lost.length}, duplicated ${duplicated}, recovered in ${Date.now() - killedAt} ms`,
+      );
       expect(lost).toEqual([]);
       // Every duplicate carries the same webhook-id as its original.
       for (const a of rx.arrivals) expect(a.headers['webhook-id']).toBe(messageId(t.teamId, JSON.parse(a.body).id));

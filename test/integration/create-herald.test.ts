@@ -13,7 +13,11 @@ const WORKFLOW_QUEUE = proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE
 
 /** Identities polling the config's workflow task queue right now. */
 async function pollers(client: Client, config: HeraldConfig): Promise<string[]> {
-  const res = await client.workflowService.describeTaskQueue({ namespace: config.temporal.namespace, taskQueue: { name: config.temporal.taskQueue }, taskQueueType: WORKFLOW_QUEUE });
+  const res = await client.workflowService.describeTaskQueue({
+    namespace: config.temporal.namespace,
+    taskQueue: { name: config.temporal.taskQueue },
+    taskQueueType: WORKFLOW_QUEUE,
+  });
   return (res.pollers ?? []).map((p) => p.identity ?? '');
 }
 

@@ -19,7 +19,12 @@ describe('fan-out', () => {
       const other = await t.api.projects.create.mutate({ name: 'other' });
       const patterns = ['video.media.ready', 'video.*', '*', 'video.media.*'];
       for (let i = 0; i < 100; i++) {
-        await t.api.webhooks.create.mutate({ name: `w${i}`, url: `${rx.url}/${i}?token=tok${i}secret`, eventTypes: [patterns[i % 4]!], projectId: i % 10 === 0 ? project.id : undefined });
+        await t.api.webhooks.create.mutate({
+          name: `w${i}`,
+          url: `${rx.url}/${i}?token=tok${i}secret`,
+          eventTypes: [patterns[i % 4]!],
+          projectId: i % 10 === 0 ? project.id : undefined,
+        });
       }
       // Not matching: another project, inactive, another type.
       await t.api.webhooks.create.mutate({ name: 'other-project', url: `${rx.url}/x1`, eventTypes: ['*'], projectId: other.id });
@@ -35,7 +40,9 @@ describe('fan-out', () => {
       expect(rx.arrivals.some((a) => a.path.includes('/x'))).toBe(false);
       const listed = await t.api.deliveries.list.query({ eventId: e.id, pageSize: 100 });
       expect(listed.data).toHaveLength(100);
-      await waitFor(async () => (await h.db.selectFrom('events').select('dispatched_at').where('id', '=', e.id).executeTakeFirst())?.dispatched_at);
+      await waitFor(
+        async () => (await h.db.selectFrom('events').select('dispatched_at').where('id', '=', e.id).executeTakeFirst())?.dispatched_at,
+      );
       // A delivery the dispatch workflow started shows its URL redacted in the Temporal UI.
       const summary = await (await h.temporal.workflow.getHandle(deliveryIdOf(e.id, listed.data[0]!.webhookId)).describe()).staticSummary();
       expect(summary).toMatch(/^POST http:\/\/127\.0\.0\.1:\d+\/hook\/\d+\?\*\*\* · video\.media\.ready$/);
@@ -51,22 +58,30 @@ describe('fan-out', () => {
       const n = 2 * DISPATCH_BATCH_SIZE + 50;
       const t0 = Date.now();
       const t = await teamWithType(h, 'video.batch.ready', { maxActiveWebhooks: n });
-      for (let i = 0; i < n; i++) await t.api.webhooks.create.mutate({ name: `b${i}`, url: `${rx.url}/${i}`, eventTypes: ['video.batch.ready'] });
+      for (let i = 0; i < n; i++)
+        await t.api.webhooks.create.mutate({ name: `b${i}`, url: `${rx.url}/${i}`, eventTypes: ['video.batch.ready'] });
       const created = Date.now();
       const e = await t.api.events.publish.mutate({ type: 'video.batch.ready', data: { n } });
       await waitFor(() => rx.arrivals.length >= n, 200_000, `${n} deliveries`);
       // Let a duplicate start (if any) arrive before counting.
-      await waitFor(async () => (await h.db.selectFrom('events').select('dispatched_at').where('id', '=', e.id).executeTakeFirst())?.dispatched_at);
+      await waitFor(
+        async () => (await h.db.selectFrom('events').select('dispatched_at').where('id', '=', e.id).executeTakeFirst())?.dispatched_at,
+      );
       expect(rx.arrivals).toHaveLength(n);
       expect(new Set(rx.arrivals.map((a) => a.path)).size).toBe(n);
       // The dispatch workflow ran as three runs: two continued as new, the last completed.
       const runs = async () => {
         const statuses: string[] = [];
-        for await (const w of h.temporal.workflow.list({ query: `WorkflowType = 'dispatchWorkflow' AND EventId = '${e.id}'` })) statuses.push(w.status.name);
+        for await (const w of h.temporal.workflow.list({ query: `WorkflowType = 'dispatchWorkflow' AND EventId = '${e.id}'` }))
+          statuses.push(w.status.name);
         return statuses.sort();
       };
       // Visibility is eventually consistent: wait for the last run's close to be indexed.
-      await waitFor(async () => (await runs()).length === 3 && (await runs()).includes('COMPLETED'), 30_000, 'three dispatch runs in visibility');
+      await waitFor(
+        async () => (await runs()).length === 3 && (await runs()).includes('COMPLETED'),
+        30_000,
+        'three dispatch runs in visibility',
+      );
       expect(await runs()).toEqual(['COMPLETED', 'CONTINUED_AS_NEW', 'CONTINUED_AS_NEW']);
       console.log(`fan-out ${n}: webhooks created in ${created - t0} ms, delivered in ${Date.now() - created} ms`);
     } finally {

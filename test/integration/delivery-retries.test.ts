@@ -16,7 +16,12 @@ describe('retry policies against real receivers', () => {
   it('api.video’s policy makes exactly 3 attempts about 3 s apart, then fails', async () => {
     const rx = await startReceiver(() => ({ status: 500, body: 'down' }));
     try {
-      const w = await t.api.webhooks.create.mutate({ name: 'apivideo', url: rx.url, eventTypes: [t.type], retryPolicy: { kind: 'attempts', maxAttempts: 3, intervalSeconds: 3, backoff: 'fixed' } });
+      const w = await t.api.webhooks.create.mutate({
+        name: 'apivideo',
+        url: rx.url,
+        eventTypes: [t.type],
+        retryPolicy: { kind: 'attempts', maxAttempts: 3, intervalSeconds: 3, backoff: 'fixed' },
+      });
       const e = await t.api.events.publish.mutate({ type: t.type, data: { videoId: 'vi1' } });
       const d = await waitForDelivery(t.api, deliveryIdOf(e.id, w.id), ['failed'], 20_000);
       expect(rx.arrivals).toHaveLength(3);
@@ -25,7 +30,11 @@ describe('retry policies against real receivers', () => {
         expect(gap).toBeGreaterThanOrEqual(2_950);
         expect(gap).toBeLessThan(3_600);
       }
-      expect(d.attemptRecords.map((r) => [r.attempt, r.responseStatusCode, r.maxAttempts])).toEqual([[1, 500, 3], [2, 500, 3], [3, 500, 3]]);
+      expect(d.attemptRecords.map((r) => [r.attempt, r.responseStatusCode, r.maxAttempts])).toEqual([
+        [1, 500, 3],
+        [2, 500, 3],
+        [3, 500, 3],
+      ]);
       expect(d.attemptRecords[0]!.responseBody).toBe('down');
       expect(d.attemptRecords[0]!.nextAttemptAt).not.toBeNull();
       expect(d.attemptRecords[2]!.nextAttemptAt).toBeNull();
@@ -40,7 +49,12 @@ describe('retry policies against real receivers', () => {
   it('honours Retry-After on a 429 within the policy', async () => {
     const rx = await startReceiver((_a, i) => (i === 0 ? { status: 429, headers: { 'retry-after': '2' } } : { status: 200 }));
     try {
-      const w = await t.api.webhooks.create.mutate({ name: 'ra', url: rx.url, eventTypes: [t.type], retryPolicy: { kind: 'attempts', maxAttempts: 3, intervalSeconds: 1, backoff: 'fixed' } });
+      const w = await t.api.webhooks.create.mutate({
+        name: 'ra',
+        url: rx.url,
+        eventTypes: [t.type],
+        retryPolicy: { kind: 'attempts', maxAttempts: 3, intervalSeconds: 1, backoff: 'fixed' },
+      });
       const e = await t.api.events.publish.mutate({ type: t.type, data: {} });
       const d = await waitForDelivery(t.api, deliveryIdOf(e.id, w.id), ['succeeded']);
       expect(rx.arrivals).toHaveLength(2);
@@ -54,7 +68,12 @@ describe('retry policies against real receivers', () => {
   it('stops on 410 Gone and deactivates the webhook with a reason', async () => {
     const rx = await startReceiver(() => ({ status: 410 }));
     try {
-      const w = await t.api.webhooks.create.mutate({ name: 'gone', url: rx.url, eventTypes: [t.type], retryPolicy: { kind: 'attempts', maxAttempts: 5, intervalSeconds: 1, backoff: 'fixed' } });
+      const w = await t.api.webhooks.create.mutate({
+        name: 'gone',
+        url: rx.url,
+        eventTypes: [t.type],
+        retryPolicy: { kind: 'attempts', maxAttempts: 5, intervalSeconds: 1, backoff: 'fixed' },
+      });
       const e = await t.api.events.publish.mutate({ type: t.type, data: {} });
       const d = await waitForDelivery(t.api, deliveryIdOf(e.id, w.id), ['failed']);
       expect(d.attemptRecords).toHaveLength(1);
@@ -70,7 +89,12 @@ describe('retry policies against real receivers', () => {
   it('a webhook deactivated mid-retry stops its pending delivery with a reason', async () => {
     const rx = await startReceiver(() => ({ status: 503 }));
     try {
-      const w = await t.api.webhooks.create.mutate({ name: 'deact', url: rx.url, eventTypes: [t.type], retryPolicy: { kind: 'attempts', maxAttempts: 10, intervalSeconds: 2, backoff: 'fixed' } });
+      const w = await t.api.webhooks.create.mutate({
+        name: 'deact',
+        url: rx.url,
+        eventTypes: [t.type],
+        retryPolicy: { kind: 'attempts', maxAttempts: 10, intervalSeconds: 2, backoff: 'fixed' },
+      });
       const e = await t.api.events.publish.mutate({ type: t.type, data: {} });
       const id = deliveryIdOf(e.id, w.id);
       await waitForDelivery(t.api, id, ['retrying']);
@@ -87,7 +111,12 @@ describe('retry policies against real receivers', () => {
     const first = await startReceiver(() => ({ status: 500 }));
     const second = await startReceiver(() => ({ status: 200 }));
     try {
-      const w = await t.api.webhooks.create.mutate({ name: 'move', url: first.url, eventTypes: [t.type], retryPolicy: { kind: 'attempts', maxAttempts: 3, intervalSeconds: 2, backoff: 'fixed' } });
+      const w = await t.api.webhooks.create.mutate({
+        name: 'move',
+        url: first.url,
+        eventTypes: [t.type],
+        retryPolicy: { kind: 'attempts', maxAttempts: 3, intervalSeconds: 2, backoff: 'fixed' },
+      });
       const e = await t.api.events.publish.mutate({ type: t.type, data: {} });
       const id = deliveryIdOf(e.id, w.id);
       await waitFor(() => first.arrivals.length === 1);

@@ -22,7 +22,12 @@ describe('send-time safety with the secure default (no private targets)', () => 
 
   it('blocks a name that rebinds to 127.0.0.1 at send time, without retrying', async () => {
     const t = await teamWithType(h);
-    const w = await t.api.webhooks.create.mutate({ name: 'rebind', url: 'https://rebind.example/hook', eventTypes: [t.type], retryPolicy: { kind: 'attempts', maxAttempts: 5, intervalSeconds: 1, backoff: 'fixed' } });
+    const w = await t.api.webhooks.create.mutate({
+      name: 'rebind',
+      url: 'https://rebind.example/hook',
+      eventTypes: [t.type],
+      retryPolicy: { kind: 'attempts', maxAttempts: 5, intervalSeconds: 1, backoff: 'fixed' },
+    });
     const e = await t.api.events.publish.mutate({ type: t.type, data: {} });
     const d = await waitForDelivery(t.api, deliveryIdOf(e.id, w.id), ['failed']);
     expect(d.attemptRecords).toHaveLength(1);
@@ -76,7 +81,12 @@ describe('receiver responses are bounded', () => {
     const redirector = await startReceiver(() => ({ status: 302, headers: { location: target.url } }));
     try {
       const t = await teamWithType(h, 'redirect.test');
-      const w = await t.api.webhooks.create.mutate({ name: 'redir', url: redirector.url, eventTypes: [t.type], retryPolicy: { kind: 'window', windowMinutes: 0 } });
+      const w = await t.api.webhooks.create.mutate({
+        name: 'redir',
+        url: redirector.url,
+        eventTypes: [t.type],
+        retryPolicy: { kind: 'window', windowMinutes: 0 },
+      });
       const e = await t.api.events.publish.mutate({ type: t.type, data: {} });
       const d = await waitForDelivery(t.api, deliveryIdOf(e.id, w.id), ['failed']);
       expect(d.attemptRecords[0]!.responseStatusCode).toBe(302);

@@ -22,7 +22,12 @@ describe('every status Herald reports is one it writes', () => {
     });
     try {
       const t = await teamWithType(h);
-      const w = await t.api.webhooks.create.mutate({ name: 'inflight', url: rx.url, eventTypes: [t.type], retryPolicy: { kind: 'attempts', maxAttempts: 3, intervalSeconds: 1, backoff: 'fixed' } });
+      const w = await t.api.webhooks.create.mutate({
+        name: 'inflight',
+        url: rx.url,
+        eventTypes: [t.type],
+        retryPolicy: { kind: 'attempts', maxAttempts: 3, intervalSeconds: 1, backoff: 'fixed' },
+      });
       const e = await t.api.events.publish.mutate({ type: t.type, data: {} });
       const id = deliveryIdOf(e.id, w.id);
       await waitFor(() => rx.arrivals.length === 2, 20_000, 'the second attempt to be in flight');

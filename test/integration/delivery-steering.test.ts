@@ -49,7 +49,11 @@ describe('steering deliveries: cancel, retryNow, replay, recover', () => {
       expect(rx.arrivals[1]!.at - asked).toBeLessThan(5_000);
       expect(d.attemptRecords.map((r) => r.responseStatusCode)).toEqual([500, 200]);
       const stats = await t.api.webhooks.get.query({ id: w.id });
-      expect(stats).toMatchObject({ queueLength: 0, retryQueueLength: 0, latestRun: { deliveryId: id, status: 'succeeded', responseStatusCode: 200 } });
+      expect(stats).toMatchObject({
+        queueLength: 0,
+        retryQueueLength: 0,
+        latestRun: { deliveryId: id, status: 'succeeded', responseStatusCode: 200 },
+      });
     } finally {
       await rx.close();
     }
@@ -81,7 +85,12 @@ describe('steering deliveries: cancel, retryNow, replay, recover', () => {
     const rx = await startReceiver(() => ({ status: healthy ? 200 : 500 }));
     try {
       const since = new Date(Date.now() - 1000).toISOString();
-      const w = await t.api.webhooks.create.mutate({ name: 'v', url: rx.url, eventTypes: [t.type], retryPolicy: { kind: 'window', windowMinutes: 0 } });
+      const w = await t.api.webhooks.create.mutate({
+        name: 'v',
+        url: rx.url,
+        eventTypes: [t.type],
+        retryPolicy: { kind: 'window', windowMinutes: 0 },
+      });
       const events = await Promise.all([1, 2, 3].map((n) => t.api.events.publish.mutate({ type: t.type, data: { n } })));
       for (const e of events) await waitForDelivery(t.api, deliveryIdOf(e.id, w.id), ['failed']);
       healthy = true;

@@ -18,7 +18,12 @@ describe('window retry policy (time base shrunk through config)', () => {
     const rx = await startReceiver(() => ({ status: 500 }));
     try {
       const t = await teamWithType(h);
-      const w = await t.api.webhooks.create.mutate({ name: 'window', url: rx.url, eventTypes: [t.type], retryPolicy: { kind: 'window', windowMinutes: 1 } });
+      const w = await t.api.webhooks.create.mutate({
+        name: 'window',
+        url: rx.url,
+        eventTypes: [t.type],
+        retryPolicy: { kind: 'window', windowMinutes: 1 },
+      });
       const e = await t.api.events.publish.mutate({ type: t.type, data: {} });
       const d = await waitForDelivery(t.api, deliveryIdOf(e.id, w.id), ['failed'], 20_000);
       const windowMs = 60_000 * SCALE;
@@ -41,7 +46,12 @@ describe('window retry policy (time base shrunk through config)', () => {
     const rx = await startReceiver(() => ({ status: 500 }));
     try {
       const t = await teamWithType(h, 'zero.window');
-      const w = await t.api.webhooks.create.mutate({ name: 'zero', url: rx.url, eventTypes: [t.type], retryPolicy: { kind: 'window', windowMinutes: 0 } });
+      const w = await t.api.webhooks.create.mutate({
+        name: 'zero',
+        url: rx.url,
+        eventTypes: [t.type],
+        retryPolicy: { kind: 'window', windowMinutes: 0 },
+      });
       const e = await t.api.events.publish.mutate({ type: t.type, data: {} });
       const d = await waitForDelivery(t.api, deliveryIdOf(e.id, w.id), ['failed']);
       expect(d.attemptRecords).toHaveLength(1);

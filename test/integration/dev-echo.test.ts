@@ -20,7 +20,11 @@ describe('development echo receiver', () => {
   });
 
   const post = async (path: string, body: unknown) => {
-    const res = await fetch(`${h.apiUrl}${path}`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${h.apiUrl}${path}`, {
+      method: 'POST',
+      headers: { 'x-api-key': key, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     expect(res.status, JSON.stringify(await res.clone().json())).toBeLessThan(300);
     return (await res.json()) as any;
   };
@@ -30,16 +34,24 @@ describe('development echo receiver', () => {
     const hook = await post('/v1/webhooks', { name: 'Local echo', url: `${h.apiUrl}/dev/echo/first`, eventTypes: ['order.paid'] });
     const event = await post('/v1/events', { type: 'order.paid', data: { orderId: '42' } });
 
-    const received = await waitFor(async () => {
-      const r = (await (await fetch(`${h.apiUrl}/dev/echo/first`)).json()) as { data: { method: string; headers: Record<string, string>; body: string }[] };
-      return r.data[0];
-    }, 20_000, 'echoed delivery');
+    const received = await waitFor(
+      async () => {
+        const r = (await (await fetch(`${h.apiUrl}/dev/echo/first`)).json()) as {
+          data: { method: string; headers: Record<string, string>; body: string }[];
+        };
+        return r.data[0];
+      },
+      20_000,
+      'echoed delivery',
+    );
     expect(received.method).toBe('POST');
     expect(JSON.parse(received.body)).toMatchObject({ id: event.id, type: 'order.paid', data: { orderId: '42' } });
     expect(new Webhook(hook.secret).verify(received.body, received.headers)).toMatchObject({ id: event.id });
 
     const delivery = await waitFor(async () => {
-      const d = (await (await fetch(`${h.apiUrl}/v1/deliveries/${encodeURIComponent(`delivery:${event.id}:${hook.id}`)}`, { headers: { 'x-api-key': key } })).json()) as { status: string; attemptRecords: { responseStatusCode: number }[] };
+      const d = (await (
+        await fetch(`${h.apiUrl}/v1/deliveries/${encodeURIComponent(`delivery:${event.id}:${hook.id}`)}`, { headers: { 'x-api-key': key } })
+      ).json()) as { status: string; attemptRecords: { responseStatusCode: number }[] };
       return d.status === 'succeeded' ? d : undefined;
     });
     expect(delivery.attemptRecords[0]!.responseStatusCode).toBe(200);
@@ -58,7 +70,11 @@ describe('development echo receiver', () => {
 
   it('does not exist without the development flag', async () => {
     // A second API on the same database and Temporal, without the flag.
-    const api = await startHerald({ ...h.config, delivery: { ...h.config.delivery, allowPrivateTargets: false } }, { api: true }, { migrate: false });
+    const api = await startHerald(
+      { ...h.config, delivery: { ...h.config.delivery, allowPrivateTargets: false } },
+      { api: true },
+      { migrate: false },
+    );
     try {
       const url = `${api.handles.apiUrl}/dev/echo/first`;
       expect((await fetch(url, { method: 'POST', body: '{}' })).status).toBe(404);

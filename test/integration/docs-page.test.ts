@@ -18,14 +18,22 @@ describe('API reference page (/docs)', () => {
   let key: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install -y chromium), as .ci/run does`);
+    if (!existsSync(CHROMIUM))
+      throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install -y chromium), as .ci/run does`);
     h = await createHarness({ worker: false });
     ({ key } = await h.createTeam());
     await h.caller(key).eventTypes.create({ name: 'order.paid' });
     await h.caller(key).webhooks.create({ name: 'docs-hook', url: 'http://127.0.0.1:9/in', eventTypes: ['order.paid'] });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+      ],
     });
   });
   afterAll(async () => {
@@ -44,7 +52,9 @@ describe('API reference page (/docs)', () => {
     await page.locator('h3.opblock-tag[data-tag="webhooks"]').waitFor({ timeout: UI_WAIT_MS });
     const webhookOps = await page.locator('.opblock-tag-section:has(h3[data-tag="webhooks"]) .opblock-summary-path').allInnerTexts();
     const normalised = webhookOps.map((t) => t.replace(/\u200b/g, '').trim());
-    expect(normalised).toEqual(expect.arrayContaining(['/v1/webhooks', '/v1/webhooks/{id}', '/v1/webhooks/{id}/rotate-secret', '/v1/webhooks/{id}/test']));
+    expect(normalised).toEqual(
+      expect.arrayContaining(['/v1/webhooks', '/v1/webhooks/{id}', '/v1/webhooks/{id}/rotate-secret', '/v1/webhooks/{id}/test']),
+    );
 
     // Authorize with the API key (the X-API-KEY scheme is the first form of the dialog).
     await page.locator('.auth-wrapper button.authorize').click();

@@ -39,8 +39,16 @@ describe('endpoint health, auto-disable and operational events', () => {
 
   /** The verified body of the first arrival of `type` (throws if the signature does not verify). */
   async function signedArrival(rx: Receiver, secret: string, type: string, timeoutMs = 30_000) {
-    const arrival = await waitFor(() => rx.arrivals.find((a) => JSON.parse(a.body).type === type), timeoutMs, `${type} at the ops endpoint`);
-    return new Webhook(secret).verify(arrival.body, arrival.headers as Record<string, string>) as { id: string; type: string; data: Record<string, unknown> };
+    const arrival = await waitFor(
+      () => rx.arrivals.find((a) => JSON.parse(a.body).type === type),
+      timeoutMs,
+      `${type} at the ops endpoint`,
+    );
+    return new Webhook(secret).verify(arrival.body, arrival.headers as Record<string, string>) as {
+      id: string;
+      type: string;
+      data: Record<string, unknown>;
+    };
   }
 
   const typesOf = (arrivals: Arrival[]) => arrivals.map((a) => JSON.parse(a.body).type as string);
@@ -49,7 +57,9 @@ describe('endpoint health, auto-disable and operational events', () => {
     const t = await teamWithType(h);
     const names = (await t.api.eventTypes.list.query()).data.map((e) => e.name);
     expect(names).toEqual(expect.arrayContaining(['webhook.disabled', 'webhook.recovered', 'delivery.exhausted']));
-    await expect(t.api.events.publish.mutate({ type: 'webhook.disabled', data: {} })).rejects.toThrow(/type: webhook.disabled is an operational event/);
+    await expect(t.api.events.publish.mutate({ type: 'webhook.disabled', data: {} })).rejects.toThrow(
+      /type: webhook.disabled is an operational event/,
+    );
   });
 
   it('an endpoint that fails every attempt for the configured span is disabled with reason and time, and webhook.disabled reaches another endpoint signed', async () => {
@@ -57,7 +67,12 @@ describe('endpoint health, auto-disable and operational events', () => {
     const ops = await opsEndpoint(t, ['webhook.disabled']);
     const bad = await receiver(() => 500);
     // Subscribed to webhook.disabled too: it must still not receive its own.
-    const w = await t.api.webhooks.create.mutate({ name: 'bad', url: bad.url, eventTypes: [t.type, 'webhook.disabled'], retryPolicy: everySecond(50) });
+    const w = await t.api.webhooks.create.mutate({
+      name: 'bad',
+      url: bad.url,
+      eventTypes: [t.type, 'webhook.disabled'],
+      retryPolicy: everySecond(50),
+    });
     const e = await t.api.events.publish.mutate({ type: t.type, data: { n: 1 } });
     const started = Date.now();
 
@@ -117,7 +132,12 @@ describe('endpoint health, auto-disable and operational events', () => {
     expect(enabled.health.failingSince).not.toBeNull();
     expect(Date.parse(enabled.health.failingSince!)).toBeGreaterThan(Date.parse(disabled.health.disabledSince!));
     expect(enabled.health.consecutiveFailures).toBe(disabled.health.consecutiveFailures);
-    expect(body.data).toMatchObject({ webhookId: w.id, name: 'flaky', failingSince: enabled.health.failingSince, consecutiveFailures: disabled.health.consecutiveFailures });
+    expect(body.data).toMatchObject({
+      webhookId: w.id,
+      name: 'flaky',
+      failingSince: enabled.health.failingSince,
+      consecutiveFailures: disabled.health.consecutiveFailures,
+    });
     const after = await t.api.webhooks.get.query({ id: w.id });
     expect(after.health).toMatchObject({ consecutiveFailures: 0, failingSince: null, disabledSince: null });
     expect(after.health.lastSuccessAt).toBe(body.data.recoveredAt);
@@ -130,7 +150,14 @@ describe('endpoint health, auto-disable and operational events', () => {
     const flaky = await receiver((i) => (i < 3 ? 503 : 200));
     const w = await t.api.webhooks.create.mutate({ name: 'flaky', url: flaky.url, eventTypes: [t.type], retryPolicy: everySecond(10) });
     const fresh = await t.api.webhooks.get.query({ id: w.id });
-    expect(fresh.health).toEqual({ recentSuccessRate: null, consecutiveFailures: 0, lastSuccessAt: null, lastFailureAt: null, failingSince: null, disabledSince: null });
+    expect(fresh.health).toEqual({
+      recentSuccessRate: null,
+      consecutiveFailures: 0,
+      lastSuccessAt: null,
+      lastFailureAt: null,
+      failingSince: null,
+      disabledSince: null,
+    });
 
     const e = await t.api.events.publish.mutate({ type: t.type, data: { n: 3 } });
     const d = await waitForDelivery(t.api, deliveryIdOf(e.id, w.id), ['succeeded']);
@@ -146,7 +173,13 @@ describe('endpoint health, auto-disable and operational events', () => {
     });
     const got = await t.api.webhooks.get.query({ id: w.id });
     expect(got.health.recentSuccessRate).toBeCloseTo(0.25, 2);
-    expect(got.health).toMatchObject({ consecutiveFailures: 0, failingSince: null, lastSuccessAt: d.attemptRecords[3]!.createdAt, lastFailureAt: d.attemptRecords[2]!.createdAt, disabledSince: null });
+    expect(got.health).toMatchObject({
+      consecutiveFailures: 0,
+      failingSince: null,
+      lastSuccessAt: d.attemptRecords[3]!.createdAt,
+      lastFailureAt: d.attemptRecords[2]!.createdAt,
+      disabledSince: null,
+    });
     const listed = (await t.api.webhooks.list.query()).data.find((x) => x.id === w.id);
     expect(listed?.health).toEqual(got.health);
   });
@@ -171,7 +204,11 @@ describe('endpoint health, auto-disable and operational events', () => {
       lastError: 'retry policy exhausted',
       failedAt: d.attemptRecords[2]!.createdAt,
     });
-    await waitFor(async () => (await t.api.deliveries.list.query({ eventId: body.id })).data.every((x) => x.status === 'succeeded'), 20_000, 'the report delivered');
+    await waitFor(
+      async () => (await t.api.deliveries.list.query({ eventId: body.id })).data.every((x) => x.status === 'succeeded'),
+      20_000,
+      'the report delivered',
+    );
     expect(typesOf(bad.arrivals)).toEqual([t.type, t.type, t.type]);
   });
 
@@ -182,8 +219,21 @@ describe('endpoint health, auto-disable and operational events', () => {
     const subject = await opsEndpoint(t, ['*']);
     // As the record statement leaves it when the start after it failed: event and rows, undispatched.
     const eventId = 'evt_op_sweep_test';
-    await h.db.insertInto('events').values({ team_id: t.teamId, id: eventId, type: 'webhook.disabled', project_id: null, data_raw: JSON.stringify({ webhookId: subject.w.id }), created_at: new Date(), dispatched_at: null }).execute();
-    await insertPendingDeliveries(h.db, [{ id: deliveryIdOf(eventId, ops.w.id), teamId: t.teamId, eventId, webhookId: ops.w.id, eventType: 'webhook.disabled' }]);
+    await h.db
+      .insertInto('events')
+      .values({
+        team_id: t.teamId,
+        id: eventId,
+        type: 'webhook.disabled',
+        project_id: null,
+        data_raw: JSON.stringify({ webhookId: subject.w.id }),
+        created_at: new Date(),
+        dispatched_at: null,
+      })
+      .execute();
+    await insertPendingDeliveries(h.db, [
+      { id: deliveryIdOf(eventId, ops.w.id), teamId: t.teamId, eventId, webhookId: ops.w.id, eventType: 'webhook.disabled' },
+    ]);
 
     expect(await sweepUndispatched({ db: h.db, temporal: h.temporal, config: h.config }, 0)).toMatchObject({ dispatched: 1, failed: [] });
     const body = await signedArrival(ops.rx, ops.w.secret, 'webhook.disabled');
@@ -201,7 +251,11 @@ describe('endpoint health, auto-disable and operational events', () => {
     const healthy = await t.api.webhooks.create.mutate({ name: 'healthy', url: rx.url, eventTypes: [t.type], retryPolicy: window });
     const sick = await t.api.webhooks.create.mutate({ name: 'sick', url: `${rx.url}/sick`, eventTypes: [t.type], retryPolicy: window });
     // Its recent history: 40 failures in a row, nothing else.
-    await h.db.updateTable('webhooks').set({ consecutive_failures: 40, health_failures: 40, failing_since: new Date(), health_updated_at: new Date() }).where('id', '=', sick.id).execute();
+    await h.db
+      .updateTable('webhooks')
+      .set({ consecutive_failures: 40, health_failures: 40, failing_since: new Date(), health_updated_at: new Date() })
+      .where('id', '=', sick.id)
+      .execute();
     const e = await t.api.events.publish.mutate({ type: t.type, data: { n: 6 } });
     const firstWait = async (webhookId: string) => {
       const d = await waitForDelivery(t.api, deliveryIdOf(e.id, webhookId), ['retrying']);
@@ -233,7 +287,12 @@ describe('endpoint health, auto-disable and operational events', () => {
     };
     const rows = await waitFor(settled, 30_000, 'every delivery failed');
     expect(rows.filter((r) => r.event_type === 'delivery.exhausted')).toHaveLength(2);
-    const events = await h.db.selectFrom('events').select('type').where('team_id', '=', t.teamId).where('type', '=', 'delivery.exhausted').execute();
+    const events = await h.db
+      .selectFrom('events')
+      .select('type')
+      .where('team_id', '=', t.teamId)
+      .where('type', '=', 'delivery.exhausted')
+      .execute();
     expect(events).toHaveLength(2);
     expect(typesOf(a.arrivals).sort()).toEqual(['delivery.exhausted', 'delivery.exhausted', t.type, t.type]);
     expect(typesOf(b.arrivals).sort()).toEqual(['delivery.exhausted', 'delivery.exhausted', t.type, t.type]);

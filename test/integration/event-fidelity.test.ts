@@ -36,7 +36,10 @@ describe('published data arrives byte for byte, signed', () => {
       headers: { 'content-type': 'application/json', 'x-api-key': key },
       body: `{"type":"asset.ready","data":${dataText}}`,
     });
-    return { status: res.status, json: (await res.json()) as { result?: { data: { id: string; createdAt: string } }; error?: { message: string } } };
+    return {
+      status: res.status,
+      json: (await res.json()) as { result?: { data: { id: string; createdAt: string } }; error?: { message: string } },
+    };
   }
 
   /** Publishes, waits for the arrival and checks bytes and signature. */
@@ -44,7 +47,11 @@ describe('published data arrives byte for byte, signed', () => {
     const { status, json } = await publish(dataText);
     expect(status, json.error?.message).toBe(200);
     const event = json.result!.data;
-    const arrival = await waitFor(() => receiver.arrivals.find((a) => a.headers['webhook-id'] === messageId(teamId, event.id)), 20_000, `arrival of ${event.id}`);
+    const arrival = await waitFor(
+      () => receiver.arrivals.find((a) => a.headers['webhook-id'] === messageId(teamId, event.id)),
+      20_000,
+      `arrival of ${event.id}`,
+    );
     const expected = `{"id":${JSON.stringify(event.id)},"type":"asset.ready","timestamp":${JSON.stringify(event.createdAt)},"data":${dataText}}`;
     expect(arrival.body).toBe(expected);
     expect(arrival.bytes.equals(Buffer.from(expected, 'utf8'))).toBe(true);
@@ -67,14 +74,21 @@ describe('published data arrives byte for byte, signed', () => {
     expect(res.status).toBe(200);
     const events = ((await res.json()) as { result: { data: { id: string } } }[]).map((r) => r.result.data.id);
     for (const [i, id] of events.entries()) {
-      const arrival = await waitFor(() => receiver.arrivals.find((a) => a.headers['webhook-id'] === messageId(teamId, id)), 20_000, `arrival of ${id}`);
+      const arrival = await waitFor(
+        () => receiver.arrivals.find((a) => a.headers['webhook-id'] === messageId(teamId, id)),
+        20_000,
+        `arrival of ${id}`,
+      );
       expect(arrival.body.endsWith(`"data":${texts[i]}}`)).toBe(true);
     }
   });
 
   it('refuses duplicate keys with a 400 naming the object and the key', async () => {
     expect(await publish('{"a":1,"a":2}')).toMatchObject({ status: 400, json: { error: { message: 'data: duplicate key "a"' } } });
-    expect(await publish('{"x":{"a":1,"\\u0061":2}}')).toMatchObject({ status: 400, json: { error: { message: 'data.x: duplicate key "a"' } } });
+    expect(await publish('{"x":{"a":1,"\\u0061":2}}')).toMatchObject({
+      status: 400,
+      json: { error: { message: 'data.x: duplicate key "a"' } },
+    });
   });
 
   it('delivers any accepted JSON object text verbatim (property)', async () => {

@@ -7,7 +7,8 @@ async function failure(p: Promise<unknown>) {
   try {
     await p;
   } catch (err) {
-    if (err instanceof TRPCClientError) return { code: err.data?.code as string, status: err.data?.httpStatus as number, message: err.message };
+    if (err instanceof TRPCClientError)
+      return { code: err.data?.code as string, status: err.data?.httpStatus as number, message: err.message };
     throw err;
   }
   throw new Error('expected a rejection');
@@ -19,18 +20,28 @@ describe('events.publish input rules', () => {
   beforeAll(async () => {
     h = await createHarness({ worker: false });
     t = await teamWithType(h, 'video.media.ready');
-    await t.api.eventTypes.create.mutate({ name: 'order.paid', description: '', schema: { type: 'object', required: ['amount'], properties: { amount: { type: 'number' } } } });
+    await t.api.eventTypes.create.mutate({
+      name: 'order.paid',
+      description: '',
+      schema: { type: 'object', required: ['amount'], properties: { amount: { type: 'number' } } },
+    });
     await t.api.eventTypes.create.mutate({ name: 'old.thing', description: '' });
     await t.api.eventTypes.archive.mutate({ name: 'old.thing' });
   });
   afterAll(async () => h?.close());
 
   it('refuses a type missing from the catalog', async () => {
-    expect(await failure(t.api.events.publish.mutate({ type: 'nope.nope', data: {} }))).toMatchObject({ code: 'BAD_REQUEST', message: 'type: unknown event type: nope.nope' });
+    expect(await failure(t.api.events.publish.mutate({ type: 'nope.nope', data: {} }))).toMatchObject({
+      code: 'BAD_REQUEST',
+      message: 'type: unknown event type: nope.nope',
+    });
   });
 
   it('refuses an archived type', async () => {
-    expect(await failure(t.api.events.publish.mutate({ type: 'old.thing', data: {} }))).toMatchObject({ code: 'BAD_REQUEST', message: 'type: event type is archived: old.thing' });
+    expect(await failure(t.api.events.publish.mutate({ type: 'old.thing', data: {} }))).toMatchObject({
+      code: 'BAD_REQUEST',
+      message: 'type: event type is archived: old.thing',
+    });
   });
 
   it('refuses data that is not a JSON object', async () => {
@@ -49,7 +60,9 @@ describe('events.publish input rules', () => {
     const r = await failure(t.api.events.publish.mutate({ type: 'order.paid', data: { amount: 'ten' } }));
     expect(r.code).toBe('BAD_REQUEST');
     expect(r.message).toContain('data/amount: must be number');
-    expect((await failure(t.api.events.publish.mutate({ type: 'order.paid', data: {} }))).message).toContain("must have required property 'amount'");
+    expect((await failure(t.api.events.publish.mutate({ type: 'order.paid', data: {} }))).message).toContain(
+      "must have required property 'amount'",
+    );
   });
 
   it('refuses an invalid JSON Schema on the event type', async () => {
@@ -59,7 +72,9 @@ describe('events.publish input rules', () => {
   });
 
   it('refuses an unknown project with NOT_FOUND', async () => {
-    expect(await failure(t.api.events.publish.mutate({ type: 'video.media.ready', data: {}, projectId: 'prj_missing' }))).toMatchObject({ code: 'NOT_FOUND' });
+    expect(await failure(t.api.events.publish.mutate({ type: 'video.media.ready', data: {}, projectId: 'prj_missing' }))).toMatchObject({
+      code: 'NOT_FOUND',
+    });
   });
 
   it('imports a seed catalog in one call, and again without duplicates', async () => {
@@ -78,7 +93,11 @@ describe('events.publish input rules', () => {
       body: JSON.stringify({ type: 'video.media.ready', data: { blob: 'x'.repeat(2 * 1024 * 1024) } }),
     });
     expect(res.status).toBe(413);
-    const bad = await fetch(`${h.apiUrl}/trpc/events.publish`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': t.key }, body: '{not json' });
+    const bad = await fetch(`${h.apiUrl}/trpc/events.publish`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': t.key },
+      body: '{not json',
+    });
     expect(bad.status).toBe(400);
     expect((await t.api.eventTypes.list.query()).data.length).toBeGreaterThan(0);
   });

@@ -28,7 +28,9 @@ describe('failed authentications per client address', () => {
       const refused = await list('hk_deadbeef_bad3');
       expect(refused.status).toBe(429);
       expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
-      expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/^too many failed authentications from this address; retry in \d+ s$/);
+      expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(
+        /^too many failed authentications from this address; retry in \d+ s$/,
+      );
       // The address is blocked, not just bad keys: a valid key from it waits too.
       expect((await list(key)).status).toBe(429);
       expect(dbUses).toBe(0);
@@ -70,7 +72,10 @@ describe('failed authentications per client address', () => {
       },
     });
     try {
-      const batch = (n: number) => fetch(`${other.apiUrl}/trpc/${Array(n).fill('webhooks.list').join(',')}?batch=1&input=${encodeURIComponent('{}')}`, { headers: { authorization: 'Bearer hk_deadbeef_made_up' } });
+      const batch = (n: number) =>
+        fetch(`${other.apiUrl}/trpc/${Array(n).fill('webhooks.list').join(',')}?batch=1&input=${encodeURIComponent('{}')}`, {
+          headers: { authorization: 'Bearer hk_deadbeef_made_up' },
+        });
       const tooMany = await batch(300);
       expect(tooMany.status).toBe(400);
       expect(((await tooMany.json()) as { error: { message: string } }).error.message).toBe('Batch call exceeds maximum size');

@@ -18,7 +18,11 @@ describe('bad characters and nesting get a 400 naming the field and the rule', (
 
   /** POSTs `body` (JSON text, sent as is) to a mutation; returns the HTTP status and the error message. */
   async function post(path: string, body: string) {
-    const res = await fetch(`${h.apiUrl}/trpc/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body });
+    const res = await fetch(`${h.apiUrl}/trpc/${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': key },
+      body,
+    });
     const json = (await res.json()) as { error?: { message: string; data: { code: string } } };
     return { status: res.status, code: json.error?.data.code, message: json.error?.message ?? '' };
   }
@@ -51,14 +55,22 @@ describe('bad characters and nesting get a 400 naming the field and the rule', (
 
   it('accepts data exactly 64 levels deep', async () => {
     const deep = '{"a":'.repeat(63) + '{}' + '}'.repeat(63);
-    const res = await fetch(`${h.apiUrl}/trpc/events.publish`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: publishBody(deep) });
+    const res = await fetch(`${h.apiUrl}/trpc/events.publish`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': key },
+      body: publishBody(deep),
+    });
     expect(res.status).toBe(200);
   });
 
   it('refuses a JSON Schema nested 100,000 levels deep at level 65 (it overflowed the stack when cached)', async () => {
     const n = 100_000;
     const r = await post('eventTypes.create', `{"name":"deep.schema","schema":${'{"a":'.repeat(n)}1${'}'.repeat(n)}}`);
-    expect(r).toEqual({ status: 400, code: 'BAD_REQUEST', message: 'schema.a.a.a.a.a.a.a…: must not nest deeper than 64 levels of objects and arrays' });
+    expect(r).toEqual({
+      status: 400,
+      code: 'BAD_REQUEST',
+      message: 'schema.a.a.a.a.a.a.a…: must not nest deeper than 64 levels of objects and arrays',
+    });
   });
 
   it('refuses control characters in names (ANSI escapes too) and in free text other than tab and newline', async () => {
@@ -67,7 +79,9 @@ describe('bad characters and nesting get a 400 naming the field and the rule', (
       code: 'BAD_REQUEST',
       message: 'name: must not contain control characters (U+0007 at 1)',
     });
-    expect((await post('projects.create', '{"name":"tab\\tname"}')).message).toBe('name: must not contain control characters (U+0009 at 3)');
+    expect((await post('projects.create', '{"name":"tab\\tname"}')).message).toBe(
+      'name: must not contain control characters (U+0009 at 3)',
+    );
     expect((await post('eventTypes.create', '{"name":"order.paid","description":"red \\u001b[31m"}')).message).toBe(
       'description: must not contain control characters other than tab and newline (U+001B at 4)',
     );
@@ -81,7 +95,9 @@ describe('bad characters and nesting get a 400 naming the field and the rule', (
       api.events.get({ id: 'e\u0000' }).catch((e: Error) => e.message),
       api.events.list({ type: 'a\u0000' }).catch((e: Error) => e.message),
       api.deliveries.cancel({ id: 'delivery:x:y', reason: 'stop\u0000' }).catch((e: Error) => e.message),
-      api.events.list({ cursor: Buffer.from(JSON.stringify([new Date().toISOString(), 'x\u0000'])).toString('base64url') }).catch((e: Error) => e.message),
+      api.events
+        .list({ cursor: Buffer.from(JSON.stringify([new Date().toISOString(), 'x\u0000'])).toString('base64url') })
+        .catch((e: Error) => e.message),
     ]);
     expect(rejections).toEqual([
       'id: must not contain NUL (U+0000 at 3)',
@@ -94,7 +110,11 @@ describe('bad characters and nesting get a 400 naming the field and the rule', (
 
   it('refuses a request body that is not valid UTF-8', async () => {
     const body = Buffer.concat([Buffer.from('{"type":"video.media.ready","data":{"s":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}}')]);
-    const res = await fetch(`${h.apiUrl}/trpc/events.publish`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body });
+    const res = await fetch(`${h.apiUrl}/trpc/events.publish`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': key },
+      body,
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { message: string } }).error.message).toBe('input: the request body must be valid UTF-8');
   });

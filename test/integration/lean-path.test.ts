@@ -25,7 +25,9 @@ describe('lean delivery path: eager start and local-activity attempts', () => {
     try {
       const t = await teamWithType(h);
       const hooks = await Promise.all(
-        ['a', 'b'].map((n) => t.api.webhooks.create.mutate({ name: n, url: `${rx.url}/${n}`, eventTypes: [t.type], rateLimitPerSecond: 1000 })),
+        ['a', 'b'].map((n) =>
+          t.api.webhooks.create.mutate({ name: n, url: `${rx.url}/${n}`, eventTypes: [t.type], rateLimitPerSecond: 1000 }),
+        ),
       );
       const events = await Promise.all(Array.from({ length: 20 }, (_, i) => t.api.events.publish.mutate({ type: t.type, data: { i } })));
       await waitFor(() => rx.arrivals.length >= 40, 30_000, '40 arrivals');

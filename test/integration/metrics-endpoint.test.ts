@@ -58,7 +58,11 @@ describe('GET /metrics on the API process (API and worker in one process, as npm
     const before = (await scrape(`${h.apiUrl}/metrics`)).samples;
     const { api, hook } = await setUpTeam(h, ok.url);
     const event = await api.events.publish.mutate({ type: 'video.media.ready', data: { n: 1 } });
-    await waitFor(async () => (await api.deliveries.get.query({ id: `delivery:${event.id}:${hook.id}` })).status === 'succeeded', 30_000, 'delivery succeeded');
+    await waitFor(
+      async () => (await api.deliveries.get.query({ id: `delivery:${event.id}:${hook.id}` })).status === 'succeeded',
+      30_000,
+      'delivery succeeded',
+    );
     const after = (await scrape(`${h.apiUrl}/metrics`)).samples;
     const delta = (name: string, labels: Record<string, string> = {}) => sampleSum(after, name, labels) - sampleSum(before, name, labels);
     expect(delta('herald_events_published_total', { result: 'accepted' })).toBe(1);
@@ -86,14 +90,30 @@ describe('GET /metrics on the API process (API and worker in one process, as npm
   it('shows a delivery waiting for its retry in herald_deliveries_retrying, counted from the deliveries table', async () => {
     const { api, hook } = await setUpTeam(h, failing.url, true);
     const event = await api.events.publish.mutate({ type: 'video.media.ready', data: { n: 2 } });
-    await waitFor(async () => (await api.deliveries.get.query({ id: `delivery:${event.id}:${hook.id}` })).status === 'retrying', 30_000, 'delivery retrying');
-    const retryingRows = Number((await h.db.selectFrom('deliveries').select((eb) => eb.fn.countAll<string>().as('n')).where('status', '=', 'retrying').executeTakeFirstOrThrow()).n);
+    await waitFor(
+      async () => (await api.deliveries.get.query({ id: `delivery:${event.id}:${hook.id}` })).status === 'retrying',
+      30_000,
+      'delivery retrying',
+    );
+    const retryingRows = Number(
+      (
+        await h.db
+          .selectFrom('deliveries')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .where('status', '=', 'retrying')
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
     expect(retryingRows).toBeGreaterThanOrEqual(1);
     // The gauge is cached for a few seconds; it must reach the table's count.
-    const gauge = await waitFor(async () => {
-      const v = sampleSum((await scrape(`${h.apiUrl}/metrics`)).samples, 'herald_deliveries_retrying');
-      return v === retryingRows ? v : undefined;
-    }, 20_000, 'herald_deliveries_retrying to reach the table count');
+    const gauge = await waitFor(
+      async () => {
+        const v = sampleSum((await scrape(`${h.apiUrl}/metrics`)).samples, 'herald_deliveries_retrying');
+        return v === retryingRows ? v : undefined;
+      },
+      20_000,
+      'herald_deliveries_retrying to reach the table count',
+    );
     expect(gauge).toBe(retryingRows);
     const attempts = sampleSum((await scrape(`${h.apiUrl}/metrics`)).samples, 'herald_delivery_attempts_total', { outcome: 'retryable' });
     expect(attempts).toBeGreaterThanOrEqual(1);
@@ -128,7 +148,11 @@ describe('GET /metrics on a worker-only process (npm run worker, HERALD_WORKER_M
 
     const { api, hook } = await setUpTeam(h, rx.url);
     const event = await api.events.publish.mutate({ type: 'video.media.ready', data: { n: 3 } });
-    await waitFor(async () => (await api.deliveries.get.query({ id: `delivery:${event.id}:${hook.id}` })).status === 'succeeded', 30_000, 'delivery succeeded');
+    await waitFor(
+      async () => (await api.deliveries.get.query({ id: `delivery:${event.id}:${hook.id}` })).status === 'succeeded',
+      30_000,
+      'delivery succeeded',
+    );
     const after = (await scrape(metricsUrl)).samples;
     expect(sampleSum(after, 'herald_delivery_attempts_total', { outcome: 'success' })).toBe(1);
     expect(sampleSum(after, 'herald_deliveries_completed_total', { status: 'succeeded' })).toBe(1);

@@ -16,7 +16,9 @@ describe('/metrics and /healthz on the tenants’ port', () => {
   it('serves /metrics only with the HERALD_METRICS_TOKEN bearer token', async () => {
     const none = await fetch(`${h.apiUrl}/metrics`);
     expect(none.status).toBe(401);
-    expect(((await none.json()) as { error: { message: string } }).error.message).toBe('/metrics needs Authorization: Bearer <HERALD_METRICS_TOKEN>');
+    expect(((await none.json()) as { error: { message: string } }).error.message).toBe(
+      '/metrics needs Authorization: Bearer <HERALD_METRICS_TOKEN>',
+    );
     expect((await fetch(`${h.apiUrl}/metrics`, { headers: { authorization: `Bearer ${TOKEN}x` } })).status).toBe(401);
     // A tenant's API key is not the metrics token.
     const { key } = await h.createTeam();

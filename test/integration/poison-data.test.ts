@@ -38,8 +38,15 @@ describe('poison data fails a delivery with a reason instead of retrying it fore
     const rx = await startReceiver();
     try {
       const w = await t.api.webhooks.create.mutate({ name: 'bad-event', url: rx.url, eventTypes: [t.type] });
-      await sql`insert into events (team_id, id, type, project_id, data, created_at) values (${t.teamId}, 'evt_infinite', ${t.type}, null, '{}'::jsonb, 'infinity')`.execute(h.db);
-      const row = await h.db.selectFrom('events').selectAll().where('team_id', '=', t.teamId).where('id', '=', 'evt_infinite').executeTakeFirstOrThrow();
+      await sql`insert into events (team_id, id, type, project_id, data, created_at) values (${t.teamId}, 'evt_infinite', ${t.type}, null, '{}'::jsonb, 'infinity')`.execute(
+        h.db,
+      );
+      const row = await h.db
+        .selectFrom('events')
+        .selectAll()
+        .where('team_id', '=', t.teamId)
+        .where('id', '=', 'evt_infinite')
+        .executeTakeFirstOrThrow();
       await dispatchEvent(h.deps, row);
       const d = await waitForDelivery(t.api, deliveryIdOf('evt_infinite', w.id), ['failed'], 15_000);
       expect(d.reason).toMatch(/^data error: .*toISOString.*not retried$/);

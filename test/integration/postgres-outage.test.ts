@@ -33,7 +33,12 @@ describe('PostgreSQL restarted under load', () => {
     const rx = await startReceiver((_a, i) => ({ status: i === 0 ? 500 : 200 }));
     try {
       const t = await teamWithType(h);
-      const w = await t.api.webhooks.create.mutate({ name: 'pg', url: rx.url, eventTypes: [t.type], retryPolicy: { kind: 'attempts', maxAttempts: 5, intervalSeconds: 2, backoff: 'fixed' } });
+      const w = await t.api.webhooks.create.mutate({
+        name: 'pg',
+        url: rx.url,
+        eventTypes: [t.type],
+        retryPolicy: { kind: 'attempts', maxAttempts: 5, intervalSeconds: 2, backoff: 'fixed' },
+      });
       const e = await t.api.events.publish.mutate({ type: t.type, data: {} });
       const id = deliveryIdOf(e.id, w.id);
       await waitForDelivery(t.api, id, ['retrying']);

@@ -40,10 +40,14 @@ describe('per-webhook rate limit, shared through Postgres', () => {
       // Herald starts at most 5 sends in any 1-second window (each delivery made one attempt, so
       // its last attempt time is its send start, as the worker recorded it).
       // A send arrives before its worker records it: wait for every record, not just the arrivals.
-      const sent = await waitFor(async () => {
-        const rows = await h.db.selectFrom('deliveries').select('last_attempt_at').where('webhook_id', '=', hook.id).execute();
-        return rows.length === N && rows.every((r) => r.last_attempt_at) ? rows : undefined;
-      }, 20_000, `${N} recorded attempts`);
+      const sent = await waitFor(
+        async () => {
+          const rows = await h.db.selectFrom('deliveries').select('last_attempt_at').where('webhook_id', '=', hook.id).execute();
+          return rows.length === N && rows.every((r) => r.last_attempt_at) ? rows : undefined;
+        },
+        20_000,
+        `${N} recorded attempts`,
+      );
       const sendStarts = sent.map((d) => d.last_attempt_at!.getTime());
       // Each delivery was sent once: a resent attempt (an activity retried after its send) would
       // hide a send from the recorded starts while the receiver still counts it.

@@ -34,10 +34,22 @@ describe('deliveries rows are reconciled with workflows closed from outside Hera
       await h.temporal.workflow.getHandle(id).terminate('operator stopped it');
       expect((await row()).status).toBe('retrying');
       // Visibility catches up within moments; the pass is what each worker runs every minute.
-      await waitFor(async () => (await reconcileRecentlyClosed(deps)).settled.some((s) => s.id === id), 20_000, 'the terminated workflow to be listed');
-      expect(await row()).toMatchObject({ status: 'cancelled', reason: 'workflow terminated in Temporal: operator stopped it', next_attempt_at: null });
+      await waitFor(
+        async () => (await reconcileRecentlyClosed(deps)).settled.some((s) => s.id === id),
+        20_000,
+        'the terminated workflow to be listed',
+      );
+      expect(await row()).toMatchObject({
+        status: 'cancelled',
+        reason: 'workflow terminated in Temporal: operator stopped it',
+        next_attempt_at: null,
+      });
       expect(await t.api.webhooks.get.query({ id: w.id })).toMatchObject({ queueLength: 0, retryQueueLength: 0 });
-      expect(await t.api.deliveries.get.query({ id })).toMatchObject({ status: 'cancelled', attemptsFrom: 'postgres', attemptRecords: [{ responseStatusCode: 500 }] });
+      expect(await t.api.deliveries.get.query({ id })).toMatchObject({
+        status: 'cancelled',
+        attemptsFrom: 'postgres',
+        attemptRecords: [{ responseStatusCode: 500 }],
+      });
     } finally {
       await rx.close();
     }
@@ -47,12 +59,26 @@ describe('deliveries rows are reconciled with workflows closed from outside Hera
     const { rx, id, row, t } = await parked();
     try {
       await h.temporal.workflow.getHandle(id).terminate('wrong target');
-      expect(await t.api.deliveries.get.query({ id })).toMatchObject({ status: 'cancelled', reason: 'workflow terminated in Temporal: wrong target', lastError: 'workflow terminated in Temporal: wrong target', nextAttemptAt: null });
+      expect(await t.api.deliveries.get.query({ id })).toMatchObject({
+        status: 'cancelled',
+        reason: 'workflow terminated in Temporal: wrong target',
+        lastError: 'workflow terminated in Temporal: wrong target',
+        nextAttemptAt: null,
+      });
       // A read never writes: the row is the reconciler's to set (core/delivery-status.ts).
       expect((await row()).status).toBe('retrying');
-      expect((await reconcileStale(deps, 0)).settled).toEqual(expect.arrayContaining([{ id, status: 'cancelled', reason: 'workflow terminated in Temporal: wrong target' }]));
-      expect(await row()).toMatchObject({ status: 'cancelled', reason: 'workflow terminated in Temporal: wrong target', reason_code: 'workflow_closed' });
-      expect(await t.api.deliveries.get.query({ id })).toMatchObject({ status: 'cancelled', reason: 'workflow terminated in Temporal: wrong target' });
+      expect((await reconcileStale(deps, 0)).settled).toEqual(
+        expect.arrayContaining([{ id, status: 'cancelled', reason: 'workflow terminated in Temporal: wrong target' }]),
+      );
+      expect(await row()).toMatchObject({
+        status: 'cancelled',
+        reason: 'workflow terminated in Temporal: wrong target',
+        reason_code: 'workflow_closed',
+      });
+      expect(await t.api.deliveries.get.query({ id })).toMatchObject({
+        status: 'cancelled',
+        reason: 'workflow terminated in Temporal: wrong target',
+      });
     } finally {
       await rx.close();
     }
@@ -68,9 +94,13 @@ describe('deliveries rows are reconciled with workflows closed from outside Hera
       await h.db.updateTable('webhooks').set({ active: false, disabled_reason: 'by hand' }).where('id', '=', orphaned.w.id).execute();
 
       const r = await reconcileStale(deps, 0);
-      expect(r.settled).toEqual(expect.arrayContaining([{ id: terminated.id, status: 'cancelled', reason: 'workflow terminated in Temporal: gone' }]));
+      expect(r.settled).toEqual(
+        expect.arrayContaining([{ id: terminated.id, status: 'cancelled', reason: 'workflow terminated in Temporal: gone' }]),
+      );
       expect(r.cancelled).toEqual([orphaned.id]);
-      expect(await waitForDelivery(orphaned.t.api, orphaned.id, ['cancelled'], 10_000)).toMatchObject({ reason: 'webhook inactive: by hand' });
+      expect(await waitForDelivery(orphaned.t.api, orphaned.id, ['cancelled'], 10_000)).toMatchObject({
+        reason: 'webhook inactive: by hand',
+      });
       expect(await healthy.row()).toMatchObject({ status: 'retrying', reconciled_at: expect.any(Date) });
       expect((await h.temporal.workflow.getHandle(healthy.id).describe()).status.name).toBe('RUNNING');
     } finally {
@@ -81,13 +111,26 @@ describe('deliveries rows are reconciled with workflows closed from outside Hera
   it('the stale pass cancels a row whose workflow was deleted from Temporal', async () => {
     const { rx, id, row, t } = await parked();
     try {
-      await h.temporal.workflowService.deleteWorkflowExecution({ namespace: h.config.temporal.namespace, workflowExecution: { workflowId: id } });
+      await h.temporal.workflowService.deleteWorkflowExecution({
+        namespace: h.config.temporal.namespace,
+        workflowExecution: { workflowId: id },
+      });
       // The dev server deletes asynchronously, about 30 s later. A real cluster first terminates
       // the running workflow ("Delete workflow execution"), so the pass may see that instead.
-      await waitFor(async () => (await reconcileStale(deps, 0)).settled.some((s) => s.id === id), 90_000, 'the deleted workflow to be noticed');
+      await waitFor(
+        async () => (await reconcileStale(deps, 0)).settled.some((s) => s.id === id),
+        90_000,
+        'the deleted workflow to be noticed',
+      );
       expect(await row()).toMatchObject({ status: 'cancelled' });
-      expect((await row()).reason).toMatch(/^(workflow not found in Temporal \(deleted, or past retention\)|workflow terminated in Temporal: Delete workflow execution)$/);
-      expect(await t.api.deliveries.get.query({ id })).toMatchObject({ status: 'cancelled', attemptsFrom: 'postgres', attemptRecords: [{ responseStatusCode: 500 }] });
+      expect((await row()).reason).toMatch(
+        /^(workflow not found in Temporal \(deleted, or past retention\)|workflow terminated in Temporal: Delete workflow execution)$/,
+      );
+      expect(await t.api.deliveries.get.query({ id })).toMatchObject({
+        status: 'cancelled',
+        attemptsFrom: 'postgres',
+        attemptRecords: [{ responseStatusCode: 500 }],
+      });
     } finally {
       await rx.close();
     }

@@ -29,7 +29,12 @@ describe('replay never leaves the deliveries row wrong', () => {
   /** A delivery that failed after one attempt, finished; the receiver answers `status()`. */
   async function failedDelivery(status: () => number) {
     const rx = await startReceiver(() => ({ status: status() }));
-    const w = await t.api.webhooks.create.mutate({ name: 'replay', url: rx.url, eventTypes: [t.type], retryPolicy: { kind: 'window', windowMinutes: 0 } });
+    const w = await t.api.webhooks.create.mutate({
+      name: 'replay',
+      url: rx.url,
+      eventTypes: [t.type],
+      retryPolicy: { kind: 'window', windowMinutes: 0 },
+    });
     const e = await t.api.events.publish.mutate({ type: t.type, data: {} });
     const id = deliveryIdOf(e.id, w.id);
     await waitForDelivery(t.api, id, ['failed']);
@@ -45,7 +50,9 @@ describe('replay never leaves the deliveries row wrong', () => {
       const down = async () => {
         throw Object.assign(new Error('14 UNAVAILABLE: connection refused (test)'), { code: 14 });
       };
-      await withStart(down, () => expect(t.api.deliveries.replay.mutate({ id })).rejects.toMatchObject({ data: { code: 'SERVICE_UNAVAILABLE' } }));
+      await withStart(down, () =>
+        expect(t.api.deliveries.replay.mutate({ id })).rejects.toMatchObject({ data: { code: 'SERVICE_UNAVAILABLE' } }),
+      );
       expect(await row()).toEqual(before);
       expect(await t.api.deliveries.get.query({ id })).toMatchObject({ status: 'failed', attempts: 1 });
     } finally {
@@ -60,7 +67,9 @@ describe('replay never leaves the deliveries row wrong', () => {
       const raced = async () => {
         throw new WorkflowExecutionAlreadyStartedError('Workflow execution already started', id, 'deliveryWorkflow');
       };
-      await withStart(raced, () => expect(t.api.deliveries.replay.mutate({ id })).rejects.toMatchObject({ data: { code: 'CONFLICT', httpStatus: 409 } }));
+      await withStart(raced, () =>
+        expect(t.api.deliveries.replay.mutate({ id })).rejects.toMatchObject({ data: { code: 'CONFLICT', httpStatus: 409 } }),
+      );
       expect(await row()).toEqual(before);
 
       // And for real: concurrent replays are each either started or CONFLICT.
@@ -88,7 +97,10 @@ describe('replay never leaves the deliveries row wrong', () => {
       await withStart(slowAnswer, () => t.api.deliveries.replay.mutate({ id }));
       const newRun = (await h.temporal.workflow.getHandle(id).describe()).runId;
       expect(await row()).toMatchObject({ status: 'succeeded', attempts: 1, run_id: newRun });
-      expect(await t.api.deliveries.get.query({ id })).toMatchObject({ status: 'succeeded', attemptRecords: [{ responseStatusCode: 200 }] });
+      expect(await t.api.deliveries.get.query({ id })).toMatchObject({
+        status: 'succeeded',
+        attemptRecords: [{ responseStatusCode: 200 }],
+      });
     } finally {
       await rx.close();
     }

@@ -56,13 +56,23 @@ describe('REST API contract', () => {
     ids.project = studio.body.id;
     const spare = await rest.call('POST', '/v1/projects', { key, body: { name: 'spare' } });
     expect((await rest.call('GET', '/v1/projects', { key })).body.data).toHaveLength(2);
-    expect((await rest.call('DELETE', '/v1/projects/{id}', { key, params: { id: spare.body.id } })).body).toEqual({ id: spare.body.id, deleted: true });
+    expect((await rest.call('DELETE', '/v1/projects/{id}', { key, params: { id: spare.body.id } })).body).toEqual({
+      id: spare.body.id,
+      deleted: true,
+    });
   });
 
   it('manages event types', async () => {
-    const created = await rest.call('POST', '/v1/event-types', { key, body: { name: 'order.paid', schema: { type: 'object', required: ['amount'] } } });
+    const created = await rest.call('POST', '/v1/event-types', {
+      key,
+      body: { name: 'order.paid', schema: { type: 'object', required: ['amount'] } },
+    });
     expect(created.status).toBe(201);
-    const updated = await rest.call('PATCH', '/v1/event-types/{name}', { key, params: { name: 'order.paid' }, body: { description: 'An order was paid' } });
+    const updated = await rest.call('PATCH', '/v1/event-types/{name}', {
+      key,
+      params: { name: 'order.paid' },
+      body: { description: 'An order was paid' },
+    });
     expect(updated.body.description).toBe('An order was paid');
     const imported = await rest.call('POST', '/v1/event-types/import', { key, body: { catalog: 'fastpix' } });
     expect(imported.body.added).toBeGreaterThan(0);
@@ -78,28 +88,56 @@ describe('REST API contract', () => {
   it('creates, reads, lists, updates and rotates webhooks', async () => {
     const created = await rest.call('POST', '/v1/webhooks', {
       key,
-      body: { name: 'orders', url: ok.url, eventTypes: ['order.paid'], retryPolicy: { kind: 'attempts', maxAttempts: 2, intervalSeconds: 1 } },
+      body: {
+        name: 'orders',
+        url: ok.url,
+        eventTypes: ['order.paid'],
+        retryPolicy: { kind: 'attempts', maxAttempts: 2, intervalSeconds: 1 },
+      },
     });
     expect(created.status).toBe(201);
     expect(created.body.secret).toMatch(/^whsec_/);
     expect(created.body.maxInFlight).toBeNull();
     ids.webhook = created.body.id;
-    const flaky = await rest.call('POST', '/v1/webhooks', { key, body: { name: 'flaky', url: failing.url, eventTypes: ['order.paid'], retryPolicy: { kind: 'attempts', maxAttempts: 3, intervalSeconds: 3600 } } });
+    const flaky = await rest.call('POST', '/v1/webhooks', {
+      key,
+      body: {
+        name: 'flaky',
+        url: failing.url,
+        eventTypes: ['order.paid'],
+        retryPolicy: { kind: 'attempts', maxAttempts: 3, intervalSeconds: 3600 },
+      },
+    });
     ids.flaky = flaky.body.id;
     // Inactive, in the project (so the project cannot be deleted), and left out of `active=true`.
-    await rest.call('POST', '/v1/webhooks', { key, body: { name: 'in project', url: ok.url, eventTypes: ['order.paid'], projectId: ids.project, active: false } });
+    await rest.call('POST', '/v1/webhooks', {
+      key,
+      body: { name: 'in project', url: ok.url, eventTypes: ['order.paid'], projectId: ids.project, active: false },
+    });
     const page = await rest.call('GET', '/v1/webhooks', { key, query: { page: '1', pageSize: '1', active: 'true' } });
     expect(page.body.pagination).toEqual({ currentPage: 1, pageSize: 1, pagesTotal: 2, itemsTotal: 2 });
     const got = await rest.call('GET', '/v1/webhooks/{id}', { key, params: { id: ids.webhook } });
     expect(got.body).toMatchObject({ id: ids.webhook, queueLength: 0, latestRun: null });
-    const patched = await rest.call('PATCH', '/v1/webhooks/{id}', { key, params: { id: ids.webhook }, body: { description: 'order updates', maxInFlight: 4 } });
+    const patched = await rest.call('PATCH', '/v1/webhooks/{id}', {
+      key,
+      params: { id: ids.webhook },
+      body: { description: 'order updates', maxInFlight: 4 },
+    });
     expect(patched.body).toMatchObject({ description: 'order updates', name: 'orders', maxInFlight: 4 });
     const rotated = await rest.call('POST', '/v1/webhooks/{id}/rotate-secret', { key, params: { id: ids.webhook } });
     const secret = await rest.call('GET', '/v1/webhooks/{id}/secret', { key, params: { id: ids.webhook } });
     expect(secret.body).toMatchObject({ secret: rotated.body.secret, previousSecret: created.body.secret });
-    const parked = await rest.call('POST', '/v1/webhooks', { key, body: { name: 'parked', url: ok.url, eventTypes: ['order.paid'], active: false } });
+    const parked = await rest.call('POST', '/v1/webhooks', {
+      key,
+      body: { name: 'parked', url: ok.url, eventTypes: ['order.paid'], active: false },
+    });
     const enabled = await rest.call('POST', '/v1/webhooks/{id}/enable', { key, params: { id: parked.body.id }, body: {} });
-    expect(enabled.body).toMatchObject({ id: parked.body.id, active: true, recovered: null, health: { consecutiveFailures: 0, disabledSince: null } });
+    expect(enabled.body).toMatchObject({
+      id: parked.body.id,
+      active: true,
+      recovered: null,
+      health: { consecutiveFailures: 0, disabledSince: null },
+    });
     await rest.call('DELETE', '/v1/webhooks/{id}', { key, params: { id: parked.body.id } });
   });
 
@@ -133,7 +171,11 @@ describe('REST API contract', () => {
 
   it('retries and cancels a running delivery, and recovers a webhook', async () => {
     const id = `delivery:order-1:${ids.flaky}`;
-    await waitFor(async () => (await rest.call('GET', '/v1/deliveries/{id}', { key, params: { id } })).body.status === 'retrying', 20_000, 'first failed attempt');
+    await waitFor(
+      async () => (await rest.call('GET', '/v1/deliveries/{id}', { key, params: { id } })).body.status === 'retrying',
+      20_000,
+      'first failed attempt',
+    );
     const retried = await rest.call('POST', '/v1/deliveries/{id}/retry', { key, params: { id } });
     expect(retried.body).toEqual({ id, signalled: true });
     await waitFor(() => failing.arrivals[1], 20_000, 'second attempt');
@@ -144,7 +186,11 @@ describe('REST API contract', () => {
       return r.body.status === 'cancelled' ? r : undefined;
     });
     expect(final.body.reason).toContain('receiver retired');
-    const recovered = await rest.call('POST', '/v1/webhooks/{webhookId}/recover', { key, params: { webhookId: ids.webhook }, body: { since: new Date(Date.now() - 3_600_000).toISOString() } });
+    const recovered = await rest.call('POST', '/v1/webhooks/{webhookId}/recover', {
+      key,
+      params: { webhookId: ids.webhook },
+      body: { since: new Date(Date.now() - 3_600_000).toISOString() },
+    });
     expect(recovered.body).toEqual({ replayed: 0, ids: [], skipped: [] });
   });
 
@@ -152,7 +198,10 @@ describe('REST API contract', () => {
     const ping = await rest.call('POST', '/v1/webhooks/{id}/test', { key, params: { id: ids.webhook } });
     expect(ping.body.deliveryId).toBe(`delivery:${ping.body.eventId}:${ids.webhook}`);
     await waitFor(() => ok.arrivals.find((a) => a.body.includes('"type":"webhook.test"')), 20_000, 'ping');
-    expect((await rest.call('DELETE', '/v1/webhooks/{id}', { key, params: { id: ids.flaky } })).body).toEqual({ id: ids.flaky, deleted: true });
+    expect((await rest.call('DELETE', '/v1/webhooks/{id}', { key, params: { id: ids.flaky } })).body).toEqual({
+      id: ids.flaky,
+      deleted: true,
+    });
   });
 
   describe('errors', () => {
@@ -168,7 +217,11 @@ describe('REST API contract', () => {
       expectError(r, 'BAD_REQUEST');
       expect(r.body.error.message).toBe('rateLimitPerSecond: must be 1–1000');
       expect(r.body.error.issues[0].path).toEqual(['rateLimitPerSecond']);
-      const trpc = await fetch(`${h.apiUrl}/trpc/webhooks.create`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify(input) });
+      const trpc = await fetch(`${h.apiUrl}/trpc/webhooks.create`, {
+        method: 'POST',
+        headers: { 'x-api-key': key, 'content-type': 'application/json' },
+        body: JSON.stringify(input),
+      });
       const trpcBody = (await trpc.json()) as { error: { message: string; data: { code: string; httpStatus: number } } };
       expect([trpc.status, trpcBody.error.data.code, trpcBody.error.message]).toEqual([r.status, r.body.error.code, r.body.error.message]);
     });
@@ -212,7 +265,10 @@ describe('REST API contract', () => {
     });
 
     it('answers 413 for event data over 256 KiB and for a body over 1 MiB', async () => {
-      const big = await rest.call('POST', '/v1/events', { key, body: { type: 'order.paid', data: { amount: 1, pad: 'x'.repeat(256 * 1024) } } });
+      const big = await rest.call('POST', '/v1/events', {
+        key,
+        body: { type: 'order.paid', data: { amount: 1, pad: 'x'.repeat(256 * 1024) } },
+      });
       expectError(big, 'PAYLOAD_TOO_LARGE');
       expect(big.body.error.message).toMatch(/^data: must be at most 262144 bytes/);
       const huge = await rest.call('POST', '/v1/events', { key, body: { type: 'order.paid', data: { pad: 'x'.repeat(1024 * 1024) } } });

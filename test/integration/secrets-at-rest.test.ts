@@ -44,7 +44,11 @@ describe('signing secrets encrypted at rest', () => {
     await stopPhase?.();
     const parsed = parseKeyring(keys);
     if (!parsed.ok) throw new Error(parsed.errors.join('; '));
-    const config: HeraldConfig = { ...h.config, encryptionKeys: parsed.keyring, temporal: { ...h.config.temporal, taskQueue: `${h.config.temporal.taskQueue}-p${++phases}` } };
+    const config: HeraldConfig = {
+      ...h.config,
+      encryptionKeys: parsed.keyring,
+      temporal: { ...h.config.temporal, taskQueue: `${h.config.temporal.taskQueue}-p${++phases}` },
+    };
     h.deps.config = config;
     const worker = await startHerald(config, { worker: true }, { resolve: mapResolver({}), migrate: false });
     stopPhase = async () => {
@@ -53,10 +57,16 @@ describe('signing secrets encrypted at rest', () => {
     };
   }
 
-  const stored = (id: string) => h.db.selectFrom('webhooks').select(['secret', 'previous_secret']).where('id', '=', id).executeTakeFirstOrThrow();
+  const stored = (id: string) =>
+    h.db.selectFrom('webhooks').select(['secret', 'previous_secret']).where('id', '=', id).executeTakeFirstOrThrow();
 
   async function createHook(name: string) {
-    const w = await t.api.webhooks.create.mutate({ name, url: `${rx.url}/${name}`, eventTypes: [t.type], retryPolicy: { kind: 'attempts', maxAttempts: 3, intervalSeconds: 1, backoff: 'fixed' } });
+    const w = await t.api.webhooks.create.mutate({
+      name,
+      url: `${rx.url}/${name}`,
+      eventTypes: [t.type],
+      retryPolicy: { kind: 'attempts', maxAttempts: 3, intervalSeconds: 1, backoff: 'fixed' },
+    });
     hooks[name] = { id: w.id, secret: w.secret };
     return w;
   }
@@ -110,7 +120,12 @@ describe('signing secrets encrypted at rest', () => {
 
   it('rotates the encryption key: new key first, re-encrypt with the admin CLI, old key removed, and every delivery still verifies', async () => {
     await phase(`${k2},${k1}`);
-    const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_URL: h.config.databaseUrl!, HERALD_ENCRYPTION_KEY: `${k2},${k1}` };
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      DATABASE_URL: h.config.databaseUrl!,
+      HERALD_ENCRYPTION_KEY: `${k2},${k1}`,
+    };
     const cli = (args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/main/admin.ts', ...args], { env, cwd: process.cwd() });
     const first = await cli(['secrets', 'reencrypt']);
     expect(first.stdout).toContain('re-encrypted the secrets of 2 of 2 webhooks with key "k2"');
@@ -175,7 +190,12 @@ describe('signing secrets encrypted at rest', () => {
     };
     const check = async (keyring: ReturnType<typeof keys>, production: boolean) => {
       const lines: { level: string; msg: string; fields?: Record<string, unknown> }[] = [];
-      const log = Object.fromEntries(['debug', 'info', 'warn', 'error'].map((level) => [level, (msg: string, fields?: Record<string, unknown>) => lines.push({ level, msg, fields })])) as unknown as Logger;
+      const log = Object.fromEntries(
+        ['debug', 'info', 'warn', 'error'].map((level) => [
+          level,
+          (msg: string, fields?: Record<string, unknown>) => lines.push({ level, msg, fields }),
+        ]),
+      ) as unknown as Logger;
       const usage = await checkSecretKeys(h.db, keyring, log, { production });
       return { usage, lines };
     };
@@ -184,9 +204,21 @@ describe('signing secrets encrypted at rest', () => {
     expect(ok.usage).toEqual([{ keyId: 'k2', values: 4 }]);
     expect(ok.lines).toEqual([]);
     const missing = await check(keys(k1), true);
-    expect(missing.lines).toEqual([expect.objectContaining({ level: 'error', msg: expect.stringContaining('HERALD_ENCRYPTION_KEY does not hold'), fields: { missingKeys: ['k2'], values: 4 } })]);
+    expect(missing.lines).toEqual([
+      expect.objectContaining({
+        level: 'error',
+        msg: expect.stringContaining('HERALD_ENCRYPTION_KEY does not hold'),
+        fields: { missingKeys: ['k2'], values: 4 },
+      }),
+    ]);
     const stale = await check(keys(`${k1},${k2}`), true);
-    expect(stale.lines).toEqual([expect.objectContaining({ level: 'warn', msg: expect.stringContaining('npm run admin -- secrets reencrypt'), fields: { currentKey: 'k1', byKey: { k2: 4 } } })]);
+    expect(stale.lines).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        msg: expect.stringContaining('npm run admin -- secrets reencrypt'),
+        fields: { currentKey: 'k1', byKey: { k2: 4 } },
+      }),
+    ]);
     const unset = await check([], true);
     expect(unset.lines.map((l) => l.level)).toEqual(['error', 'warn']);
     expect(unset.lines[1]!.msg).toContain('HERALD_ENCRYPTION_KEY is unset');

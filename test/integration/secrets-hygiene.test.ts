@@ -23,8 +23,12 @@ describe('secrets never reach workflow history or logs', () => {
   const logged: string[] = [];
   const writes = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
   beforeAll(async () => {
-    process.stdout.write = ((chunk: unknown, ...rest: never[]) => (logged.push(String(chunk)), writes.out(chunk as string, ...rest))) as typeof process.stdout.write;
-    process.stderr.write = ((chunk: unknown, ...rest: never[]) => (logged.push(String(chunk)), writes.err(chunk as string, ...rest))) as typeof process.stderr.write;
+    process.stdout.write = ((chunk: unknown, ...rest: never[]) => (
+      logged.push(String(chunk)), writes.out(chunk as string, ...rest)
+    )) as typeof process.stdout.write;
+    process.stderr.write = ((chunk: unknown, ...rest: never[]) => (
+      logged.push(String(chunk)), writes.err(chunk as string, ...rest)
+    )) as typeof process.stderr.write;
     h = await createHarness({ env: { HERALD_LOG_LEVEL: 'debug', HERALD_ENCRYPTION_KEY: encryptionKey } });
   });
   afterAll(async () => {
@@ -55,7 +59,9 @@ describe('secrets never reach workflow history or logs', () => {
       expect(rx.arrivals[0]!.headers.authorization).toBe(headerValue);
       expect(rx.arrivals[0]!.path).toBe(`/hook/${pathToken}?token=${queryToken}`);
       const handle = h.temporal.workflow.getHandle(id);
-      expect(await (await handle.describe()).staticSummary()).toBe(`POST http://127.0.0.1:${new URL(rx.url).port}/hook/***?*** · ${t.type}`);
+      expect(await (await handle.describe()).staticSummary()).toBe(
+        `POST http://127.0.0.1:${new URL(rx.url).port}/hook/***?*** · ${t.type}`,
+      );
       // The delivery's input is ids only: no URL, no secret.
       const startEvent = (await handle.fetchHistory()).events![0]!;
       const started = startEvent.workflowExecutionStartedEventAttributes!;
@@ -70,12 +76,18 @@ describe('secrets never reach workflow history or logs', () => {
 
       // Small fan-outs start deliveries straight from publish; large ones go through a dispatch
       // workflow. Search every workflow this event started.
-      const ids = await waitFor(async () => {
-        const found: string[] = [];
-        for await (const wf of h.temporal.workflow.list({ query: `EventId = "${e.id}"` })) found.push(wf.workflowId);
-        return found.includes(id) ? found : undefined;
-      }, 10_000, 'visibility to list the delivery');
-      const histories = await Promise.all(ids.map(async (wid) => searchableHistory(await h.temporal.workflow.getHandle(wid).fetchHistory())));
+      const ids = await waitFor(
+        async () => {
+          const found: string[] = [];
+          for await (const wf of h.temporal.workflow.list({ query: `EventId = "${e.id}"` })) found.push(wf.workflowId);
+          return found.includes(id) ? found : undefined;
+        },
+        10_000,
+        'visibility to list the delivery',
+      );
+      const histories = await Promise.all(
+        ids.map(async (wid) => searchableHistory(await h.temporal.workflow.getHandle(wid).fetchHistory())),
+      );
       const corpus = [...histories, logged.join('')].join('\n');
       // The search is real: ids and the payload are there…
       expect(histories.join('')).toContain(e.id);

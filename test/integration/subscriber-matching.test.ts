@@ -47,7 +47,11 @@ describe('subscriber matching on every corridor', () => {
     await subscribe(t, rx, ['a.*', 'a.b.*', '*', 'a.b.c', 'a.c.*']);
     const e = await t.api.events.publish.mutate({ type: 'a.b.c', data: { corridor: 'publish' } });
     await waitFor(() => rx.arrivals.length >= 4, 20_000, 'four arrivals');
-    await waitFor(async () => (await h.db.selectFrom('events').select('dispatched_at').where('id', '=', e.id).executeTakeFirst())?.dispatched_at, 5_000, 'dispatched mark');
+    await waitFor(
+      async () => (await h.db.selectFrom('events').select('dispatched_at').where('id', '=', e.id).executeTakeFirst())?.dispatched_at,
+      5_000,
+      'dispatched mark',
+    );
     expect(pathsOf(rx)).toEqual(['/hook/0', '/hook/1', '/hook/2', '/hook/3']);
     const rows = await h.db.selectFrom('deliveries').select('webhook_id').where('event_id', '=', e.id).execute();
     expect(rows).toHaveLength(4);
@@ -71,7 +75,18 @@ describe('subscriber matching on every corridor', () => {
     const rx = await receiver();
     await subscribe(t, rx, ['a.*', 'a.b.*', 'a.c.*']);
     const eventId = 'evt_sweep_three_segments';
-    await h.db.insertInto('events').values({ team_id: t.teamId, id: eventId, type: 'a.b.c', project_id: null, data_raw: '{}', created_at: new Date(Date.now() - 120_000), dispatched_at: null }).execute();
+    await h.db
+      .insertInto('events')
+      .values({
+        team_id: t.teamId,
+        id: eventId,
+        type: 'a.b.c',
+        project_id: null,
+        data_raw: '{}',
+        created_at: new Date(Date.now() - 120_000),
+        dispatched_at: null,
+      })
+      .execute();
     expect(await sweepUndispatched({ db: h.db, temporal: h.temporal, config: h.config }, 60_000)).toMatchObject({ failed: [] });
     await waitFor(() => rx.arrivals.length >= 2, 20_000, 'two arrivals');
     expect(pathsOf(rx)).toEqual(['/hook/0', '/hook/1']);
@@ -84,7 +99,12 @@ describe('subscriber matching on every corridor', () => {
     await t.api.webhooks.create.mutate({ name: 'family', url: `${ops.url}/family`, eventTypes: ['delivery.*'] });
     await t.api.webhooks.create.mutate({ name: 'all', url: `${ops.url}/all`, eventTypes: ['*'] });
     await t.api.webhooks.create.mutate({ name: 'other', url: `${ops.url}/other`, eventTypes: ['webhook.*'] });
-    await t.api.webhooks.create.mutate({ name: 'bad', url: failing.url, eventTypes: ['*'], retryPolicy: { kind: 'attempts', maxAttempts: 1, intervalSeconds: 1, backoff: 'fixed' } });
+    await t.api.webhooks.create.mutate({
+      name: 'bad',
+      url: failing.url,
+      eventTypes: ['*'],
+      retryPolicy: { kind: 'attempts', maxAttempts: 1, intervalSeconds: 1, backoff: 'fixed' },
+    });
     await t.api.events.publish.mutate({ type: 'x.y.z', data: {} });
     const exhausted = (path: string) => ops.arrivals.some((a) => a.path === path && JSON.parse(a.body).type === 'delivery.exhausted');
     await waitFor(() => exhausted('/hook/family') && exhausted('/hook/all'), 30_000, 'delivery.exhausted at family and catch-all');

@@ -22,7 +22,16 @@ describe('task-queue fairness by team', () => {
   let worker: Herald | undefined;
   beforeAll(async () => {
     const config = loadConfig();
-    server = await startTemporalDevServer({ port: await freePort(), namespace: 'default', retentionDays: 1, cacheDir: config.cacheDir, cliPath: config.temporal.cliPath, pathEnv: config.pathEnv, fairness: true, partitions: 1 });
+    server = await startTemporalDevServer({
+      port: await freePort(),
+      namespace: 'default',
+      retentionDays: 1,
+      cacheDir: config.cacheDir,
+      cliPath: config.temporal.cliPath,
+      pathEnv: config.pathEnv,
+      fairness: true,
+      partitions: 1,
+    });
     h = await createHarness({ worker: false, temporalAddress: server.address });
   }, 90_000);
   afterAll(async () => {
@@ -46,11 +55,15 @@ describe('task-queue fairness by team', () => {
       const described = await h.temporal.workflow.getHandle(deliveryIdOf(bEvent.id, bHook.id)).describe();
       expect(described.raw.workflowExecutionInfo?.priority?.fairnessKey).toBe(b.teamId);
 
-      worker = await startHerald(h.config, { worker: true }, {
-        resolve: mapResolver({}),
-        maxConcurrentWorkflowTasks: 2, // the SDK's least with a workflow cache
-        migrate: false,
-      });
+      worker = await startHerald(
+        h.config,
+        { worker: true },
+        {
+          resolve: mapResolver({}),
+          maxConcurrentWorkflowTasks: 2, // the SDK's least with a workflow cache
+          migrate: false,
+        },
+      );
       await waitFor(() => rx.arrivals.length >= A + 1, 60_000, `${A + 1} arrivals`);
       const order = rx.arrivals.map((r) => r.path);
       const bPosition = order.findIndex((u) => u.endsWith('/b'));

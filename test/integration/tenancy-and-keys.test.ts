@@ -30,9 +30,24 @@ describe('tenancy: one team never sees another team’s data', () => {
     const project = await a.projects.create({ name: 'a-project' });
     const webhook = await a.webhooks.create({ name: 'a', url: 'http://127.0.0.1:9/a', eventTypes: ['video.media.ready'], active: false });
     const key = await a.apiKeys.create({ name: 'second' });
-    await h.db.insertInto('events').values({ team_id: webhook.teamId, id: 'evt_a1', type: 'video.media.ready', project_id: null, data: '{}', created_at: new Date() }).execute();
+    await h.db
+      .insertInto('events')
+      .values({ team_id: webhook.teamId, id: 'evt_a1', type: 'video.media.ready', project_id: null, data: '{}', created_at: new Date() })
+      .execute();
     const delivery = `delivery:evt_a1:${webhook.id}`;
-    await h.db.insertInto('deliveries').values({ id: delivery, team_id: webhook.teamId, event_id: 'evt_a1', webhook_id: webhook.id, event_type: 'video.media.ready', status: 'failed', created_at: new Date(), updated_at: new Date() }).execute();
+    await h.db
+      .insertInto('deliveries')
+      .values({
+        id: delivery,
+        team_id: webhook.teamId,
+        event_id: 'evt_a1',
+        webhook_id: webhook.id,
+        event_type: 'video.media.ready',
+        status: 'failed',
+        created_at: new Date(),
+        updated_at: new Date(),
+      })
+      .execute();
     ids = { webhook: webhook.id, project: project.id, event: 'evt_a1', delivery, key: key.id };
   });
   afterAll(async () => h?.close());
@@ -45,7 +60,10 @@ describe('tenancy: one team never sees another team’s data', () => {
     ['webhooks.getSecret', () => b.webhooks.getSecret({ id: ids.webhook })],
     ['webhooks.rotateSecret', () => b.webhooks.rotateSecret({ id: ids.webhook })],
     ['webhooks.test', () => b.webhooks.test({ id: ids.webhook })],
-    ['webhooks.create in a foreign project', () => b.webhooks.create({ name: 'b', url: 'http://127.0.0.1:9/b', eventTypes: ['video.media.ready'], projectId: ids.project })],
+    [
+      'webhooks.create in a foreign project',
+      () => b.webhooks.create({ name: 'b', url: 'http://127.0.0.1:9/b', eventTypes: ['video.media.ready'], projectId: ids.project }),
+    ],
     ['projects.delete', () => b.projects.delete({ id: ids.project })],
     ['apiKeys.revoke', () => b.apiKeys.revoke({ id: ids.key })],
     ['events.get', () => b.events.get({ id: ids.event })],

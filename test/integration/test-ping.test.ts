@@ -31,14 +31,24 @@ describe('webhooks.test marks its event dispatched only once the workflow has st
       } finally {
         delete (workflow as Partial<WorkflowClient>).start;
       }
-      const event = await h.db.selectFrom('events').selectAll().where('team_id', '=', t.teamId).where('type', '=', 'webhook.test').executeTakeFirstOrThrow();
+      const event = await h.db
+        .selectFrom('events')
+        .selectAll()
+        .where('team_id', '=', t.teamId)
+        .where('type', '=', 'webhook.test')
+        .executeTakeFirstOrThrow();
       expect(event.dispatched_at).toBeNull();
 
       expect(await sweepUndispatched(h.deps, -60_000)).toMatchObject({ dispatched: 1, failed: [] });
       const d = await waitForDelivery(t.api, `delivery:${event.id}:${w.id}`, ['succeeded']);
       expect(d.attemptRecords).toHaveLength(1);
       expect(JSON.parse(pinged.arrivals[0]!.body)).toMatchObject({ id: event.id, type: 'webhook.test' });
-      const marked = await h.db.selectFrom('events').select('dispatched_at').where('team_id', '=', t.teamId).where('id', '=', event.id).executeTakeFirstOrThrow();
+      const marked = await h.db
+        .selectFrom('events')
+        .select('dispatched_at')
+        .where('team_id', '=', t.teamId)
+        .where('id', '=', event.id)
+        .executeTakeFirstOrThrow();
       expect(marked.dispatched_at).toBeInstanceOf(Date);
       // The `*` subscriber never gets another webhook's ping.
       const published = await t.api.events.publish.mutate({ type: t.type, data: {} });

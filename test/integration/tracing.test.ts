@@ -5,7 +5,14 @@ import { type CollectedSpan, startOtlpCollector } from '../support/otlp-collecto
 import { type Receiver, startReceiver, waitFor } from '../support/receiver.js';
 
 /** The chain one publish must produce, root first; each span's parent is the one before it. */
-const CHAIN = ['trpc events.publish', 'StartWorkflow:deliveryWorkflowV2', 'RunWorkflow:deliveryWorkflowV2', 'StartActivity:attemptDelivery', 'RunActivity:attemptDelivery', 'POST'];
+const CHAIN = [
+  'trpc events.publish',
+  'StartWorkflow:deliveryWorkflowV2',
+  'RunWorkflow:deliveryWorkflowV2',
+  'StartActivity:attemptDelivery',
+  'RunActivity:attemptDelivery',
+  'POST',
+];
 
 describe('OpenTelemetry traces (HERALD_OTEL_ENABLED=true, OTLP/HTTP to an in-process collector)', () => {
   let h: Harness;
@@ -13,7 +20,9 @@ describe('OpenTelemetry traces (HERALD_OTEL_ENABLED=true, OTLP/HTTP to an in-pro
   let collector: Awaited<ReturnType<typeof startOtlpCollector>>;
   beforeAll(async () => {
     collector = await startOtlpCollector();
-    h = await createHarness({ env: { HERALD_OTEL_ENABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_SERVICE_NAME: 'herald-test' } });
+    h = await createHarness({
+      env: { HERALD_OTEL_ENABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_SERVICE_NAME: 'herald-test' },
+    });
     rx = await startReceiver();
   });
   afterAll(async () => {
@@ -28,16 +37,24 @@ describe('OpenTelemetry traces (HERALD_OTEL_ENABLED=true, OTLP/HTTP to an in-pro
     await api.eventTypes.create.mutate({ name: 'video.media.ready', description: 'Media ready' });
     const hook = await api.webhooks.create.mutate({ name: 'traced', url: rx.url, eventTypes: ['video.media.ready'] });
     const event = await api.events.publish.mutate({ type: 'video.media.ready', data: { traced: true } });
-    await waitFor(async () => (await api.deliveries.get.query({ id: `delivery:${event.id}:${hook.id}` })).status === 'succeeded', 30_000, 'delivery succeeded');
+    await waitFor(
+      async () => (await api.deliveries.get.query({ id: `delivery:${event.id}:${hook.id}` })).status === 'succeeded',
+      30_000,
+      'delivery succeeded',
+    );
 
     // The publish span is the root; wait until every span of its trace has been exported.
     let trace: CollectedSpan[] = [];
-    await waitFor(async () => {
-      await flushTracing();
-      const root = collector.spans.find((s) => s.name === 'trpc events.publish');
-      trace = root ? collector.spans.filter((s) => s.traceId === root.traceId) : [];
-      return CHAIN.every((name) => trace.some((s) => s.name === name));
-    }, 30_000, `spans ${CHAIN.join(', ')} in one trace`);
+    await waitFor(
+      async () => {
+        await flushTracing();
+        const root = collector.spans.find((s) => s.name === 'trpc events.publish');
+        trace = root ? collector.spans.filter((s) => s.traceId === root.traceId) : [];
+        return CHAIN.every((name) => trace.some((s) => s.name === name));
+      },
+      30_000,
+      `spans ${CHAIN.join(', ')} in one trace`,
+    );
 
     const byName = (name: string) => trace.filter((s) => s.name === name);
     for (const name of CHAIN) expect(byName(name), name).toHaveLength(1);

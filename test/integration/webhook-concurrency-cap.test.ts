@@ -23,7 +23,12 @@ describe('per-webhook concurrency cap, shared through Postgres', () => {
 
   it('stores maxInFlight on create and update, and null restores the deployment default', async () => {
     const t = await teamWithType(h);
-    const w = await t.api.webhooks.create.mutate({ name: 'capped', url: 'https://hooks.example.com/in', eventTypes: [t.type], active: false });
+    const w = await t.api.webhooks.create.mutate({
+      name: 'capped',
+      url: 'https://hooks.example.com/in',
+      eventTypes: [t.type],
+      active: false,
+    });
     expect(w.maxInFlight).toBeNull();
     expect((await t.api.webhooks.update.mutate({ id: w.id, maxInFlight: 3 })).maxInFlight).toBe(3);
     expect((await t.api.webhooks.get.query({ id: w.id })).maxInFlight).toBe(3);
@@ -33,7 +38,9 @@ describe('per-webhook concurrency cap, shared through Postgres', () => {
   });
 
   it('never has more than maxInFlight attempts at a slow receiver across two workers, and waiting burns no attempt', async () => {
-    workers.push(...(await Promise.all([startWorkerProcess(h.config, h.config.databaseUrl!), startWorkerProcess(h.config, h.config.databaseUrl!)])));
+    workers.push(
+      ...(await Promise.all([startWorkerProcess(h.config, h.config.databaseUrl!), startWorkerProcess(h.config, h.config.databaseUrl!)])),
+    );
     let inFlight = 0;
     let maxSeen = 0;
     const rx = await startReceiver(async () => {
@@ -44,14 +51,26 @@ describe('per-webhook concurrency cap, shared through Postgres', () => {
     });
     try {
       const t = await teamWithType(h);
-      const hook = await t.api.webhooks.create.mutate({ name: 'slow', url: rx.url, eventTypes: [t.type], rateLimitPerSecond: 1000, maxInFlight: 3 });
+      const hook = await t.api.webhooks.create.mutate({
+        name: 'slow',
+        url: rx.url,
+        eventTypes: [t.type],
+        rateLimitPerSecond: 1000,
+        maxInFlight: 3,
+      });
       const N = 24;
-      const ids = await Promise.all(Array.from({ length: N }, (_, i) => t.api.events.publish.mutate({ type: t.type, data: { i } }).then((r) => r.id)));
+      const ids = await Promise.all(
+        Array.from({ length: N }, (_, i) => t.api.events.publish.mutate({ type: t.type, data: { i } }).then((r) => r.id)),
+      );
       await waitFor(() => rx.arrivals.length >= N, 90_000, `${N} arrivals`);
-      const rows = await waitFor(async () => {
-        const r = await h.db.selectFrom('deliveries').select(['id', 'status', 'attempts']).where('webhook_id', '=', hook.id).execute();
-        return r.length === N && r.every((d) => d.status === 'succeeded') ? r : undefined;
-      }, 20_000, 'every delivery succeeded');
+      const rows = await waitFor(
+        async () => {
+          const r = await h.db.selectFrom('deliveries').select(['id', 'status', 'attempts']).where('webhook_id', '=', hook.id).execute();
+          return r.length === N && r.every((d) => d.status === 'succeeded') ? r : undefined;
+        },
+        20_000,
+        'every delivery succeeded',
+      );
       // The cap held at the receiver, and it was reached (the test would see a broken cap).
       expect(maxSeen).toBe(3);
       // 24 requests of 400 ms, 3 at a time: at least 8 rounds.
@@ -87,7 +106,13 @@ describe('per-webhook concurrency cap, shared through Postgres', () => {
     let second: Herald | undefined;
     try {
       const t = await teamWithType(h);
-      const hook = await t.api.webhooks.create.mutate({ name: 'one-at-a-time', url: rx.url, eventTypes: [t.type], rateLimitPerSecond: 1000, maxInFlight: 1 });
+      const hook = await t.api.webhooks.create.mutate({
+        name: 'one-at-a-time',
+        url: rx.url,
+        eventTypes: [t.type],
+        rateLimitPerSecond: 1000,
+        maxInFlight: 1,
+      });
       const e1 = await t.api.events.publish.mutate({ type: t.type, data: { n: 1 } });
       await waitFor(() => rx.arrivals.length === 1, 30_000, 'first arrival');
       await first.stop('SIGKILL');
@@ -103,10 +128,18 @@ describe('per-webhook concurrency cap, shared through Postgres', () => {
       expect(heldFor).toBeGreaterThanOrEqual(lease - 1_000);
       expect(heldFor).toBeLessThan(lease + 15_000);
       // It was delivered as its first attempt: the waits counted none.
-      const d2 = await waitFor(async () => {
-        const r = await h.db.selectFrom('deliveries').select(['status', 'attempts']).where('id', '=', deliveryIdOf(e2.id, hook.id)).executeTakeFirst();
-        return r?.status === 'succeeded' ? r : undefined;
-      }, 20_000, 'second delivery succeeded');
+      const d2 = await waitFor(
+        async () => {
+          const r = await h.db
+            .selectFrom('deliveries')
+            .select(['status', 'attempts'])
+            .where('id', '=', deliveryIdOf(e2.id, hook.id))
+            .executeTakeFirst();
+          return r?.status === 'succeeded' ? r : undefined;
+        },
+        20_000,
+        'second delivery succeeded',
+      );
       expect(d2.attempts).toBe(1);
       expect(await heldLeases(h.db, hook.id)).toEqual([]);
     } finally {

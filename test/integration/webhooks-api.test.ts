@@ -25,7 +25,11 @@ describe('webhooks API (secure defaults: https, port 443, public addresses)', ()
     h = await createHarness({
       worker: false,
       env: { HERALD_ALLOW_PRIVATE_TARGETS: 'false' },
-      resolve: mapResolver({ 'hooks.example.com': ['93.184.215.14'], 'internal.example.com': ['10.0.0.7'], 'mixed.example.com': ['93.184.215.14', '127.0.0.1'] }),
+      resolve: mapResolver({
+        'hooks.example.com': ['93.184.215.14'],
+        'internal.example.com': ['10.0.0.7'],
+        'mixed.example.com': ['93.184.215.14', '127.0.0.1'],
+      }),
     });
     ({ key } = await h.createTeam());
     api = h.client(key);
@@ -36,7 +40,14 @@ describe('webhooks API (secure defaults: https, port 443, public addresses)', ()
 
   it('creates a webhook with documented defaults and a Standard Webhooks secret', async () => {
     const w = await api.webhooks.create.mutate(base);
-    expect(w).toMatchObject({ httpMethod: 'POST', active: true, rateLimitPerSecond: 10, retryPolicy: { kind: 'window', windowMinutes: 1440 }, headers: {}, projectId: null });
+    expect(w).toMatchObject({
+      httpMethod: 'POST',
+      active: true,
+      rateLimitPerSecond: 10,
+      retryPolicy: { kind: 'window', windowMinutes: 1440 },
+      headers: {},
+      projectId: null,
+    });
     expect(w.secret).toMatch(/^whsec_[A-Za-z0-9+/=]{32,}$/);
     const got = await api.webhooks.get.query({ id: w.id });
     expect(got).not.toHaveProperty('secret');
@@ -121,7 +132,14 @@ describe('webhooks API (secure defaults: https, port 443, public addresses)', ()
     const api3 = h.client(k3);
     await api3.eventTypes.import.mutate({ catalog: 'fastpix' });
     const project = await api3.projects.create.mutate({ name: 'p1' });
-    for (let i = 0; i < 7; i++) await api3.webhooks.create.mutate({ ...base, name: `a${i}`, active: i < 5, eventTypes: i % 2 ? ['video.media.ready'] : ['video.*'], projectId: i === 0 ? project.id : undefined });
+    for (let i = 0; i < 7; i++)
+      await api3.webhooks.create.mutate({
+        ...base,
+        name: `a${i}`,
+        active: i < 5,
+        eventTypes: i % 2 ? ['video.media.ready'] : ['video.*'],
+        projectId: i === 0 ? project.id : undefined,
+      });
     const page2 = await api3.webhooks.list.query({ page: 2, pageSize: 3 });
     expect(page2.pagination).toEqual({ currentPage: 2, pageSize: 3, pagesTotal: 3, itemsTotal: 7 });
     expect(page2.data.map((w) => w.name)).toEqual(['a3', 'a4', 'a5']);
@@ -154,11 +172,17 @@ describe('webhooks API (secure defaults: https, port 443, public addresses)', ()
   });
 
   it('answers plain curl-style JSON over HTTP, with X-API-KEY auth', async () => {
-    const res = await fetch(`${h.apiUrl}/trpc/webhooks.list?input=${encodeURIComponent(JSON.stringify({ page: 1, pageSize: 1 }))}`, { headers: { 'x-api-key': key } });
+    const res = await fetch(`${h.apiUrl}/trpc/webhooks.list?input=${encodeURIComponent(JSON.stringify({ page: 1, pageSize: 1 }))}`, {
+      headers: { 'x-api-key': key },
+    });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { result: { data: { pagination: { pageSize: number } } } };
     expect(body.result.data.pagination.pageSize).toBe(1);
-    const missingUrl = await fetch(`${h.apiUrl}/trpc/webhooks.create`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x', eventTypes: ['video.media.ready'] }) });
+    const missingUrl = await fetch(`${h.apiUrl}/trpc/webhooks.create`, {
+      method: 'POST',
+      headers: { 'x-api-key': key, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'x', eventTypes: ['video.media.ready'] }),
+    });
     expect(missingUrl.status).toBe(400);
     expect(JSON.stringify(await missingUrl.json())).toContain('url');
   });

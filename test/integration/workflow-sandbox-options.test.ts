@@ -15,7 +15,12 @@ describe('workflow sandbox options', () => {
   async function parkOne(harness: Harness) {
     const rx = await startReceiver(() => ({ status: 500 }));
     const t = await teamWithType(harness);
-    const hook = await t.api.webhooks.create.mutate({ name: 'parked', url: rx.url, eventTypes: [t.type], retryPolicy: { kind: 'attempts', maxAttempts: 3, intervalSeconds: 3600, backoff: 'fixed' } });
+    const hook = await t.api.webhooks.create.mutate({
+      name: 'parked',
+      url: rx.url,
+      eventTypes: [t.type],
+      retryPolicy: { kind: 'attempts', maxAttempts: 3, intervalSeconds: 3600, backoff: 'fixed' },
+    });
     const event = await t.api.events.publish.mutate({ type: t.type, data: {} });
     const id = deliveryIdOf(event.id, hook.id);
     await waitForDelivery(t.api, id, ['retrying']);
@@ -26,7 +31,13 @@ describe('workflow sandbox options', () => {
     h = await createHarness();
     const { id, rx } = await parkOne(h);
     try {
-      const err = await h.temporal.workflow.getHandle(id).query('__stack_trace').then(() => undefined, (e: unknown) => e);
+      const err = await h.temporal.workflow
+        .getHandle(id)
+        .query('__stack_trace')
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       expect(String((err as Error)?.message)).toMatch(/stack traces are not enabled/);
     } finally {
       await h.temporal.workflow.getHandle(id).terminate('test done');
@@ -38,7 +49,11 @@ describe('workflow sandbox options', () => {
     h = await createHarness({ env: { HERALD_WORKFLOW_STACK_TRACES: 'true' } });
     const { id, rx } = await parkOne(h);
     try {
-      const stack = await waitFor(async () => (await h!.temporal.workflow.getHandle(id).query<string>('__stack_trace')) || undefined, 10_000, 'a stack trace');
+      const stack = await waitFor(
+        async () => (await h!.temporal.workflow.getHandle(id).query<string>('__stack_trace')) || undefined,
+        10_000,
+        'a stack trace',
+      );
       // The waits of delivery-workflow.ts (a condition with a timeout) appear in the stack.
       expect(stack).toMatch(/delivery-workflow|condition/);
     } finally {

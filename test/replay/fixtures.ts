@@ -61,7 +61,7 @@ export function searchableText(historyJson: string): string {
   const walk = (v: unknown, key?: string) => {
     if (typeof v === 'string') {
       if (key === 'data') out.push(Buffer.from(v, 'base64').toString('utf8'));
-    } else if (Array.isArray(v)) v.forEach((x) => walk(x));
+    } else if (Array.isArray(v)) for (const x of v) walk(x);
     else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, k);
   };
   walk(JSON.parse(historyJson));

@@ -81,7 +81,13 @@ describe('recording delivery workflow histories', () => {
       expect(s.status).toBe('succeeded');
       const history = await fetchRunHistory(h, id);
       // One attempt, but more than one attempt call (marker) and a timer: it was throttled first.
-      if (!throttled && s.attempts.length === 1 && countEvents(history, 'markerRecordedEventAttributes') > 1 && countEvents(history, 'timerStartedEventAttributes') > 0) throttled = id;
+      if (
+        !throttled &&
+        s.attempts.length === 1 &&
+        countEvents(history, 'markerRecordedEventAttributes') > 1 &&
+        countEvents(history, 'timerStartedEventAttributes') > 0
+      )
+        throttled = id;
     }
     expect(throttled, 'a delivery throttled onto a workflow timer').toBeDefined();
     await save('throttled-then-success', throttled!);
@@ -153,7 +159,12 @@ describe('recording a blocked delivery (secure default: no private targets)', ()
 
   it('records blocked-target: a name that resolves to 127.0.0.1 at send time fails without a retry', async () => {
     const t = await teamWithType(hb);
-    const w = await t.api.webhooks.create.mutate({ name: 'rebind', url: 'https://rebind.example/hook', eventTypes: [t.type], retryPolicy: fastRetries(5) });
+    const w = await t.api.webhooks.create.mutate({
+      name: 'rebind',
+      url: 'https://rebind.example/hook',
+      eventTypes: [t.type],
+      retryPolicy: fastRetries(5),
+    });
     const e = await t.api.events.publish.mutate({ type: t.type, data: {} });
     const id = deliveryIdOf(e.id, w.id);
     const s = await deliveryResult(hb.temporal, id);

@@ -24,7 +24,12 @@ async function knownSecrets(h: Harness, apiKeys: string[]): Promise<string[]> {
  * kept, never overwritten: parked deliveries of that version may still need it (see
  * docs/workflow-versioning.md). Refuses to write a history that contains a secret.
  */
-export async function saveHistory(h: Harness, shape: Shape, history: History, apiKeys: string[]): Promise<{ file: string; events: number; written: boolean }> {
+export async function saveHistory(
+  h: Harness,
+  shape: Shape,
+  history: History,
+  apiKeys: string[],
+): Promise<{ file: string; events: number; written: boolean }> {
   const json = historyToJson(history);
   const text = searchableText(json);
   for (const secret of await knownSecrets(h, apiKeys)) {

@@ -14,7 +14,6 @@ declare module 'vitest' {
   }
 }
 
-
 /**
  * Opt-in: the frontend of a Temporal that is already running (e.g. `npm run cluster`) instead of
  * a dev server per run. It must have namespace `default` and Herald's search attributes.
@@ -34,15 +33,17 @@ export default async function setup(project: TestProject) {
   if (EXTERNAL_TEMPORAL) console.log(`integration tests against the Temporal at ${EXTERNAL_TEMPORAL} (HERALD_TEST_TEMPORAL_ADDRESS)`);
   const [pgResult, temporalResult] = await Promise.allSettled([
     startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: await freePort(), database: 'postgres' }),
-    EXTERNAL_TEMPORAL ? { address: EXTERNAL_TEMPORAL, stop: async () => undefined } : startTemporalDevServer({
-      port: await freePort(),
-      namespace: 'default',
-      retentionDays: 1,
-      cacheDir: config.cacheDir,
-      cliPath: config.temporal.cliPath,
-      pathEnv: config.pathEnv,
-      log: (l) => console.log(l),
-    }),
+    EXTERNAL_TEMPORAL
+      ? { address: EXTERNAL_TEMPORAL, stop: async () => undefined }
+      : startTemporalDevServer({
+          port: await freePort(),
+          namespace: 'default',
+          retentionDays: 1,
+          cacheDir: config.cacheDir,
+          cliPath: config.temporal.cliPath,
+          pathEnv: config.pathEnv,
+          log: (l) => console.log(l),
+        }),
   ]);
   if (pgResult.status === 'rejected' || temporalResult.status === 'rejected') {
     // Stop whichever did start, so a failed setup never leaves the run hanging.

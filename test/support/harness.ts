@@ -17,7 +17,11 @@ let bundlePromise: ReturnType<typeof bundleWorkflowCode> | undefined;
 /** One workflow bundle per test file (webpack is the slow part of worker start); with tracing on, it holds the OTel workflow interceptors. */
 export function workflowBundle(config?: HeraldConfig) {
   const workflowInterceptorModulesList = config ? workflowInterceptorModules(config) : [];
-  bundlePromise ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: workflowInterceptorModulesList, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never });
+  bundlePromise ??= bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    workflowInterceptorModules: workflowInterceptorModulesList,
+    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never,
+  });
   return bundlePromise;
 }
 
@@ -94,7 +98,11 @@ export async function startHerald(config: HeraldConfig, roles: HeraldRoles, over
  */
 export async function createHarness(opts: HarnessOptions = {}) {
   const config = await harnessConfig(opts);
-  const herald = await startHerald(config, { api: true, worker: opts.worker !== false }, { ...(opts.resolve ? { resolve: opts.resolve } : {}), eagerStart: Boolean(opts.eagerStart) });
+  const herald = await startHerald(
+    config,
+    { api: true, worker: opts.worker !== false },
+    { ...(opts.resolve ? { resolve: opts.resolve } : {}), eagerStart: Boolean(opts.eagerStart) },
+  );
   const { db, temporal, apiDeps: deps, apiUrl } = herald.handles as Required<Herald['handles']>;
 
   return {

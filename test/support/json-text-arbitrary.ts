@@ -10,7 +10,20 @@ import fc from 'fast-check';
 const ws = fc.constantFrom('', '', '', '', ' ', '\n  ', '\t', '\r\n');
 
 export const numberText = fc.oneof(
-  fc.constantFrom('0', '-0', '1.0', '1e400', '-1e400', '1E+2', '2.50', '0.1e-7', '12345678901234567890123', '-9007199254740993', '1e-400', '100e0'),
+  fc.constantFrom(
+    '0',
+    '-0',
+    '1.0',
+    '1e400',
+    '-1e400',
+    '1E+2',
+    '2.50',
+    '0.1e-7',
+    '12345678901234567890123',
+    '-9007199254740993',
+    '1e-400',
+    '100e0',
+  ),
   fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }).map(String),
   fc.double({ noNaN: true, noDefaultInfinity: true }).map(String),
 );
@@ -23,28 +36,31 @@ const codePoint = fc.oneof(
   fc.integer({ min: 0x10000, max: 0x10ffff }),
 );
 
-const SHORT: Record<number, string> = { 0x08: '\\b', 0x09: '\\t', 0x0a: '\\n', 0x0c: '\\f', 0x0d: '\\r' };
+const SHORT: Record<number, string> = { 8: '\\b', 9: '\\t', 10: '\\n', 12: '\\f', 13: '\\r' };
 const u = (unit: number, upper: boolean) => {
   const hex = unit.toString(16).padStart(4, '0');
   return `\\u${upper ? hex.toUpperCase() : hex}`;
 };
 
 /** One code point as JSON string content, literal or escaped. */
-function encode(cp: number, escape: boolean, upper: boolean): string {
-  if (cp === 0x22) return escape ? u(cp, upper) : '\\"';
-  if (cp === 0x5c) return escape ? u(cp, upper) : '\\\\';
-  if (cp === 0x2f && escape) return '\\/';
-  if (cp < 0x20) return escape || !SHORT[cp] ? u(cp, upper) : SHORT[cp]!;
+function encode(cp: number, escaped: boolean, upper: boolean): string {
+  if (cp === 0x22) return escaped ? u(cp, upper) : '\\"';
+  if (cp === 0x5c) return escaped ? u(cp, upper) : '\\\\';
+  if (cp === 0x2f && escaped) return '\\/';
+  if (cp < 0x20) return escaped || !SHORT[cp] ? u(cp, upper) : SHORT[cp]!;
   const s = String.fromCodePoint(cp);
-  if (!escape) return s;
+  if (!escaped) return s;
   return [...Array(s.length).keys()].map((i) => u(s.charCodeAt(i), upper)).join('');
 }
 
 export const stringText = fc
   .array(fc.tuple(codePoint, fc.boolean(), fc.boolean()), { maxLength: 12 })
-  .map((parts) => `"${parts.map(([cp, escape, upper]) => encode(cp, escape, upper)).join('')}"`);
+  .map((parts) => `"${parts.map(([cp, escaped, upper]) => encode(cp, escaped, upper)).join('')}"`);
 
-const keyText = fc.oneof(stringText, fc.constantFrom('"__proto__"', '"constructor"', '"assetId"', '"n"', '"a"', '"z"', '"__proto\\u005f_"'));
+const keyText = fc.oneof(
+  stringText,
+  fc.constantFrom('"__proto__"', '"constructor"', '"assetId"', '"n"', '"a"', '"z"', '"__proto\\u005f_"'),
+);
 
 const { value, object } = fc.letrec((tie) => ({
   value: fc.oneof(
@@ -55,9 +71,15 @@ const { value, object } = fc.letrec((tie) => ({
     tie('array'),
     tie('object'),
   ),
-  array: fc.array(fc.tuple(ws, tie('value') as fc.Arbitrary<string>, ws), { maxLength: 4, depthIdentifier: 'json' }).map((items) => `[${items.map(([a, v, b]) => a + v + b).join(',')}]`),
+  array: fc
+    .array(fc.tuple(ws, tie('value') as fc.Arbitrary<string>, ws), { maxLength: 4, depthIdentifier: 'json' })
+    .map((items) => `[${items.map(([a, v, b]) => a + v + b).join(',')}]`),
   object: fc
-    .uniqueArray(fc.tuple(keyText, tie('value') as fc.Arbitrary<string>, ws, ws, ws, ws), { selector: ([k]) => JSON.parse(k) as string, maxLength: 5, depthIdentifier: 'json' })
+    .uniqueArray(fc.tuple(keyText, tie('value') as fc.Arbitrary<string>, ws, ws, ws, ws), {
+      selector: ([k]) => JSON.parse(k) as string,
+      maxLength: 5,
+      depthIdentifier: 'json',
+    })
     .map((members) => `{${members.map(([k, v, a, b, c, d]) => `${a}${k}${b}:${c}${v}${d}`).join(',')}}`),
 }));
 

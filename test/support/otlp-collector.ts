@@ -19,7 +19,8 @@ function hexId(v: unknown): string {
 }
 
 type AnyValue = { stringValue?: string; intValue?: string | number; boolValue?: boolean; doubleValue?: number };
-const valueOf = (v: AnyValue | undefined) => v?.stringValue ?? (v?.intValue !== undefined ? Number(v.intValue) : undefined) ?? v?.boolValue ?? v?.doubleValue;
+const attributeValue = (v: AnyValue | undefined) =>
+  v?.stringValue ?? (v?.intValue !== undefined ? Number(v.intValue) : undefined) ?? v?.boolValue ?? v?.doubleValue;
 
 /**
  * An in-process OTLP/HTTP trace collector on loopback: accepts `POST /v1/traces` with a JSON
@@ -36,14 +37,27 @@ export async function startOtlpCollector() {
         return;
       }
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-        resourceSpans?: { resource?: { attributes?: { key: string; value: AnyValue }[] }; scopeSpans?: { spans?: Record<string, unknown>[] }[] }[];
+        resourceSpans?: {
+          resource?: { attributes?: { key: string; value: AnyValue }[] };
+          scopeSpans?: { spans?: Record<string, unknown>[] }[];
+        }[];
       };
       for (const rs of body.resourceSpans ?? []) {
-        const serviceName = String(valueOf(rs.resource?.attributes?.find((a) => a.key === 'service.name')?.value) ?? '');
+        const serviceName = String(attributeValue(rs.resource?.attributes?.find((a) => a.key === 'service.name')?.value) ?? '');
         for (const ss of rs.scopeSpans ?? []) {
           for (const s of ss.spans ?? []) {
-            const attributes = Object.fromEntries(((s.attributes as { key: string; value: AnyValue }[]) ?? []).map((a) => [a.key, valueOf(a.value)]));
-            spans.push({ traceId: hexId(s.traceId), spanId: hexId(s.spanId), parentSpanId: hexId(s.parentSpanId), name: String(s.name), kind: Number(s.kind), serviceName, attributes });
+            const attributes = Object.fromEntries(
+              ((s.attributes as { key: string; value: AnyValue }[]) ?? []).map((a) => [a.key, attributeValue(a.value)]),
+            );
+            spans.push({
+              traceId: hexId(s.traceId),
+              spanId: hexId(s.spanId),
+              parentSpanId: hexId(s.parentSpanId),
+              name: String(s.name),
+              kind: Number(s.kind),
+              serviceName,
+              attributes,
+            });
           }
         }
       }

@@ -21,7 +21,9 @@ export function parseSamples(text: string): Sample[] {
 
 /** The sum of the samples named `name` whose labels include `labels` (0 when none). */
 export function sampleSum(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
-  return samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((a, s) => a + s.value, 0);
+  return samples
+    .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
+    .reduce((a, s) => a + s.value, 0);
 }
 
 /** Metric names that have a `# TYPE` line. */

@@ -11,7 +11,12 @@ export interface Arrival {
   bytes: Buffer;
 }
 
-export type Responder = (arrival: Arrival, index: number) => { status: number; headers?: Record<string, string>; body?: string } | Promise<{ status: number; headers?: Record<string, string>; body?: string }>;
+export type Responder = (
+  arrival: Arrival,
+  index: number,
+) =>
+  | { status: number; headers?: Record<string, string>; body?: string }
+  | Promise<{ status: number; headers?: Record<string, string>; body?: string }>;
 
 /** A real HTTP receiver on loopback that records every arrival. */
 export async function startReceiver(respond: Responder = () => ({ status: 200, body: 'ok' })) {
@@ -22,7 +27,14 @@ export async function startReceiver(respond: Responder = () => ({ status: 200, b
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
       const bytes = Buffer.concat(chunks);
-      const arrival: Arrival = { at: Date.now(), method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: bytes.toString('utf8'), bytes };
+      const arrival: Arrival = {
+        at: Date.now(),
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body: bytes.toString('utf8'),
+        bytes,
+      };
       arrivals.push(arrival);
       const r = await responder(arrival, arrivals.length - 1);
       res.writeHead(r.status, { 'content-type': 'text/plain', ...r.headers }).end(r.body ?? '');

@@ -50,7 +50,12 @@ export async function startRemoteRequester(body: Buffer) {
   await ready;
   return {
     /** Sends the body once; resolves with the status, the response head and its body text (chunk framing left in). */
-    async request(url: string, method: string, requestPath: string, headers: Record<string, string>): Promise<{ status: number; head: string; text: string }> {
+    async request(
+      url: string,
+      method: string,
+      requestPath: string,
+      headers: Record<string, string>,
+    ): Promise<{ status: number; head: string; text: string }> {
       const reply = next();
       child.send({ url, method, path: requestPath, headers });
       return (await reply) as { status: number; head: string; text: string };

@@ -46,10 +46,14 @@ export function restClient(baseUrl: string) {
     const res = await fetch(url, { method, headers, body: text });
     const body = (await res.json()) as T;
     const documented = op.responses[String(res.status)];
-    if (!documented) throw new Error(`${method} ${template} answered ${res.status}, which the document does not list: ${JSON.stringify(body)}`);
+    if (!documented)
+      throw new Error(`${method} ${template} answered ${res.status}, which the document does not list: ${JSON.stringify(body)}`);
     const schema = documented.content?.['application/json']?.schema;
     const validate = schema ? validatorFor(`${method} ${template} ${res.status}`, schema) : errorValidator;
-    if (!validate(body)) throw new Error(`${method} ${template} ${res.status}: body does not match the document: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 2000)}`);
+    if (!validate(body))
+      throw new Error(
+        `${method} ${template} ${res.status}: body does not match the document: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 2000)}`,
+      );
     if (/^2/.test(String(res.status))) succeeded.add(`${method.toUpperCase()} ${template}`);
     return { status: res.status, body, headers: res.headers };
   }

@@ -6,7 +6,8 @@ type Api = ReturnType<Harness['client']>;
 /** A team with one event type in its catalog, ready to subscribe and publish. */
 export async function teamWithType(h: Harness, type = 'video.media.ready', opts: { maxActiveWebhooks?: number } = {}) {
   const team = await h.createTeam();
-  if (opts.maxActiveWebhooks) await h.db.updateTable('teams').set({ max_active_webhooks: opts.maxActiveWebhooks }).where('id', '=', team.teamId).execute();
+  if (opts.maxActiveWebhooks)
+    await h.db.updateTable('teams').set({ max_active_webhooks: opts.maxActiveWebhooks }).where('id', '=', team.teamId).execute();
   const api = h.client(team.key);
   await api.eventTypes.create.mutate({ name: type, description: '' });
   return { ...team, api, type };

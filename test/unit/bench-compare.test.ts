@@ -40,10 +40,26 @@ describe('parseStartOutput', () => {
 describe('heraldEnv', () => {
   it('drops inherited Herald, Temporal and database settings but keeps the CLI location and PATH', () => {
     const env = heraldEnv(
-      { PATH: '/bin', DATABASE_URL: 'postgres://x', TEMPORAL_ADDRESS: 'x:7233', HERALD_EAGER_START: 'false', HERALD_CACHE_DIR: '/c', TEMPORAL_CLI: '/t' },
+      {
+        PATH: '/bin',
+        DATABASE_URL: 'postgres://x',
+        TEMPORAL_ADDRESS: 'x:7233',
+        HERALD_EAGER_START: 'false',
+        HERALD_CACHE_DIR: '/c',
+        TEMPORAL_CLI: '/t',
+      },
       { dataDir: '/d', apiPort: 1, pgPort: 2, temporalPort: 3, temporalUiPort: 4 },
     );
-    expect(env).toMatchObject({ PATH: '/bin', HERALD_CACHE_DIR: '/c', TEMPORAL_CLI: '/t', HERALD_DATA_DIR: '/d', HERALD_API_PORT: '1', HERALD_EMBEDDED_PG_PORT: '2', HERALD_TEMPORAL_PORT: '3', HERALD_TEMPORAL_UI_PORT: '4' });
+    expect(env).toMatchObject({
+      PATH: '/bin',
+      HERALD_CACHE_DIR: '/c',
+      TEMPORAL_CLI: '/t',
+      HERALD_DATA_DIR: '/d',
+      HERALD_API_PORT: '1',
+      HERALD_EMBEDDED_PG_PORT: '2',
+      HERALD_TEMPORAL_PORT: '3',
+      HERALD_TEMPORAL_UI_PORT: '4',
+    });
     expect(env.DATABASE_URL).toBeUndefined();
     expect(env.TEMPORAL_ADDRESS).toBeUndefined();
     expect(env.HERALD_EAGER_START).toBeUndefined();
@@ -59,7 +75,13 @@ describe('median', () => {
   });
 
   it('reduces nested records key by key; a key absent in a round uses the rounds that have it', () => {
-    expect(medianOf([{ a: 1, t: { x: 10 } }, { a: 3, t: { x: 30, y: 7 } }, { a: 2, t: { x: 20 } }])).toEqual({ a: 2, t: { x: 20, y: 7 } });
+    expect(
+      medianOf([
+        { a: 1, t: { x: 10 } },
+        { a: 3, t: { x: 30, y: 7 } },
+        { a: 2, t: { x: 20 } },
+      ]),
+    ).toEqual({ a: 2, t: { x: 20, y: 7 } });
   });
 });
 
@@ -79,12 +101,27 @@ describe('ratios', () => {
   });
 
   it('headline ratios come from total CPU at 50/s, sustained/s, p99 at 25/s and idle total', () => {
-    expect(headlineRatios(figures(30, 50, 100, 40), figures(10, 150, 25, 10))).toEqual({ cpuPerDeliveryRatio: 0.333, sustainedRatio: 3, p99At25Ratio: 0.25, idleCpuRatio: 0.25 });
+    expect(headlineRatios(figures(30, 50, 100, 40), figures(10, 150, 25, 10))).toEqual({
+      cpuPerDeliveryRatio: 0.333,
+      sustainedRatio: 3,
+      p99At25Ratio: 0.25,
+      idleCpuRatio: 0.25,
+    });
   });
 
   it('summarizeRounds takes the median per side over rounds before dividing', () => {
-    const run = (round: number, side: 'base' | 'new', f: SideFigures): RoundRun => ({ round, side, figures: f, raw: {} as RoundRun['raw'] });
-    const s = summarizeRounds([run(1, 'base', figures(30, 50, 100, 40)), run(1, 'new', figures(12, 100, 30, 10)), run(2, 'base', figures(34, 50, 120, 44)), run(2, 'new', figures(8, 200, 20, 12))]);
+    const run = (round: number, side: 'base' | 'new', f: SideFigures): RoundRun => ({
+      round,
+      side,
+      figures: f,
+      raw: {} as RoundRun['raw'],
+    });
+    const s = summarizeRounds([
+      run(1, 'base', figures(30, 50, 100, 40)),
+      run(1, 'new', figures(12, 100, 30, 10)),
+      run(2, 'base', figures(34, 50, 120, 44)),
+      run(2, 'new', figures(8, 200, 20, 12)),
+    ]);
     expect(s.median.base.cpuPerDelivery.total).toBe(32);
     expect(s.median.new.sustainedDeliveriesPerSecond).toBe(150);
     expect(s.ratios).toEqual({ cpuPerDeliveryRatio: 0.313, sustainedRatio: 3, p99At25Ratio: 0.227, idleCpuRatio: 0.262 });
@@ -95,7 +132,11 @@ describe('parseCompareOptions', () => {
   it('defaults to 2 rounds of 10 s steps and the full ladder; --quick is 5 s; --rate cuts the ladder', () => {
     const o = parseCompareOptions(['--compare', '2b20352']);
     expect(o).toMatchObject({ ref: '2b20352', rounds: 2, durationSeconds: 10, ladder: [25, 50, 75, 100, 150, 200, 300, 400] });
-    expect(parseCompareOptions(['--compare', 'main', '--quick', '--rounds', '1', '--rate', '50'])).toMatchObject({ rounds: 1, durationSeconds: 5, ladder: [25, 50] });
+    expect(parseCompareOptions(['--compare', 'main', '--quick', '--rounds', '1', '--rate', '50'])).toMatchObject({
+      rounds: 1,
+      durationSeconds: 5,
+      ladder: [25, 50],
+    });
   });
 
   it('refuses a missing ref and options it does not know', () => {
@@ -124,7 +165,10 @@ describe('compare: how a side is started', () => {
     const fsMod = await import('node:fs');
     const dir = fsMod.mkdtempSync(`${(await import('node:os')).tmpdir()}/herald-startargs-`);
     try {
-      fsMod.writeFileSync(`${dir}/package.json`, JSON.stringify({ scripts: { start: 'node --max-semi-space-size=32 --import tsx src/main/start.ts' } }));
+      fsMod.writeFileSync(
+        `${dir}/package.json`,
+        JSON.stringify({ scripts: { start: 'node --max-semi-space-size=32 --import tsx src/main/start.ts' } }),
+      );
       expect(startArgs(dir)).toEqual(['--max-semi-space-size=32', '--import', 'tsx', 'src/main/start.ts']);
       fsMod.writeFileSync(`${dir}/package.json`, JSON.stringify({ scripts: { start: 'tsx src/main/start.ts' } }));
       expect(startArgs(dir)).toEqual(['--import', 'tsx', 'src/main/start.ts']);

@@ -52,7 +52,10 @@ describe('classifyOutcome', () => {
   });
 
   it('a request that could not be built from the stored data (a data error) is never retried', () => {
-    expect(classifyOutcome(result(undefined, {}, { kind: 'invalid', message: 'invalid webhook secret' }), NOW)).toEqual({ kind: 'invalid', message: 'invalid webhook secret' });
+    expect(classifyOutcome(result(undefined, {}, { kind: 'invalid', message: 'invalid webhook secret' }), NOW)).toEqual({
+      kind: 'invalid',
+      message: 'invalid webhook secret',
+    });
   });
 
   it('a 2xx whose body read failed still counts as delivered', () => {

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { cancelReasonOf, REASON_CODES, reasons } from '../../src/core/delivery-reasons.js';
-import { DELIVERY_STATUSES, type FromState, STATUS_EVENTS, type StatusEvent, TERMINAL_STATUSES, transition } from '../../src/core/delivery-transitions.js';
+import {
+  DELIVERY_STATUSES,
+  type FromState,
+  STATUS_EVENTS,
+  type StatusEvent,
+  TERMINAL_STATUSES,
+  transition,
+} from '../../src/core/delivery-transitions.js';
 
 const FROM: FromState[] = ['none', ...DELIVERY_STATUSES];
 
@@ -53,13 +60,18 @@ describe('delivery reasons', () => {
     expect(reasons.retryExhausted().text).toBe('retry policy exhausted');
     expect(reasons.gone410().text).toBe('receiver answered 410 Gone; webhook deactivated');
     expect(reasons.blockedTarget().text).toBe('target address is not allowed; not retried');
-    expect(reasons.dataError('bad key').text).toBe('data error: the request could not be built from the stored webhook or event (bad key); not retried');
+    expect(reasons.dataError('bad key').text).toBe(
+      'data error: the request could not be built from the stored webhook or event (bad key); not retried',
+    );
     expect(reasons.cancelledByOperator(undefined).text).toBe('cancelled by operator');
     expect(reasons.workflowMissing().text).toBe('workflow not found in Temporal (deleted, or past retention)');
   });
 
   it("gives a cancel signal's text the code of the Herald cancel that sent it, or the operator's", () => {
-    expect(cancelReasonOf('webhook inactive: disabled automatically: every attempt failed')).toEqual({ code: 'webhook_inactive', text: 'webhook inactive: disabled automatically: every attempt failed' });
+    expect(cancelReasonOf('webhook inactive: disabled automatically: every attempt failed')).toEqual({
+      code: 'webhook_inactive',
+      text: 'webhook inactive: disabled automatically: every attempt failed',
+    });
     expect(cancelReasonOf('webhook deleted').code).toBe('webhook_deleted');
     expect(cancelReasonOf('not needed any more')).toEqual({ code: 'cancelled_by_operator', text: 'not needed any more' });
     expect(cancelReasonOf('webhook inactiveness is irrelevant').code).toBe('cancelled_by_operator');

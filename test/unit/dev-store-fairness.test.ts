@@ -48,9 +48,12 @@ describe('devStoreFairness', () => {
     expect(devServerDynamicConfig({})).toEqual(['--dynamic-config-value', 'matching.enableFairness=true']);
     expect(devServerDynamicConfig({ fairness: false })).toEqual([]);
     expect(devServerDynamicConfig({ fairness: true, partitions: 1 })).toEqual([
-      '--dynamic-config-value', 'matching.enableFairness=true',
-      '--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1',
-      '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1',
+      '--dynamic-config-value',
+      'matching.enableFairness=true',
+      '--dynamic-config-value',
+      'matching.numTaskqueueReadPartitions=1',
+      '--dynamic-config-value',
+      'matching.numTaskqueueWritePartitions=1',
     ]);
   });
 });

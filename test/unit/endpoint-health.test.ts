@@ -5,7 +5,15 @@ import type { RetryPolicy } from '../../src/delivery/types.js';
 
 const T0 = Date.UTC(2026, 10, 29, 12, 0, 0);
 const day: RetryPolicy = { kind: 'window', windowMinutes: 1440 };
-const input = (over: Partial<ScheduleInput>): ScheduleInput => ({ policy: day, attempt: 1, firstAttemptAtMs: T0, nowMs: T0, random: 0.5, timeScale: 1, ...over });
+const input = (over: Partial<ScheduleInput>): ScheduleInput => ({
+  policy: day,
+  attempt: 1,
+  firstAttemptAtMs: T0,
+  nowMs: T0,
+  random: 0.5,
+  timeScale: 1,
+  ...over,
+});
 
 describe('recent success rate', () => {
   it.each([
@@ -36,7 +44,11 @@ describe('what counts as overload', () => {
 });
 
 describe('overload penalty factor', () => {
-  const sick = (consecutiveFailures: number, successes = 0, failures = consecutiveFailures) => ({ consecutiveFailures, successes, failures });
+  const sick = (consecutiveFailures: number, successes = 0, failures = consecutiveFailures) => ({
+    consecutiveFailures,
+    successes,
+    failures,
+  });
 
   it('is 1 for a failure that is not overload, however sick the endpoint', () => {
     expect(overloadPenaltyFactor(sick(40), false)).toBe(1);

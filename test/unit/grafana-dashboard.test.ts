@@ -29,7 +29,10 @@ describe('the Grafana dashboard (docs/grafana/herald-dashboard.json)', () => {
   it('has the panels an operator looks at first', () => {
     const titles = dashboard.panels.map((p) => p.title.toLowerCase());
     for (const want of ['throughput', 'success ratio', 'end-to-end', 'retry backlog', 'attempt latency']) {
-      expect(titles.some((t) => t.includes(want)), want).toBe(true);
+      expect(
+        titles.some((t) => t.includes(want)),
+        want,
+      ).toBe(true);
     }
   });
 
@@ -41,14 +44,21 @@ describe('the Grafana dashboard (docs/grafana/herald-dashboard.json)', () => {
     // Every Herald series appears on the dashboard at least once.
     const used = new Set(exprs.flatMap(({ expr }) => [...metricNamesIn(expr)]));
     const base = (n: string) => n.replace(/_(bucket|sum|count)$/, '');
-    const unused = heraldRegistry.getMetricsAsArray().map((m) => (m as unknown as { name: string }).name).filter((n) => n.startsWith('herald_') && ![...used].some((u) => base(u) === n || u === n));
+    const unused = heraldRegistry
+      .getMetricsAsArray()
+      .map((m) => (m as unknown as { name: string }).name)
+      .filter((n) => n.startsWith('herald_') && ![...used].some((u) => base(u) === n || u === n));
     expect(unused).toEqual([]);
   });
 
   it('the name check finds a misspelt metric, a label-only word does not count as one', () => {
-    expect([...metricNamesIn('sum by (le, status) (rate(herald_deliverys_completed_total{status="succeeded"}[5m]))')]).toEqual(['herald_deliverys_completed_total']);
-    expect([...metricNamesIn('histogram_quantile(0.99, sum without (procedure) (rate(herald_api_request_duration_seconds_bucket[$__rate_interval]))) > bool 1e3')]).toEqual([
-      'herald_api_request_duration_seconds_bucket',
+    expect([...metricNamesIn('sum by (le, status) (rate(herald_deliverys_completed_total{status="succeeded"}[5m]))')]).toEqual([
+      'herald_deliverys_completed_total',
     ]);
+    expect([
+      ...metricNamesIn(
+        'histogram_quantile(0.99, sum without (procedure) (rate(herald_api_request_duration_seconds_bucket[$__rate_interval]))) > bool 1e3',
+      ),
+    ]).toEqual(['herald_api_request_duration_seconds_bucket']);
   });
 });

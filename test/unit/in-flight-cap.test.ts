@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { LEASE_MARGIN_MS, leaseMs, MAX_REFUSED_WAIT_MS, MIN_REFUSED_WAIT_MS, REFUSED_WAIT_JITTER, refusedWakeAtMs } from '../../src/delivery/in-flight-cap.js';
+import {
+  LEASE_MARGIN_MS,
+  leaseMs,
+  MAX_REFUSED_WAIT_MS,
+  MIN_REFUSED_WAIT_MS,
+  REFUSED_WAIT_JITTER,
+  refusedWakeAtMs,
+} from '../../src/delivery/in-flight-cap.js';
 import { MAX_INLINE_WAIT_MS, MAX_LEAD_MS } from '../../src/delivery/wait-for-slot.js';
 
 describe('concurrency lease length', () => {

@@ -8,10 +8,15 @@ import { procedurePaths } from '../../src/api/rest/procedure-input.js';
  * documents a success response with a real schema and the errors it can give. A procedure
  * added without a route in src/api/rest/rest-routes.ts fails here.
  */
-type Operation = { 'x-trpc-procedure': string; responses: Record<string, { content?: Record<string, { schema?: Record<string, unknown> }>; $ref?: string }> };
+type Operation = {
+  'x-trpc-procedure': string;
+  responses: Record<string, { content?: Record<string, { schema?: Record<string, unknown> }>; $ref?: string }>;
+};
 const doc = openApiDocument();
 const operations: [string, Operation][] = Object.entries(doc.paths).flatMap(([path, methods]) =>
-  Object.entries(methods as Record<string, Operation>).map(([method, op]) => [`${method.toUpperCase()} ${path}`, op] as [string, Operation]),
+  Object.entries(methods as Record<string, Operation>).map(
+    ([method, op]) => [`${method.toUpperCase()} ${path}`, op] as [string, Operation],
+  ),
 );
 const byProcedure = new Map(operations.map(([name, op]) => [op['x-trpc-procedure'], name]));
 
@@ -26,7 +31,9 @@ describe('OpenAPI document', () => {
   });
 
   it.each(operations)('%s declares every parameter of its path', (name, op) => {
-    const declared = ((op as unknown as { parameters: { name: string; in: string }[] }).parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name);
+    const declared = ((op as unknown as { parameters: { name: string; in: string }[] }).parameters ?? [])
+      .filter((p) => p.in === 'path')
+      .map((p) => p.name);
     const inPath = [...name.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
     expect(declared.sort()).toEqual(inPath.sort());
   });

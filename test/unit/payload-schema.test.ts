@@ -28,15 +28,27 @@ describe('tenant schemas compile in isolation', () => {
     expect(compileSchema({ $id: 'https://shared.example/id', type: 'object', required: ['a'] }).ok).toBe(true);
     expect(compileSchema({ $id: 'https://shared.example/id', type: 'object', required: ['b'] }).ok).toBe(true);
     expect(compileSchema({ required: ['a'], type: 'object', $id: 'https://shared.example/id' }).ok).toBe(true);
-    expect(validatePayload({ type: 'object', $id: 'https://shared.example/id', required: ['b'] }, {})).toEqual({ kind: 'invalid', field: 'data', rule: "must have required property 'b'" });
+    expect(validatePayload({ type: 'object', $id: 'https://shared.example/id', required: ['b'] }, {})).toEqual({
+      kind: 'invalid',
+      field: 'data',
+      rule: "must have required property 'b'",
+    });
   });
 
   it('still refuses a schema that breaks the meta-schema, with Ajv’s message', () => {
-    expect(compileSchema({ type: 'nope' })).toEqual({ ok: false, message: expect.stringMatching(/^schema is invalid: data\/type must be equal to one of the allowed values/) });
+    expect(compileSchema({ type: 'nope' })).toEqual({
+      ok: false,
+      message: expect.stringMatching(/^schema is invalid: data\/type must be equal to one of the allowed values/),
+    });
   });
 
   it('keeps the live heap bounded over 12,000 distinct schemas (Ajv retains none of them)', () => {
-    const schemaNo = (i: number) => ({ $id: `https://t${i}.example/s`, type: 'object', properties: { [`f${i}`]: { type: 'string', maxLength: 64 }, n: { type: 'integer' } }, required: [`f${i}`] });
+    const schemaNo = (i: number) => ({
+      $id: `https://t${i}.example/s`,
+      type: 'object',
+      properties: { [`f${i}`]: { type: 'string', maxLength: 64 }, n: { type: 'integer' } },
+      required: [`f${i}`],
+    });
     for (let i = 0; i < 2_000; i++) expect(compileSchema(schemaNo(i)).ok).toBe(true);
     const settled = liveHeap();
     for (let i = 2_000; i < 12_000; i++) expect(compileSchema(schemaNo(i)).ok).toBe(true);

@@ -19,14 +19,20 @@ describe('redactUrl', () => {
   });
 
   it('replaces path segments that look like tokens', () => {
-    expect(redactUrl('https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXX1')).toBe('https://hooks.slack.com/services/T00000000/B00000000/***');
-    expect(redactUrl('https://discord.com/api/webhooks/123456789012345678/aB3_dEf-GhIjKlMnOpQrStUvWxYz0123456789')).toBe('https://discord.com/api/webhooks/123456789012345678/***');
+    expect(redactUrl('https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXX1')).toBe(
+      'https://hooks.slack.com/services/T00000000/B00000000/***',
+    );
+    expect(redactUrl('https://discord.com/api/webhooks/123456789012345678/aB3_dEf-GhIjKlMnOpQrStUvWxYz0123456789')).toBe(
+      'https://discord.com/api/webhooks/123456789012345678/***',
+    );
     // A JWT-like segment: runs separated by dots.
     expect(redactUrl('https://x.example/t/eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.sig/end')).toBe('https://x.example/t/***/end');
   });
 
   it('keeps long segments that are all letters or all digits', () => {
-    expect(redactUrl('https://x.example/notifications-for-customers/123456789012345678901234')).toBe('https://x.example/notifications-for-customers/123456789012345678901234');
+    expect(redactUrl('https://x.example/notifications-for-customers/123456789012345678901234')).toBe(
+      'https://x.example/notifications-for-customers/123456789012345678901234',
+    );
   });
 
   it('keeps a 19-character token-like segment (the threshold is 20)', () => {

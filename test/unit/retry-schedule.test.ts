@@ -5,7 +5,15 @@ import type { RetryPolicy } from '../../src/delivery/types.js';
 const T0 = Date.UTC(2026, 10, 24, 12, 0, 0);
 const apiVideo: RetryPolicy = { kind: 'attempts', maxAttempts: 3, intervalSeconds: 3, backoff: 'fixed' };
 const day: RetryPolicy = { kind: 'window', windowMinutes: 1440 };
-const input = (over: Partial<ScheduleInput>): ScheduleInput => ({ policy: day, attempt: 1, firstAttemptAtMs: T0, nowMs: T0, random: 0.5, timeScale: 1, ...over });
+const input = (over: Partial<ScheduleInput>): ScheduleInput => ({
+  policy: day,
+  attempt: 1,
+  firstAttemptAtMs: T0,
+  nowMs: T0,
+  random: 0.5,
+  timeScale: 1,
+  ...over,
+});
 
 describe('attempts policy', () => {
   it.each([
@@ -45,15 +53,17 @@ describe('attempts policy', () => {
 });
 
 describe('window policy', () => {
-  it.each(WINDOW_BACKOFF_MS.map((ms, i) => [i + 1, ms] as const).concat([[7, 3_600_000], [20, 3_600_000]]))(
-    'after attempt %i the base wait is %i ms (5 s, 30 s, 2 m, 10 m, 30 m, 1 h, then hourly)',
-    (attempt, base) => {
-      const now = T0 + 60_000; // well inside the window
-      expect(nextAttemptDelayMs(input({ attempt, nowMs: now, random: 0.5 }))).toBe(base);
-      expect(nextAttemptDelayMs(input({ attempt, nowMs: now, random: 0 }))).toBe(Math.round(base * 0.8));
-      expect(nextAttemptDelayMs(input({ attempt, nowMs: now, random: 0.999999 }))).toBe(Math.round(base * 1.199_999_6));
-    },
-  );
+  it.each(
+    WINDOW_BACKOFF_MS.map((ms, i) => [i + 1, ms] as const).concat([
+      [7, 3_600_000],
+      [20, 3_600_000],
+    ]),
+  )('after attempt %i the base wait is %i ms (5 s, 30 s, 2 m, 10 m, 30 m, 1 h, then hourly)', (attempt, base) => {
+    const now = T0 + 60_000; // well inside the window
+    expect(nextAttemptDelayMs(input({ attempt, nowMs: now, random: 0.5 }))).toBe(base);
+    expect(nextAttemptDelayMs(input({ attempt, nowMs: now, random: 0 }))).toBe(Math.round(base * 0.8));
+    expect(nextAttemptDelayMs(input({ attempt, nowMs: now, random: 0.999999 }))).toBe(Math.round(base * 1.199_999_6));
+  });
 
   it('a window of 0 minutes means exactly one attempt', () => {
     expect(nextAttemptDelayMs(input({ policy: { kind: 'window', windowMinutes: 0 } }))).toBeNull();

@@ -14,7 +14,36 @@ const parses = (text: string) => {
 
 describe('scanJson', () => {
   it('accepts exactly what JSON.parse accepts (property, near-JSON noise)', () => {
-    const token = fc.constantFrom('{', '}', '[', ']', ',', ':', '"', '\\', '\\u', '00', 'e', 'E', '+', '-', '.', '0', '7', 'true', 'fals', 'null', ' ', '\n', '\u0001', '\ufeff', 'x', '"a"', '1.', '01');
+    const token = fc.constantFrom(
+      '{',
+      '}',
+      '[',
+      ']',
+      ',',
+      ':',
+      '"',
+      '\\',
+      '\\u',
+      '00',
+      'e',
+      'E',
+      '+',
+      '-',
+      '.',
+      '0',
+      '7',
+      'true',
+      'fals',
+      'null',
+      ' ',
+      '\n',
+      '\u0001',
+      '\ufeff',
+      'x',
+      '"a"',
+      '1.',
+      '01',
+    );
     const noise = fc.array(token, { maxLength: 16 }).map((t) => t.join(''));
     const mutated = fc.tuple(jsonValueText, fc.nat(), fc.nat(3), token).map(([t, at, cut, ins]) => {
       const p = at % (t.length + 1);
@@ -51,7 +80,10 @@ describe('scanJson', () => {
   it('stops at maxDepth without recursion, even a million levels deep', () => {
     const n = 1_000_000;
     expect(scanJson('['.repeat(n) + ']'.repeat(n), { maxDepth: 64 })).toEqual({ ok: false, kind: 'depth', path: Array(64).fill(0) });
-    expect(scanJson('{"a":'.repeat(65) + '1' + '}'.repeat(65), { maxDepth: 64 })).toMatchObject({ kind: 'depth', path: Array(64).fill('a') });
+    expect(scanJson('{"a":'.repeat(65) + '1' + '}'.repeat(65), { maxDepth: 64 })).toMatchObject({
+      kind: 'depth',
+      path: Array(64).fill('a'),
+    });
     expect(scanJson('{"a":'.repeat(64) + '1' + '}'.repeat(64), { maxDepth: 64 }).ok).toBe(true);
     expect(scanJson('[[]]', { maxDepth: 2 }).ok).toBe(true);
     expect(scanJson('[[[]]]', { maxDepth: 2 }).ok).toBe(false);
@@ -59,14 +91,33 @@ describe('scanJson', () => {
 
   it('applies the string rule to decoded strings and member names, with their path', () => {
     const noX = (s: string) => (s.includes('x') ? 'no x' : null);
-    expect(scanJson('{"a":[1,"\\u0078"]}', { maxDepth: 9, checkString: noX })).toEqual({ ok: false, kind: 'string', path: ['a', 1], rule: 'no x' });
-    expect(scanJson('{"a":{"b":1,"\\u0078y":2}}', { maxDepth: 9, checkString: noX })).toEqual({ ok: false, kind: 'string', path: ['a'], rule: 'no x', key: 'xy' });
+    expect(scanJson('{"a":[1,"\\u0078"]}', { maxDepth: 9, checkString: noX })).toEqual({
+      ok: false,
+      kind: 'string',
+      path: ['a', 1],
+      rule: 'no x',
+    });
+    expect(scanJson('{"a":{"b":1,"\\u0078y":2}}', { maxDepth: 9, checkString: noX })).toEqual({
+      ok: false,
+      kind: 'string',
+      path: ['a'],
+      rule: 'no x',
+      key: 'xy',
+    });
     expect(scanJson('{"a":"ok"}', { maxDepth: 9, checkString: noX }).ok).toBe(true);
   });
 
   it('refuses duplicate member names after decoding, only when asked', () => {
-    expect(scanJson('{"o":{"a":1,"\\u0061":2}}', { maxDepth: 9, rejectDuplicateKeys: true })).toEqual({ ok: false, kind: 'duplicate', path: ['o'], key: 'a' });
-    expect(scanJson('{"__proto__":1,"__proto__":2}', { maxDepth: 9, rejectDuplicateKeys: true })).toMatchObject({ kind: 'duplicate', key: '__proto__' });
+    expect(scanJson('{"o":{"a":1,"\\u0061":2}}', { maxDepth: 9, rejectDuplicateKeys: true })).toEqual({
+      ok: false,
+      kind: 'duplicate',
+      path: ['o'],
+      key: 'a',
+    });
+    expect(scanJson('{"__proto__":1,"__proto__":2}', { maxDepth: 9, rejectDuplicateKeys: true })).toMatchObject({
+      kind: 'duplicate',
+      key: '__proto__',
+    });
     expect(scanJson('{"a":1,"a":2}', { maxDepth: 9 }).ok).toBe(true);
     expect(scanJson('[{"a":1},{"a":2}]', { maxDepth: 9, rejectDuplicateKeys: true }).ok).toBe(true);
   });

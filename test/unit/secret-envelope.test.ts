@@ -52,7 +52,9 @@ describe('signing secret envelope', () => {
     const sealed = sealSecret(one, 'wh_a', generateWebhookSecret());
     const lacking = keyring(`k2:${k2}`);
     expect(() => openSecret(lacking, 'wh_a', sealed)).toThrow(SecretKeyError);
-    expect(() => openSecret(lacking, 'wh_a', sealed)).toThrow('signing secret of webhook wh_a is encrypted with key "k1", which HERALD_ENCRYPTION_KEY does not hold (it holds "k2")');
+    expect(() => openSecret(lacking, 'wh_a', sealed)).toThrow(
+      'signing secret of webhook wh_a is encrypted with key "k1", which HERALD_ENCRYPTION_KEY does not hold (it holds "k2")',
+    );
     expect(() => openSecret([], 'wh_a', sealed)).toThrow('which HERALD_ENCRYPTION_KEY does not hold (it is unset)');
   });
 
@@ -112,7 +114,9 @@ describe('HERALD_ENCRYPTION_KEY validation', () => {
     expect(msg).toContain('HERALD_ENCRYPTION_KEY: entry 1 ("k1"): key must be base64 of exactly 32 random bytes (AES-256), got 16');
     expect(msg.includes(short)).toBe(false);
     expect(bad(keyText())).toContain('HERALD_ENCRYPTION_KEY: entry 1: must be <id>:<base64 of 32 bytes>');
-    expect(bad(`k1:${keyText()},bad id:${keyText()}`)).toContain('HERALD_ENCRYPTION_KEY: entry 2: key id must be 1–32 characters of A-Z a-z 0-9 _ -');
+    expect(bad(`k1:${keyText()},bad id:${keyText()}`)).toContain(
+      'HERALD_ENCRYPTION_KEY: entry 2: key id must be 1–32 characters of A-Z a-z 0-9 _ -',
+    );
     expect(bad(`k1:${keyText()},k1:${keyText()}`)).toContain('HERALD_ENCRYPTION_KEY: entry 2 ("k1"): key id listed twice');
     expect(bad('k1:not*base64')).toContain('HERALD_ENCRYPTION_KEY: entry 1 ("k1"): key must be base64 of exactly 32 random bytes');
   });

@@ -5,7 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classifyNetworkError, createDeliveryAgent, sendAttempt } from '../../src/core/attempt/send-attempt.js';
 import type { SendRequest } from '../../src/core/attempt/send-attempt.js';
 
-interface Seen { method: string; url: string; headers: IncomingMessage['headers']; body: string }
+interface Seen {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
 
 const servers: Server[] = [];
 const agent = createDeliveryAgent({});
@@ -28,7 +33,15 @@ async function receiver(handle: (req: IncomingMessage, res: ServerResponse) => v
 }
 
 function post(url: string, over: Partial<SendRequest> = {}): SendRequest {
-  return { url, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}', timeoutMs: 5_000, maxResponseBytes: 4096, ...over };
+  return {
+    url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"a":1}',
+    timeoutMs: 5_000,
+    maxResponseBytes: 4096,
+    ...over,
+  };
 }
 
 afterAll(async () => {
@@ -41,12 +54,25 @@ describe('sendAttempt against a real receiver', () => {
   it('returns a 2xx status with the body and only the kept response headers', async () => {
     const r = await receiver((_req, res) => {
       res.writeHead(200, {
-        'content-type': 'text/plain', 'content-length': '9', 'x-internal-token': 'secret', 'set-cookie': 'a=b', 'retry-after': '5',
+        'content-type': 'text/plain',
+        'content-length': '9',
+        'x-internal-token': 'secret',
+        'set-cookie': 'a=b',
+        'retry-after': '5',
       });
       res.end('ok thanks');
     });
-    const result = await sendAttempt(agent, post(r.url, { method: 'PUT', headers: { 'x-herald': 'yes' } }), () => '2030-01-01T00:00:00.000Z');
-    expect(result).toMatchObject({ startedAt: '2030-01-01T00:00:00.000Z', statusCode: 200, responseBody: 'ok thanks', responseBodyTruncated: false });
+    const result = await sendAttempt(
+      agent,
+      post(r.url, { method: 'PUT', headers: { 'x-herald': 'yes' } }),
+      () => '2030-01-01T00:00:00.000Z',
+    );
+    expect(result).toMatchObject({
+      startedAt: '2030-01-01T00:00:00.000Z',
+      statusCode: 200,
+      responseBody: 'ok thanks',
+      responseBodyTruncated: false,
+    });
     expect(result.error).toBeUndefined();
     expect(Object.keys(result.responseHeaders).sort()).toEqual(['content-length', 'content-type', 'date', 'retry-after']);
     expect(result.responseHeaders['retry-after']).toBe('5');
@@ -56,7 +82,10 @@ describe('sendAttempt against a real receiver', () => {
   });
 
   it('reports a 500 as a status code, not as a network error', async () => {
-    const r = await receiver((_req, res) => { res.statusCode = 500; res.end('boom'); });
+    const r = await receiver((_req, res) => {
+      res.statusCode = 500;
+      res.end('boom');
+    });
     const result = await sendAttempt(agent, post(r.url));
     expect(result.statusCode).toBe(500);
     expect(result.responseBody).toBe('boom');
@@ -65,7 +94,10 @@ describe('sendAttempt against a real receiver', () => {
 
   it('does not follow a 302 redirect', async () => {
     const target = await receiver((_req, res) => res.end('should not be reached'));
-    const r = await receiver((_req, res) => { res.writeHead(302, { location: target.url }); res.end(); });
+    const r = await receiver((_req, res) => {
+      res.writeHead(302, { location: target.url });
+      res.end();
+    });
     const result = await sendAttempt(agent, post(r.url));
     expect(result.statusCode).toBe(302);
     expect(result.error).toBeUndefined();
@@ -106,7 +138,9 @@ describe('sendAttempt against a real receiver', () => {
   });
 
   it('reports a receiver that never responds as a timeout before much longer than the budget', async () => {
-    const r = await receiver(() => { /* never answers */ });
+    const r = await receiver(() => {
+      /* never answers */
+    });
     const result = await sendAttempt(agent, post(r.url, { timeoutMs: 300 }));
     expect(result.statusCode).toBeUndefined();
     expect(result.error?.kind).toBe('timeout');
@@ -114,7 +148,10 @@ describe('sendAttempt against a real receiver', () => {
   });
 
   it('reports a body that stalls after the headers as a timeout and keeps the status', async () => {
-    const r = await receiver((_req, res) => { res.writeHead(200, { 'content-length': '100' }); res.write('partial'); });
+    const r = await receiver((_req, res) => {
+      res.writeHead(200, { 'content-length': '100' });
+      res.write('partial');
+    });
     const result = await sendAttempt(agent, post(r.url, { timeoutMs: 300 }));
     expect(result).toMatchObject({ statusCode: 200, responseBody: 'partial', responseBodyTruncated: true, error: { kind: 'timeout' } });
   });
@@ -149,7 +186,9 @@ describe('sendAttempt against a real receiver', () => {
 describe('createDeliveryAgent lookup guard', () => {
   const blocked = Object.assign(new Error('address 10.0.0.1 is not public'), { code: 'EHERALDBLOCKED' });
   let r: Awaited<ReturnType<typeof receiver>>;
-  beforeAll(async () => { r = await receiver((_req, res) => res.end('reached')); });
+  beforeAll(async () => {
+    r = await receiver((_req, res) => res.end('reached'));
+  });
 
   it('dials the address the lookup returns', async () => {
     const guarded = createDeliveryAgent({
@@ -164,7 +203,12 @@ describe('createDeliveryAgent lookup guard', () => {
 
   it.each([
     ['reports the refusal through its callback', (_h: string, _o: unknown, cb: (e: Error) => void) => cb(blocked)],
-    ['throws', () => { throw blocked; }],
+    [
+      'throws',
+      () => {
+        throw blocked;
+      },
+    ],
   ])('classifies a lookup that %s as blocked and sends nothing', async (_name, lookup) => {
     const before = r.seen.length;
     const guarded = createDeliveryAgent({ lookup });
@@ -181,7 +225,13 @@ describe('classifyNetworkError', () => {
   const byCode: Record<string, string[]> = {
     dns: ['ENOTFOUND', 'EAI_AGAIN'],
     connect: ['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT'],
-    tls: ['ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'ERR_SSL_WRONG_VERSION_NUMBER'],
+    tls: [
+      'ERR_TLS_CERT_ALTNAME_INVALID',
+      'CERT_HAS_EXPIRED',
+      'DEPTH_ZERO_SELF_SIGNED_CERT',
+      'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+      'ERR_SSL_WRONG_VERSION_NUMBER',
+    ],
     timeout: ['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'],
     reset: ['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET'],
     blocked: ['EHERALDBLOCKED'],
@@ -195,7 +245,8 @@ describe('classifyNetworkError', () => {
     ['ENOTFOUND two causes deep', new Error('outer', { cause: new Error('middle', { cause: err('ENOTFOUND') }) }), 'dns'],
     ['an AggregateError of refusals', new AggregateError([err('ECONNREFUSED'), err('ECONNREFUSED')], 'all failed'), 'connect'],
     ['an AggregateError holding a block', new AggregateError([err('ECONNREFUSED'), err('EHERALDBLOCKED')], 'x'), 'blocked'],
-    ['an unknown Error', new Error('something odd'), 'other'], ['a thrown string', 'a string', 'other'],
+    ['an unknown Error', new Error('something odd'), 'other'],
+    ['a thrown string', 'a string', 'other'],
     ['undefined', undefined, 'other'],
   ];
   it.each(table)('classifies %s as its kind', (_label, input, kind) => {

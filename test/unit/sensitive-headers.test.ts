@@ -2,7 +2,21 @@ import { describe, expect, it } from 'vitest';
 import { isSensitiveHeader, maskHeaders } from '../../src/api/sensitive-headers.js';
 
 describe('sensitive header names', () => {
-  it.each(['Authorization', 'proxy-authorization', 'X-Auth-Token', 'WWW-Authenticate', 'Proxy-Authenticate', 'Cookie', 'X-API-Key', 'X-Shopify-Access-Token', 'X-Client-Secret', 'X-Password', 'X-Hub-Signature', 'X-Session-Id', 'X-Credentials'])('%s is sensitive', (name) => {
+  it.each([
+    'Authorization',
+    'proxy-authorization',
+    'X-Auth-Token',
+    'WWW-Authenticate',
+    'Proxy-Authenticate',
+    'Cookie',
+    'X-API-Key',
+    'X-Shopify-Access-Token',
+    'X-Client-Secret',
+    'X-Password',
+    'X-Hub-Signature',
+    'X-Session-Id',
+    'X-Credentials',
+  ])('%s is sensitive', (name) => {
     expect(isSensitiveHeader(name)).toBe(true);
   });
 

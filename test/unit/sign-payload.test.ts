@@ -34,7 +34,11 @@ afterAll(async () => {
 /** Delivers a signed message to the loopback receiver and returns what arrived. */
 async function deliver(secrets: string[], body = '{"type":"invoice.paid","data":{"amount":"€12"}}') {
   const headers = buildWebhookHeaders({
-    msgId: `msg_${received.length}`, timestampSeconds: Math.floor(Date.now() / 1000), body, secrets, userAgent: 'Herald/test',
+    msgId: `msg_${received.length}`,
+    timestampSeconds: Math.floor(Date.now() / 1000),
+    body,
+    secrets,
+    userAgent: 'Herald/test',
   });
   const result = await sendAttempt(agent, { url, method: 'POST', headers, body, timeoutMs: 5_000, maxResponseBytes: 1024 });
   expect(result.statusCode).toBe(200);
@@ -81,8 +85,7 @@ describe('signPayload', () => {
     const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
     const body = '{"test": 2432232314}';
     const expected = new Webhook(secret).sign('msg_p5jXN8AQM9LWM0D4loKWxJek', new Date(1614265330 * 1000), body);
-    expect(signPayload({ msgId: 'msg_p5jXN8AQM9LWM0D4loKWxJek', timestampSeconds: 1614265330, body, secrets: [secret] }))
-      .toBe(expected);
+    expect(signPayload({ msgId: 'msg_p5jXN8AQM9LWM0D4loKWxJek', timestampSeconds: 1614265330, body, secrets: [secret] })).toBe(expected);
   });
 
   it('emits one space-separated v1 signature per secret, in order', () => {

@@ -2,7 +2,21 @@ import { describe, expect, it } from 'vitest';
 import { candidatePatterns, patternMatches } from '../../src/delivery/subscribers.js';
 
 const TYPES = ['a', 'a.b', 'a.b.c', 'a.b.c.d', 'video.media.ready', 'webhook.disabled'];
-const PATTERNS = ['*', 'a.*', 'a.b.*', 'a.b.c.*', 'a.c.*', 'b.*', 'a', 'a.b', 'a.b.c', 'video.*', 'video.media.*', 'webhook.*', 'webhook.disabled'];
+const PATTERNS = [
+  '*',
+  'a.*',
+  'a.b.*',
+  'a.b.c.*',
+  'a.c.*',
+  'b.*',
+  'a',
+  'a.b',
+  'a.b.c',
+  'video.*',
+  'video.media.*',
+  'webhook.*',
+  'webhook.disabled',
+];
 
 describe('the subscription rule', () => {
   it('matches * always, prefix.* every type under the prefix (any depth), else the exact name', () => {

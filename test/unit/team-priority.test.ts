@@ -3,7 +3,7 @@ import { newId } from '../../src/services/ids.js';
 import { fairnessKeyOf, MAX_FAIRNESS_KEY_BYTES, teamPriority } from '../../src/temporal/team-priority.js';
 
 describe('teamPriority', () => {
-  it("uses a Herald team id itself as the fairness key", () => {
+  it('uses a Herald team id itself as the fairness key', () => {
     const id = newId('team');
     expect(teamPriority(id)).toEqual({ fairnessKey: id });
   });

@@ -26,14 +26,20 @@ describe('textViolation', () => {
   });
 
   it('accepts exactly the well-formed strings without the kind’s control characters (property)', () => {
-    const unit = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 3 }), fc.constantFrom('\u0000', '\u0007', '\t', '\n', '\r', '\u001b', '\u007f', '\u009f', '\ud800', '\udfff', '😀'));
+    const unit = fc.oneof(
+      fc.string({ unit: 'grapheme', maxLength: 3 }),
+      fc.constantFrom('\u0000', '\u0007', '\t', '\n', '\r', '\u001b', '\u007f', '\u009f', '\ud800', '\udfff', '😀'),
+    );
     fc.assert(
-      fc.property(fc.array(unit, { maxLength: 8 }).map((a) => a.join('')), (s) => {
-        const wellFormed = Buffer.from(s, 'utf8').toString('utf8') === s; // lone surrogates become U+FFFD
-        expect(textViolation(s, 'storable') === null).toBe(wellFormed && !s.includes('\u0000'));
-        expect(textViolation(s, 'name') === null).toBe(wellFormed && !/\p{Cc}/u.test(s));
-        expect(textViolation(s, 'free') === null).toBe(wellFormed && !/(?![\t\n])\p{Cc}/u.test(s));
-      }),
+      fc.property(
+        fc.array(unit, { maxLength: 8 }).map((a) => a.join('')),
+        (s) => {
+          const wellFormed = Buffer.from(s, 'utf8').toString('utf8') === s; // lone surrogates become U+FFFD
+          expect(textViolation(s, 'storable') === null).toBe(wellFormed && !s.includes('\u0000'));
+          expect(textViolation(s, 'name') === null).toBe(wellFormed && !/\p{Cc}/u.test(s));
+          expect(textViolation(s, 'free') === null).toBe(wellFormed && !/(?![\t\n])\p{Cc}/u.test(s));
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -53,8 +59,15 @@ describe('zod text fields', () => {
 
 describe('findUnstorableText', () => {
   it('finds NUL or a lone surrogate in any string or key, at any depth, first in document order', () => {
-    expect(findUnstorableText({ a: [1, { b: 'ok' }, 'x\u0000'], c: '\ud800' })).toEqual({ path: ['a', 2], rule: 'must not contain NUL (U+0000 at 1)' });
-    expect(findUnstorableText({ a: { 'k\ud800': 1 } })).toEqual({ path: ['a'], rule: 'must not contain a lone UTF-16 surrogate (U+D800 at 1)', key: 'k\ud800' });
+    expect(findUnstorableText({ a: [1, { b: 'ok' }, 'x\u0000'], c: '\ud800' })).toEqual({
+      path: ['a', 2],
+      rule: 'must not contain NUL (U+0000 at 1)',
+    });
+    expect(findUnstorableText({ a: { 'k\ud800': 1 } })).toEqual({
+      path: ['a'],
+      rule: 'must not contain a lone UTF-16 surrogate (U+D800 at 1)',
+      key: 'k\ud800',
+    });
     expect(findUnstorableText(JSON.parse('{"__proto__":{"s":"\\u0000"}}'))).toMatchObject({ path: ['__proto__', 's'] });
     expect(findUnstorableText({ fine: ['\u001b', '😀', 1, null, true] })).toBeNull();
   });

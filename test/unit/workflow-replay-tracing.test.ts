@@ -21,10 +21,17 @@ describe('recorded workflow histories replay with the OpenTelemetry workflow int
   const modules = workflowInterceptorModules(loadConfig({ HERALD_OTEL_ENABLED: 'true' }));
   beforeAll(async () => {
     Runtime.install({ logger: new DefaultLogger('WARN') });
-    const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: modules, logger: silent as never });
-    const sinks = { exporter: makeWorkflowExporter(new SimpleSpanProcessor(new InMemorySpanExporter()), new Resource({ 'service.name': 'replay' })) };
+    const workflowBundle = await bundleWorkflowCode({
+      workflowsPath: WORKFLOWS_PATH,
+      workflowInterceptorModules: modules,
+      logger: silent as never,
+    });
+    const sinks = {
+      exporter: makeWorkflowExporter(new SimpleSpanProcessor(new InMemorySpanExporter()), new Resource({ 'service.name': 'replay' })),
+    };
     const histories = fixtures.map((f) => ({ workflowId: f.name, history: f.history }));
-    for await (const r of Worker.runReplayHistories({ workflowBundle, replayName: 'herald-fixtures-traced', sinks }, histories)) results.set(r.workflowId, r);
+    for await (const r of Worker.runReplayHistories({ workflowBundle, replayName: 'herald-fixtures-traced', sinks }, histories))
+      results.set(r.workflowId, r);
   }, 120_000);
 
   it('bundles exactly the one interceptor module when tracing is on, and none when off', () => {

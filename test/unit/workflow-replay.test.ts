@@ -19,7 +19,8 @@ describe('recorded workflow histories replay on the current workflow code', () =
     Runtime.install({ logger: new DefaultLogger('WARN') });
     const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: silent as never });
     const histories = fixtures.map((f) => ({ workflowId: f.name, history: f.history }));
-    for await (const r of Worker.runReplayHistories({ workflowBundle, replayName: 'herald-fixtures' }, histories)) results.set(r.workflowId, r);
+    for await (const r of Worker.runReplayHistories({ workflowBundle, replayName: 'herald-fixtures' }, histories))
+      results.set(r.workflowId, r);
   }, 120_000);
 
   it('there is a recorded history for every delivery and dispatch shape', () => {

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import { Connection } from '@temporalio/client';
 import { loadConfig } from '../../src/config.js';
 import { createTeamWithKey } from '../../src/app/bootstrap-team.js';
@@ -46,7 +46,15 @@ async function run(): Promise<void> {
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
     const hook = `http://127.0.0.1:${(receiver.address() as net.AddressInfo).port}/hook`;
     const apiPort = await freePort();
-    const env = { PATH: base.pathEnv, HOME: process.env.HOME, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: cluster.address, HERALD_API_PORT: String(apiPort), HERALD_ALLOW_PRIVATE_TARGETS: 'true', HERALD_LOG_LEVEL: 'info' };
+    const env = {
+      PATH: base.pathEnv,
+      HOME: process.env.HOME,
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: cluster.address,
+      HERALD_API_PORT: String(apiPort),
+      HERALD_ALLOW_PRIVATE_TARGETS: 'true',
+      HERALD_LOG_LEVEL: 'info',
+    };
     await spawnHerald('migrate', { env });
     children.push(await spawnHerald('worker', { env }), await spawnHerald('api', { env }));
     say(`  Herald: worker pid ${children[0]!.child.pid}, api pid ${children[1]!.child.pid} on 127.0.0.1:${apiPort}`);
@@ -79,7 +87,12 @@ async function run(): Promise<void> {
     try {
       const query = `WebhookId="${webhook.id}" AND EventType="check.ping" AND ExecutionStatus="Completed"`;
       const expected = first.length + second.length;
-      await until(async () => Number((await conn.workflowService.countWorkflowExecutions({ namespace: config.temporal.namespace, query })).count) === expected, 30_000, `${expected} completed deliveries in visibility`);
+      await until(
+        async () =>
+          Number((await conn.workflowService.countWorkflowExecutions({ namespace: config.temporal.namespace, query })).count) === expected,
+        30_000,
+        `${expected} completed deliveries in visibility`,
+      );
       summary.push(`visibility: ${expected} completed by WebhookId/EventType`);
     } finally {
       await conn.close();
@@ -94,7 +107,9 @@ async function run(): Promise<void> {
   const pids = [...(scratch?.cluster.processes.map((p) => p.child.pid) ?? []), ...children.map((c) => c.child.pid)];
   await scratch?.cluster.stop().catch((err) => (failure ??= err));
   const dataDir = scratch?.dataDir;
-  const left = [...new Set([...pids.filter((pid): pid is number => Boolean(pid) && isAlive(pid!)), ...(dataDir ? await processesUsing(dataDir) : [])])];
+  const left = [
+    ...new Set([...pids.filter((pid): pid is number => Boolean(pid) && isAlive(pid!)), ...(dataDir ? await processesUsing(dataDir) : [])]),
+  ];
   if (left.length > 0) failure ??= new Error(`processes still running after stop: ${left.join(', ')}`);
   else summary.push('all stopped');
   if (!failure && dataDir) await fs.rm(dataDir, { recursive: true, force: true });
@@ -109,7 +124,11 @@ async function run(): Promise<void> {
 
 function apiCaller(base: string, key: string) {
   return async (procedure: string, input: unknown): Promise<unknown> => {
-    const res = await fetch(`${base}/${procedure}`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify(input) });
+    const res = await fetch(`${base}/${procedure}`, {
+      method: 'POST',
+      headers: { 'x-api-key': key, 'content-type': 'application/json' },
+      body: JSON.stringify(input),
+    });
     const body = (await res.json()) as { result?: { data: unknown }; error?: { message: string } };
     if (!res.ok || !body.result) throw new Error(`${procedure}: HTTP ${res.status} ${body.error?.message ?? ''}`);
     return body.result.data;
@@ -157,6 +176,6 @@ async function processesUsing(dir: string): Promise<number[]> {
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 run().catch((err) => {
-  process.stderr.write(`cluster:check FAIL: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`cluster:check FAIL: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

@@ -15,7 +15,13 @@ export interface ClusterProcess {
  * Spawns one long-running server process with stdout and stderr appended to `logFile`. An
  * `exit` hook kills it if this process ends without stop(), so nothing outlives the launcher.
  */
-export function spawnLogged(name: string, bin: string, args: string[], logFile: string, env: NodeJS.ProcessEnv = process.env): ClusterProcess {
+export function spawnLogged(
+  name: string,
+  bin: string,
+  args: string[],
+  logFile: string,
+  env: NodeJS.ProcessEnv = process.env,
+): ClusterProcess {
   const fd = openSync(logFile, 'a');
   const child = spawn(bin, args, { stdio: ['ignore', fd, fd], env });
   closeSync(fd);

@@ -15,11 +15,15 @@ async function run(): Promise<number> {
   let code = 1;
   try {
     say(`cluster: ready at ${scratch.cluster.address}; running the integration tests against it`);
-    const vitest = spawn(process.execPath, [path.join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--project', 'integration', ...process.argv.slice(2)], {
-      cwd: ROOT,
-      env: { ...process.env, HERALD_TEST_TEMPORAL_ADDRESS: scratch.cluster.address },
-      stdio: 'inherit',
-    });
+    const vitest = spawn(
+      process.execPath,
+      [path.join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--project', 'integration', ...process.argv.slice(2)],
+      {
+        cwd: ROOT,
+        env: { ...process.env, HERALD_TEST_TEMPORAL_ADDRESS: scratch.cluster.address },
+        stdio: 'inherit',
+      },
+    );
     // Ctrl-C reaches vitest too; wait for it, then stop the cluster.
     process.on('SIGINT', () => undefined);
     process.on('SIGTERM', () => vitest.kill('SIGTERM'));
@@ -34,7 +38,7 @@ async function run(): Promise<number> {
 run().then(
   (code) => process.exit(code),
   (err) => {
-    process.stderr.write(`test:cluster failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.stderr.write(`test:cluster failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(1);
   },
 );

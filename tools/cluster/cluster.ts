@@ -50,6 +50,6 @@ function redact(url: string): string {
 }
 
 run().catch((err) => {
-  process.stderr.write(`cluster failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`cluster failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

@@ -64,7 +64,10 @@ export async function startTemporalCluster(o: ClusterOptions): Promise<TemporalC
   const dir = path.resolve(o.dataDir, 'cluster');
   const logDir = path.join(dir, 'logs');
   // A cluster that ran here before has a store, possibly created before fairness was on.
-  const storeExisted = await fs.access(dir).then(() => true, () => false);
+  const storeExisted = await fs.access(dir).then(
+    () => true,
+    () => false,
+  );
   await fs.mkdir(logDir, { recursive: true });
   const ports = clusterPorts(o.basePort);
   const hint = 'set HERALD_CLUSTER_PORT to another base port';
@@ -83,7 +86,8 @@ export async function startTemporalCluster(o: ClusterOptions): Promise<TemporalC
   // Frontend (and UI) first so no new work comes in, history last: it owns the shards.
   const stopServers = async () => {
     for (const name of ['ui', 'frontend', 'worker', 'matching', 'history']) {
-      for (const p of processes.filter((x) => x.name === name)) await p.stop().catch((err) => o.log(`stopping ${name} failed: ${String(err)}`));
+      for (const p of processes.filter((x) => x.name === name))
+        await p.stop().catch((err) => o.log(`stopping ${name} failed: ${String(err)}`));
     }
   };
   try {
@@ -109,7 +113,10 @@ export async function startTemporalCluster(o: ClusterOptions): Promise<TemporalC
       visibilityDatabase: VISIBILITY_DB,
       historyShards: o.historyShards,
       logLevel: o.logLevel,
-      dynamicConfigFile: await clusterDynamicConfigFile(dir, await storeFairness({ markerFile: path.join(dir, 'fairness'), storeExisted, wanted: true, log: o.log })),
+      dynamicConfigFile: await clusterDynamicConfigFile(
+        dir,
+        await storeFairness({ markerFile: path.join(dir, 'fairness'), storeExisted, wanted: true, log: o.log }),
+      ),
     };
     const startService = (s: ClusterService) =>
       spawnLogged(s, bins.server, clusterServiceArgs(CLUSTER_CONFIG_ROOT, s), path.join(logDir, `${s}.log`), {
@@ -124,13 +131,17 @@ export async function startTemporalCluster(o: ClusterOptions): Promise<TemporalC
     for (const s of CLUSTER_SERVICES.filter((x) => x !== 'history')) processes.push(startService(s));
     const address = `127.0.0.1:${ports.services.frontend.grpc}`;
     await waitForFrontend(address, processes, 120_000);
-    o.log(`Temporal frontend answering at ${address} (${CLUSTER_SERVICES.join(', ')}: one process each, ${o.historyShards} history shards)`);
+    o.log(
+      `Temporal frontend answering at ${address} (${CLUSTER_SERVICES.join(', ')}: one process each, ${o.historyShards} history shards)`,
+    );
     await ensureNamespace({ address, namespace: o.namespace, retentionDays: o.retentionDays, log: o.log });
 
     let uiUrl: string | undefined;
     if (bins.ui) {
       const uiDir = await writeUiConfig(dir, o.basePort, o.namespace);
-      processes.push(spawnLogged('ui', bins.ui, ['--root', uiDir, '--config', '.', '--env', 'development', 'start'], path.join(logDir, 'ui.log')));
+      processes.push(
+        spawnLogged('ui', bins.ui, ['--root', uiDir, '--config', '.', '--env', 'development', 'start'], path.join(logDir, 'ui.log')),
+      );
       uiUrl = `http://127.0.0.1:${ports.ui}`;
     }
     return {

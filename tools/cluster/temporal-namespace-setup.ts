@@ -10,7 +10,12 @@ const INDEXED_TYPES: Record<string, number> = { Keyword: 2, Int: 3 };
  * and creates Herald's search attributes that are missing, through the operator API (with SQL
  * visibility they map onto the schema's pre-allocated columns). Safe to run on every start.
  */
-export async function ensureNamespace(opts: { address: string; namespace: string; retentionDays: number; log: (line: string) => void }): Promise<void> {
+export async function ensureNamespace(opts: {
+  address: string;
+  namespace: string;
+  retentionDays: number;
+  log: (line: string) => void;
+}): Promise<void> {
   const conn = await Connection.connect({ address: opts.address });
   try {
     const retention = msToTs(opts.retentionDays * 86_400_000);

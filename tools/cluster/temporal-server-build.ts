@@ -41,11 +41,19 @@ export async function resolveServerBinaries(opts: {
   let go: string | undefined;
   if (missing.length > 0 || uiMissing) {
     go = findGo(opts.pathEnv);
-    if (!go && missing.length > 0) throw new Error(`temporal-server ${TEMPORAL_SERVER_VERSION} is not in ${dir} and no Go toolchain was found to build it`);
+    if (!go && missing.length > 0)
+      throw new Error(`temporal-server ${TEMPORAL_SERVER_VERSION} is not in ${dir} and no Go toolchain was found to build it`);
   }
   if (missing.length > 0) opts.log(`Building Temporal server ${TEMPORAL_SERVER_VERSION} with Go (first run only; several minutes)...`);
   for (const b of missing) {
-    await goInstallBinary({ go: go!, pkg: `${b.pkg}@${TEMPORAL_SERVER_VERSION}`, builtName: b.builtName, target: target(b.name), label: b.name, log: opts.log });
+    await goInstallBinary({
+      go: go!,
+      pkg: `${b.pkg}@${TEMPORAL_SERVER_VERSION}`,
+      builtName: b.builtName,
+      target: target(b.name),
+      label: b.name,
+      log: opts.log,
+    });
   }
   let ui: string | undefined;
   if (opts.ui) {

@@ -16,7 +16,9 @@ async function run(): Promise<void> {
   for (;;) {
     try {
       await ensureNamespace({ address, namespace: config.temporal.namespace, retentionDays: config.temporal.retentionDays, log: say });
-      say(`namespace ${config.temporal.namespace} on ${address}: retention ${config.temporal.retentionDays} days, search attributes present`);
+      say(
+        `namespace ${config.temporal.namespace} on ${address}: retention ${config.temporal.retentionDays} days, search attributes present`,
+      );
       return;
     } catch (err) {
       if (Date.now() > deadline) throw err;

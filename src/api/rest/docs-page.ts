@@ -41,7 +41,8 @@ const INIT = `window.ui = SwaggerUIBundle({
 });
 `;
 
-const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; object-src 'none'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; object-src 'none'; frame-ancestors 'none'";
 
 let distDir: string | undefined;
 const cache = new Map<string, Buffer>();
@@ -57,7 +58,9 @@ function asset(name: string): Buffer {
 export function serveDocs(req: http.IncomingMessage, res: http.ServerResponse, pathname: string): boolean {
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
   if (pathname === '/docs' || pathname === '/docs/') {
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': CSP, 'cache-control': 'no-cache' }).end(PAGE);
+    res
+      .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': CSP, 'cache-control': 'no-cache' })
+      .end(PAGE);
     return true;
   }
   if (pathname === '/docs/init.js') {

@@ -81,13 +81,30 @@ function errorStatuses(r: RestRoute): number[] {
 
 function operation(r: RestRoute) {
   const input = inputJsonSchema(r.procedure);
-  const params = pathParams(r.path).map((name) => ({ name, in: 'path', required: true, schema: input?.properties?.[name] ?? { type: 'string' } }));
+  const params = pathParams(r.path).map((name) => ({
+    name,
+    in: 'path',
+    required: true,
+    schema: input?.properties?.[name] ?? { type: 'string' },
+  }));
   const rest = restInputSchema(r);
-  const query = !takesBody(r) && rest?.properties
-    ? Object.entries(rest.properties).map(([name, schema]) => ({ name, in: 'query', required: (rest.required ?? []).includes(name), schema, ...(schema.description ? { description: schema.description } : {}) }))
-    : [];
+  const query =
+    !takesBody(r) && rest?.properties
+      ? Object.entries(rest.properties).map(([name, schema]) => ({
+          name,
+          in: 'query',
+          required: (rest.required ?? []).includes(name),
+          schema,
+          ...(schema.description ? { description: schema.description } : {}),
+        }))
+      : [];
   const hasBody = takesBody(r) && rest && (rest.anyOf || Object.keys(rest.properties ?? {}).length);
-  const paging = r.paging === 'page' ? ' Pages by `page` and `pageSize`; the answer has `pagination.currentPage`, `pagesTotal` and `itemsTotal`.' : r.paging === 'cursor' ? ' Pages by cursor: pass the answer\'s `nextCursor` as `cursor` (null on the last page).' : '';
+  const paging =
+    r.paging === 'page'
+      ? ' Pages by `page` and `pageSize`; the answer has `pagination.currentPage`, `pagesTotal` and `itemsTotal`.'
+      : r.paging === 'cursor'
+        ? " Pages by cursor: pass the answer's `nextCursor` as `cursor` (null on the last page)."
+        : '';
   const responses: Record<string, unknown> = {
     [r.status]: { description: 'OK', content: { 'application/json': { schema: toJsonSchema(r.output, 'output') } } },
   };
@@ -109,7 +126,10 @@ function buildDocument() {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of REST_ROUTES) (paths[r.path] ??= {})[r.method.toLowerCase()] = operation(r);
   const responses = Object.fromEntries(
-    Object.entries(ERROR_TEXT).map(([status, description]) => [`E${status}`, { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }]),
+    Object.entries(ERROR_TEXT).map(([status, description]) => [
+      `E${status}`,
+      { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+    ]),
   );
   return {
     openapi: '3.1.0',

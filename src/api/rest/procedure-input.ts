@@ -3,7 +3,12 @@ import { appRouter } from '../app-router.js';
 import type { ProcedurePath } from './rest-routes.js';
 
 /** A JSON Schema object as z.toJSONSchema writes it (draft 2020-12, which OpenAPI 3.1 uses). */
-export type JsonSchema = Record<string, unknown> & { properties?: Record<string, JsonSchema>; required?: string[]; anyOf?: JsonSchema[]; oneOf?: JsonSchema[] };
+export type JsonSchema = Record<string, unknown> & {
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+};
 
 interface ProcedureDef {
   type: 'query' | 'mutation' | 'subscription';

@@ -81,7 +81,8 @@ export function createRestHandler(deps: ApiDeps, maxBodyBytes: number) {
         input = queryInput(url.searchParams, restInputSchema(route));
       }
       if (Object.keys(chosen.params).length && gate.auth?.ok !== false) {
-        if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new TRPCError({ code: 'BAD_REQUEST', message: 'input: the request body must be a JSON object' });
+        if (typeof input !== 'object' || input === null || Array.isArray(input))
+          throw new TRPCError({ code: 'BAD_REQUEST', message: 'input: the request body must be a JSON object' });
         input = { ...input, ...chosen.params };
       }
       if (!def.inputs.length) input = undefined;
@@ -97,10 +98,20 @@ export function createRestHandler(deps: ApiDeps, maxBodyBytes: number) {
       send(res, route.status, ctx.responseHeaders, data);
     } catch (cause) {
       const error = getTRPCErrorFromUnknown(cause);
-      if (error.code === 'INTERNAL_SERVER_ERROR') deps.log.error('api error', { path: route?.procedure ?? req.url, message: error.message });
-      const shape = getTRPCErrorShape({ config: appRouter._def._config, error, type: 'unknown', path: route?.procedure, input: undefined, ctx });
+      if (error.code === 'INTERNAL_SERVER_ERROR')
+        deps.log.error('api error', { path: route?.procedure ?? req.url, message: error.message });
+      const shape = getTRPCErrorShape({
+        config: appRouter._def._config,
+        error,
+        type: 'unknown',
+        path: route?.procedure,
+        input: undefined,
+        ctx,
+      });
       const httpStatus = shape.data.httpStatus;
-      send(res, httpStatus, ctx?.responseHeaders ?? {}, { error: { code: shape.data.code, message: shape.message, httpStatus, issues: shape.data.zodIssues } });
+      send(res, httpStatus, ctx?.responseHeaders ?? {}, {
+        error: { code: shape.data.code, message: shape.message, httpStatus, issues: shape.data.zodIssues },
+      });
     }
   };
 }

@@ -17,7 +17,10 @@ export function queryInput(params: URLSearchParams, schema: JsonSchema | undefin
     const field = properties[name];
     if (!field || !Object.hasOwn(properties, name)) {
       const allowed = Object.keys(properties);
-      throw new TRPCError({ code: 'BAD_REQUEST', message: `${JSON.stringify(name)}: unknown query parameter (${allowed.length ? `allowed: ${allowed.join(', ')}` : 'this operation takes none'})` });
+      throw new TRPCError({
+        code: 'BAD_REQUEST',
+        message: `${JSON.stringify(name)}: unknown query parameter (${allowed.length ? `allowed: ${allowed.join(', ')}` : 'this operation takes none'})`,
+      });
     }
     if (Object.hasOwn(input, name)) throw new TRPCError({ code: 'BAD_REQUEST', message: `${name}: must be given once` });
     input[name] = convert(text, field.type);
@@ -37,6 +40,9 @@ export function bodyInput(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new TRPCError({ code: 'BAD_REQUEST', message: `input: the request body is not JSON (${err instanceof Error ? err.message : String(err)})` });
+    throw new TRPCError({
+      code: 'BAD_REQUEST',
+      message: `input: the request body is not JSON (${err instanceof Error ? err.message : String(err)})`,
+    });
   }
 }

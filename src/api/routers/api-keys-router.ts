@@ -14,18 +14,34 @@ export const apiKeysRouter = router({
     .input(z.object({ name: nameText(100), scope: z.enum(API_KEY_SCOPES, "must be 'admin', 'publish' or 'read'").default('admin') }))
     .mutation(async ({ ctx, input }) => {
       // A cap, so a team cannot mint keys without end (each key also has a rate limit of its own).
-      const { n } = await ctx.deps.db.selectFrom('api_keys').select((eb) => eb.fn.countAll<string>().as('n')).where('team_id', '=', ctx.team.id).where('revoked_at', 'is', null).executeTakeFirstOrThrow();
+      const { n } = await ctx.deps.db
+        .selectFrom('api_keys')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('team_id', '=', ctx.team.id)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirstOrThrow();
       const cap = ctx.deps.config.limits.maxApiKeysPerTeam;
       if (Number(n) >= cap) throw conflict(`API key limit reached: a team can have at most ${cap} unrevoked API keys; revoke one first`);
       const { key, prefix, hash } = generateApiKey();
       const id = newId('key');
-      await ctx.deps.db.insertInto('api_keys').values({ id, team_id: ctx.team.id, name: input.name, prefix, key_hash: hash, scope: input.scope, created_at: new Date() }).execute();
+      await ctx.deps.db
+        .insertInto('api_keys')
+        .values({ id, team_id: ctx.team.id, name: input.name, prefix, key_hash: hash, scope: input.scope, created_at: new Date() })
+        .execute();
       return { id, name: input.name, prefix, scope: input.scope, key };
     }),
   list: readProcedure.query(async ({ ctx }) => {
     const rows = await ctx.deps.db.selectFrom('api_keys').selectAll().where('team_id', '=', ctx.team.id).orderBy('created_at').execute();
     return {
-      data: rows.map((k) => ({ id: k.id, name: k.name, prefix: k.prefix, scope: k.scope, createdAt: k.created_at.toISOString(), lastUsedAt: iso(k.last_used_at), revokedAt: iso(k.revoked_at) })),
+      data: rows.map((k) => ({
+        id: k.id,
+        name: k.name,
+        prefix: k.prefix,
+        scope: k.scope,
+        createdAt: k.created_at.toISOString(),
+        lastUsedAt: iso(k.last_used_at),
+        revokedAt: iso(k.revoked_at),
+      })),
     };
   }),
   /** Takes effect at once in this API process, and within LOOKUP_CACHE_TTL_MS in others. */

@@ -54,22 +54,33 @@ export const deliveriesRouter = router({
         const c = decodeCursor(input.cursor);
         q = q.where((eb) => eb.or([eb('created_at', '<', c.at), eb.and([eb('created_at', '=', c.at), eb('id', '<', c.id)])]));
       }
-      const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(input.pageSize + 1).execute();
+      const rows = await q
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(input.pageSize + 1)
+        .execute();
       const page = rows.slice(0, input.pageSize);
       const last = page[page.length - 1];
-      return { data: page.map(deliveryDto), nextCursor: rows.length > input.pageSize && last ? encodeCursor(last.created_at, last.id) : null };
+      return {
+        data: page.map(deliveryDto),
+        nextCursor: rows.length > input.pageSize && last ? encodeCursor(last.created_at, last.id) : null,
+      };
     }),
 
   /** Status plus every attempt: from the running workflow, or from PostgreSQL once it has closed (read-delivery.ts). */
   get: readProcedure.input(idInput).query(async ({ ctx, input }) => readDelivery(ctx.deps, await requireDelivery(ctx, input.id))),
 
-  cancel: adminProcedure.input(idInput.extend({ reason: freeText(200).optional() })).mutation(({ ctx, input }) =>
-    signalRunning(ctx, input.id, () => ctx.deps.temporal.workflow.getHandle(input.id).signal('cancel', input.reason ?? 'cancelled by operator')),
-  ),
+  cancel: adminProcedure
+    .input(idInput.extend({ reason: freeText(200).optional() }))
+    .mutation(({ ctx, input }) =>
+      signalRunning(ctx, input.id, () =>
+        ctx.deps.temporal.workflow.getHandle(input.id).signal('cancel', input.reason ?? 'cancelled by operator'),
+      ),
+    ),
 
-  retryNow: adminProcedure.input(idInput).mutation(({ ctx, input }) =>
-    signalRunning(ctx, input.id, () => ctx.deps.temporal.workflow.getHandle(input.id).signal('retryNow')),
-  ),
+  retryNow: adminProcedure
+    .input(idInput)
+    .mutation(({ ctx, input }) => signalRunning(ctx, input.id, () => ctx.deps.temporal.workflow.getHandle(input.id).signal('retryNow'))),
 
   replay: adminProcedure.input(idInput).mutation(async ({ ctx, input }) => {
     await replay(ctx, await requireDelivery(ctx, input.id));

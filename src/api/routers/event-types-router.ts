@@ -32,7 +32,14 @@ function assertValidSchema(schema: Record<string, unknown> | null | undefined, f
   if (unsafe) throw badRequest(formatPath([...field.split('.'), ...unsafe.path]), unsafe.reason);
 }
 
-type Row = { name: string; description: string; schema: Record<string, unknown> | null; archived: boolean; created_at: Date; updated_at: Date };
+type Row = {
+  name: string;
+  description: string;
+  schema: Record<string, unknown> | null;
+  archived: boolean;
+  created_at: Date;
+  updated_at: Date;
+};
 const toDto = (r: Row) => ({
   name: r.name,
   description: r.description,
@@ -47,7 +54,12 @@ export const eventTypesRouter = router({
     assertValidSchema(input.schema);
     const added = await importEventTypes(ctx.deps.db, ctx.team.id, [input]);
     if (!added.length) throw badRequest('name', `event type already exists: ${input.name}`);
-    const row = await ctx.deps.db.selectFrom('event_types').selectAll().where('team_id', '=', ctx.team.id).where('name', '=', input.name).executeTakeFirstOrThrow();
+    const row = await ctx.deps.db
+      .selectFrom('event_types')
+      .selectAll()
+      .where('team_id', '=', ctx.team.id)
+      .where('name', '=', input.name)
+      .executeTakeFirstOrThrow();
     return toDto(row);
   }),
 
@@ -80,20 +92,18 @@ export const eventTypesRouter = router({
     }),
 
   /** Archived types cannot be published or subscribed to; existing subscriptions stay. */
-  archive: adminProcedure
-    .input(z.object({ name: nameSchema, archived: z.boolean().default(true) }))
-    .mutation(async ({ ctx, input }) => {
-      const row = await ctx.deps.db
-        .updateTable('event_types')
-        .set({ archived: input.archived, updated_at: sql`now()` })
-        .where('team_id', '=', ctx.team.id)
-        .where('name', '=', input.name)
-        .returningAll()
-        .executeTakeFirst();
-      if (!row) throw notFound('event type', input.name);
-      ctx.deps.caches.eventTypes.delete(eventTypeCacheKey(ctx.team.id, input.name));
-      return toDto(row);
-    }),
+  archive: adminProcedure.input(z.object({ name: nameSchema, archived: z.boolean().default(true) })).mutation(async ({ ctx, input }) => {
+    const row = await ctx.deps.db
+      .updateTable('event_types')
+      .set({ archived: input.archived, updated_at: sql`now()` })
+      .where('team_id', '=', ctx.team.id)
+      .where('name', '=', input.name)
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) throw notFound('event type', input.name);
+    ctx.deps.caches.eventTypes.delete(eventTypeCacheKey(ctx.team.id, input.name));
+    return toDto(row);
+  }),
 
   /** Many at once, from a list or from one of the seed platforms' catalogs. */
   import: adminProcedure
@@ -108,8 +118,12 @@ export const eventTypesRouter = router({
       const deadline = Date.now() + SCHEMA_CHECK_BUDGET_MS;
       if ('eventTypes' in input) {
         const total = input.eventTypes.reduce((n, t) => n + (t.schema ? countSubschemas(t.schema) : 0), 0);
-        if (total > MAX_SUBSCHEMAS_PER_CALL) throw badRequest('eventTypes', `their schemas must hold at most ${MAX_SUBSCHEMAS_PER_CALL} schemas in all, subschemas counted (got ${total}); import them in smaller parts`);
-        input.eventTypes.forEach((t, i) => assertValidSchema(t.schema, `eventTypes.${i}.schema`, deadline));
+        if (total > MAX_SUBSCHEMAS_PER_CALL)
+          throw badRequest(
+            'eventTypes',
+            `their schemas must hold at most ${MAX_SUBSCHEMAS_PER_CALL} schemas in all, subschemas counted (got ${total}); import them in smaller parts`,
+          );
+        for (const [i, t] of input.eventTypes.entries()) assertValidSchema(t.schema, `eventTypes.${i}.schema`, deadline);
       }
       const added = await importEventTypes(ctx.deps.db, ctx.team.id, types);
       return { added: added.length, skipped: types.length - added.length, names: added };

@@ -23,7 +23,14 @@ export const MAX_EVENT_DATA_BYTES = 256 * 1024;
 const EVENT_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
 // `data` is returned parsed; receivers get the stored text itself (event-body.ts).
-const toDto = (e: EventRow) => ({ id: e.id, type: e.type, projectId: e.project_id, data: JSON.parse(eventDataText(e)) as Record<string, unknown>, createdAt: e.created_at.toISOString(), dispatchedAt: e.dispatched_at?.toISOString() ?? null });
+const toDto = (e: EventRow) => ({
+  id: e.id,
+  type: e.type,
+  projectId: e.project_id,
+  data: JSON.parse(eventDataText(e)) as Record<string, unknown>,
+  createdAt: e.created_at.toISOString(),
+  dispatchedAt: e.dispatched_at?.toISOString() ?? null,
+});
 
 const publishSchema = z.object({
   type: z.string().regex(EVENT_TYPE_NAME, 'must be an event type name'),
@@ -44,7 +51,10 @@ export const eventsRouter = router({
     const dataText = publishedDataText(ctx, input.data, batchIndex);
     const size = Buffer.byteLength(dataText, 'utf8');
     if (size > MAX_EVENT_DATA_BYTES) {
-      throw new TRPCError({ code: 'PAYLOAD_TOO_LARGE', message: `data: must be at most ${MAX_EVENT_DATA_BYTES} bytes as JSON (got ${size})` });
+      throw new TRPCError({
+        code: 'PAYLOAD_TOO_LARGE',
+        message: `data: must be at most ${MAX_EVENT_DATA_BYTES} bytes as JSON (got ${size})`,
+      });
     }
     assertEventDataRules(dataText);
     if (isOperationalEventType(input.type)) throw badRequest('type', `${input.type} is an operational event; only Herald publishes it`);
@@ -57,14 +67,24 @@ export const eventsRouter = router({
       if (problem) throw badRequest('type', unsafeStoredSchemaRule(input.type, problem.unsafe));
     }
     if (input.projectId) {
-      const p = await db.selectFrom('projects').select('id').where('team_id', '=', teamId).where('id', '=', input.projectId).executeTakeFirst();
+      const p = await db
+        .selectFrom('projects')
+        .select('id')
+        .where('team_id', '=', teamId)
+        .where('id', '=', input.projectId)
+        .executeTakeFirst();
       if (!p) throw notFound('project', input.projectId);
     }
     const id = input.id ?? newId('evt');
     // Store and start in the team's lane: a team flooding the API waits for its own turn.
     return ctx.deps.publishLanes.run(teamId, async () => {
       // One round trip: event, matching webhooks and their pending rows (publish-repo.ts).
-      const inserted = await insertEventWithDeliveries(db, { teamId, id, type: input.type, projectId: input.projectId ?? null, data: dataText }, deliveryWorkflowId(id, ''), DIRECT_FANOUT_MAX);
+      const inserted = await insertEventWithDeliveries(
+        db,
+        { teamId, id, type: input.type, projectId: input.projectId ?? null, data: dataText },
+        deliveryWorkflowId(id, ''),
+        DIRECT_FANOUT_MAX,
+      );
       if (inserted) {
         await fanOut({ ...ctx.deps, marker: ctx.deps.dispatched }, inserted.event, planFor(inserted.hooks));
         return { ...toDto(inserted.event), duplicate: false };
@@ -77,13 +97,26 @@ export const eventsRouter = router({
   }),
 
   get: readProcedure.input(z.object({ id: idText(128) })).query(async ({ ctx, input }) => {
-    const e = await ctx.deps.db.selectFrom('events').selectAll().where('team_id', '=', ctx.team.id).where('id', '=', input.id).executeTakeFirst();
+    const e = await ctx.deps.db
+      .selectFrom('events')
+      .selectAll()
+      .where('team_id', '=', ctx.team.id)
+      .where('id', '=', input.id)
+      .executeTakeFirst();
     if (!e) throw notFound('event', input.id);
     return toDto(e);
   }),
 
   list: readProcedure
-    .input(z.object({ type: idText(128, 0).optional(), pageSize: z.number().int().min(1, 'must be 1–100').max(100, 'must be 1–100').default(25), cursor: z.string().max(200).optional() }).default({ pageSize: 25 }))
+    .input(
+      z
+        .object({
+          type: idText(128, 0).optional(),
+          pageSize: z.number().int().min(1, 'must be 1–100').max(100, 'must be 1–100').default(25),
+          cursor: z.string().max(200).optional(),
+        })
+        .default({ pageSize: 25 }),
+    )
     .query(async ({ ctx, input }) => {
       let q = ctx.deps.db.selectFrom('events').selectAll().where('team_id', '=', ctx.team.id);
       if (input.type) q = q.where('type', '=', input.type);
@@ -91,7 +124,11 @@ export const eventsRouter = router({
         const c = decodeCursor(input.cursor);
         q = q.where((eb) => eb.or([eb('created_at', '<', c.at), eb.and([eb('created_at', '=', c.at), eb('id', '<', c.id)])]));
       }
-      const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(input.pageSize + 1).execute();
+      const rows = await q
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(input.pageSize + 1)
+        .execute();
       const page = rows.slice(0, input.pageSize);
       const last = page[page.length - 1];
       return { data: page.map(toDto), nextCursor: rows.length > input.pageSize && last ? encodeCursor(last.created_at, last.id) : null };

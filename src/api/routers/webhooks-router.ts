@@ -2,13 +2,7 @@ import { generateWebhookSecret } from '../../delivery/webhook-secret.js';
 import { openStoredSecret, resealForCopy } from '../../services/webhook-secrets.js';
 import { sealSecret } from '../../security/secret-envelope.js';
 import { DEFAULT_RETRY_POLICY } from '../../delivery/types.js';
-import {
-  deleteWebhookRow,
-  findWebhook,
-  insertWebhook,
-  listWebhookRows,
-  updateWebhookRow,
-} from '../../repositories/webhooks-repo.js';
+import { deleteWebhookRow, findWebhook, insertWebhook, listWebhookRows, updateWebhookRow } from '../../repositories/webhooks-repo.js';
 import { webhookStats } from '../../repositories/deliveries-repo.js';
 import { cancelWebhookDeliveries } from '../../services/cancel-webhook-deliveries.js';
 import { conflict, notFound } from '../../services/errors.js';
@@ -20,7 +14,6 @@ import { toWebhookDto } from '../webhook-dto.js';
 import { assertActiveLimit, assertKnownEventTypes, assertProjectExists, assertSafeUrl } from '../../services/webhook-rules.js';
 import { createWebhookSchema, enableWebhookSchema, listWebhooksSchema, updateWebhookSchema, webhookIdSchema } from '../webhook-schemas.js';
 import { recoverDeliveries, recoverSince, reenablePatch } from '../../services/reenable-webhook.js';
-
 
 export const webhooksRouter = router({
   create: adminProcedure.input(createWebhookSchema).mutation(async ({ ctx, input }) => {
@@ -103,7 +96,8 @@ export const webhooksRouter = router({
     });
     if (!row) throw notFound('webhook', input.id);
     // Deactivated: its running deliveries end now (a repeated call signals any left again).
-    if (input.active === false) await cancelWebhookDeliveries(ctx.deps, ctx.team.id, row.id, reasons.webhookInactive(row.disabled_reason ?? 'deactivated').text);
+    if (input.active === false)
+      await cancelWebhookDeliveries(ctx.deps, ctx.team.id, row.id, reasons.webhookInactive(row.disabled_reason ?? 'deactivated').text);
     return toWebhookDto(row, ctx.scope === 'admin');
   }),
 

@@ -34,10 +34,15 @@ export async function admit(deps: AttemptDeps, input: AttemptInput): Promise<Adm
     // no attempt counted). slotAtMs 0: no rate-limit slot was reserved for this delivery.
     if (target.kind === 'busy') {
       const wakeAtMs = refusedWakeAtMs(Date.now(), target.queueWaitMs, Math.random());
-      deps.log.debug('attempt waits: webhook at its concurrency cap', { deliveryId: input.deliveryId, attempt: input.attempt, waitMs: wakeAtMs - Date.now() });
+      deps.log.debug('attempt waits: webhook at its concurrency cap', {
+        deliveryId: input.deliveryId,
+        attempt: input.attempt,
+        waitMs: wakeAtMs - Date.now(),
+      });
       return { kind: 'throttled', slotAtMs: 0, wakeAtMs };
     }
-    const reserve = (leadMs: number) => reserveSlot(deps.db, deps.pgClock, rateLimitKey(target.webhook.id), target.webhook.rate_limit_per_second, leadMs);
+    const reserve = (leadMs: number) =>
+      reserveSlot(deps.db, deps.pgClock, rateLimitKey(target.webhook.id), target.webhook.rate_limit_per_second, leadMs);
     const waitStartMs = Date.now();
     const wait = await waitForSlot(systemSlotClock(reserve), heldSlotAtMs ?? target.slotAtMs);
     recordRateLimitWait(deps.config, (wait.kind === 'throttled' ? wait.wakeAtMs : Date.now()) - waitStartMs);

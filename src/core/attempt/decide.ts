@@ -44,7 +44,13 @@ export interface Decision {
 /** The decide stage. Pure: every input, the jitter draw included, is passed in. */
 export function decide(d: DecideInput): Decision {
   const { outcome, endMs } = d.classification;
-  const end = (reason: Reason, deactivate: string | null = null): Decision => ({ status: 'failed', reason, nextAttemptAtMs: null, deactivate, reportExhausted: false });
+  const end = (reason: Reason, deactivate: string | null = null): Decision => ({
+    status: 'failed',
+    reason,
+    nextAttemptAtMs: null,
+    deactivate,
+    reportExhausted: false,
+  });
   switch (outcome.kind) {
     case 'success':
       return { status: 'succeeded', reason: null, nextAttemptAtMs: null, deactivate: null, reportExhausted: false };

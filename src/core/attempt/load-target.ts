@@ -54,7 +54,12 @@ type Row = Partial<WebhookRow> & {
  * every worker's acquire and release. Refused, the delivery is queued (`next_wake_at` moves on by
  * the webhook's average hold ÷ cap) and no rate-limit slot is reserved, so none is wasted.
  */
-export async function loadTarget(db: Kysely<Database>, input: AttemptInput, cap: CapParams, reserveWith?: PgClock): Promise<Target | Busy | Stopped> {
+export async function loadTarget(
+  db: Kysely<Database>,
+  input: AttemptInput,
+  cap: CapParams,
+  reserveWith?: PgClock,
+): Promise<Target | Busy | Stopped> {
   const key = rateLimitKey(input.webhookId);
   const reserveSlot = reserveWith !== undefined;
   const d = input.deliveryId;
@@ -97,16 +102,40 @@ export async function loadTarget(db: Kysely<Database>, input: AttemptInput, cap:
   const receivedAt = Date.now();
   const r = rows[0]!;
   if (!r.id) return { kind: 'stopped', reason: reasons.webhookDeleted() };
-  const { e_id, e_team_id, e_type, e_project_id, e_data, e_data_raw, e_created_at, e_dispatched_at, slot_at, wait_ms, admitted, queue_wait_ms, ...w } = r;
+  const {
+    e_id,
+    e_team_id,
+    e_type,
+    e_project_id,
+    e_data,
+    e_data_raw,
+    e_created_at,
+    e_dispatched_at,
+    slot_at,
+    wait_ms,
+    admitted,
+    queue_wait_ms,
+    ...w
+  } = r;
   const webhook = w as WebhookRow;
   if (!webhook.active) return { kind: 'stopped', reason: reasons.webhookInactive(webhook.disabled_reason) };
   if (!e_id) return { kind: 'stopped', reason: reasons.eventNotFound() };
   if (!admitted) return { kind: 'busy', queueWaitMs: Number(queue_wait_ms) };
-  const event: EventRow = { id: e_id, team_id: e_team_id, type: e_type, project_id: e_project_id, data: e_data, data_raw: e_data_raw, created_at: e_created_at, dispatched_at: e_dispatched_at };
+  const event: EventRow = {
+    id: e_id,
+    team_id: e_team_id,
+    type: e_type,
+    project_id: e_project_id,
+    data: e_data,
+    data_raw: e_data_raw,
+    created_at: e_created_at,
+    dispatched_at: e_dispatched_at,
+  };
   const secrets = [webhook.secret];
   if (webhook.previous_secret && webhook.previous_secret_expires_at && webhook.previous_secret_expires_at.getTime() > Date.now()) {
     secrets.push(webhook.previous_secret);
   }
-  const slotAtMs = slot_at && reserveWith ? await slotOnLocalClock(db, reserveWith, sentAt, receivedAt, { slot_at, wait_ms: Number(wait_ms) }) : undefined;
+  const slotAtMs =
+    slot_at && reserveWith ? await slotOnLocalClock(db, reserveWith, sentAt, receivedAt, { slot_at, wait_ms: Number(wait_ms) }) : undefined;
   return { kind: 'ready', webhook, event, secrets, slotAtMs, admittedAtMs: receivedAt };
 }

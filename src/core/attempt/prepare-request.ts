@@ -9,7 +9,9 @@ export const USER_AGENT = 'Herald-Webhooks/0.1 (+https://github.com/herald)';
 const MAX_MESSAGE_CHARS = 200;
 
 /** `keyError`: a stored secret this worker's HERALD_ENCRYPTION_KEY cannot open (a configuration error). */
-export type PreparedRequest = { ok: true; body: string; headers: Record<string, string> } | { ok: false; message: string; keyError: boolean };
+export type PreparedRequest =
+  | { ok: true; body: string; headers: Record<string, string> }
+  | { ok: false; message: string; keyError: boolean };
 
 /**
  * The prepare stage of an attempt: the body, the Standard Webhooks headers and signatures, and
@@ -41,6 +43,10 @@ export function prepareRequest(target: Extract<Target, { kind: 'ready' }>, nowMs
     return { ok: true, body, headers: { ...webhook.headers, ...standard } };
   } catch (err) {
     const text = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').trim();
-    return { ok: false, keyError: err instanceof SecretKeyError, message: text.length > MAX_MESSAGE_CHARS ? `${text.slice(0, MAX_MESSAGE_CHARS - 1)}…` : text };
+    return {
+      ok: false,
+      keyError: err instanceof SecretKeyError,
+      message: text.length > MAX_MESSAGE_CHARS ? `${text.slice(0, MAX_MESSAGE_CHARS - 1)}…` : text,
+    };
   }
 }

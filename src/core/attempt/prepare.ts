@@ -15,13 +15,17 @@ export type Prepared = { ok: true; headers: Record<string, string>; body: string
 export function prepare(deps: AttemptDeps, target: Ready, nowMs: number): Prepared {
   const { webhook } = target;
   const startedAt = new Date(nowMs).toISOString();
-  const nothingSent = (error: NonNullable<SendResult['error']>): Prepared => ({ ok: false, result: { startedAt, durationMs: 0, responseHeaders: {}, responseBody: '', responseBodyTruncated: false, error } });
+  const nothingSent = (error: NonNullable<SendResult['error']>): Prepared => ({
+    ok: false,
+    result: { startedAt, durationMs: 0, responseHeaders: {}, responseBody: '', responseBodyTruncated: false, error },
+  });
   const syntax = checkUrlSyntax(webhook.url, { allowPrivate: deps.config.delivery.allowPrivateTargets });
   if (!syntax.ok) return nothingSent({ kind: 'blocked', message: syntax.message });
   const request = prepareRequest(target, nowMs, deps.config.encryptionKeys);
   if (!request.ok) {
     // Key errors are the operator's to fix: say so in the worker's log (ids only, never key or secret bytes).
-    if (request.keyError) deps.log.error('signing secret cannot be decrypted; delivery fails', { webhookId: webhook.id, reason: request.message });
+    if (request.keyError)
+      deps.log.error('signing secret cannot be decrypted; delivery fails', { webhookId: webhook.id, reason: request.message });
     return nothingSent({ kind: 'invalid', message: request.message });
   }
   return { ok: true, headers: request.headers, body: request.body };

@@ -41,7 +41,13 @@ export async function reserveSlot(db: Kysely<Database>, clock: PgClock, key: str
  * never before Postgres' now, so now = slot − wait (both read in the same statement). When the
  * estimate is still vague (pg-clock.ts), a few cheap clock reads sharpen it first.
  */
-export async function slotOnLocalClock(db: Kysely<Database>, clock: PgClock, sentAtMs: number, receivedAtMs: number, r: { slot_at: Date; wait_ms: number }): Promise<number> {
+export async function slotOnLocalClock(
+  db: Kysely<Database>,
+  clock: PgClock,
+  sentAtMs: number,
+  receivedAtMs: number,
+  r: { slot_at: Date; wait_ms: number },
+): Promise<number> {
   const slotPgMs = r.slot_at.getTime();
   clock.sample(sentAtMs, receivedAtMs, slotPgMs - Number(r.wait_ms));
   for (let i = 0; i < 3 && clock.needsSync(Date.now()); i++) {

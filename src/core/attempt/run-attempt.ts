@@ -95,10 +95,28 @@ export async function runAttempt(deps: AttemptDeps, input: AttemptInput, runId: 
       holdMs: Date.now() - target.admittedAtMs,
     });
   });
-  recordAttemptMetrics(deps.config, { outcome: classification.outcome.kind, durationMs: result.durationMs, status: decision.status, publishedAtMs: epochMsOf(event.created_at), endedAtMs: classification.endMs });
+  recordAttemptMetrics(deps.config, {
+    outcome: classification.outcome.kind,
+    durationMs: result.durationMs,
+    status: decision.status,
+    publishedAtMs: epochMsOf(event.created_at),
+    endedAtMs: classification.endMs,
+  });
   if (raised.length) await startRaisedEvents({ ...deps, temporal: temporal() }, input.teamId, raised);
-  deps.log.debug('attempt', { deliveryId: input.deliveryId, attempt: input.attempt, status: decision.status, code: record.responseStatusCode, ms: result.durationMs });
-  return { kind: 'attempted', record: capForState(record), status: decision.status, reason: decision.reason?.text ?? null, attemptedAtMs: Date.parse(result.startedAt) };
+  deps.log.debug('attempt', {
+    deliveryId: input.deliveryId,
+    attempt: input.attempt,
+    status: decision.status,
+    code: record.responseStatusCode,
+    ms: result.durationMs,
+  });
+  return {
+    kind: 'attempted',
+    record: capForState(record),
+    status: decision.status,
+    reason: decision.reason?.text ?? null,
+    attemptedAtMs: Date.parse(result.startedAt),
+  };
 }
 
 /** A timestamp column as epoch ms; NaN when it is not a Date (pg returns Infinity for 'infinity'), so poison rows never throw here. */

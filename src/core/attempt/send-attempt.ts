@@ -172,10 +172,7 @@ export async function sendAttempt(
  * The shared dispatcher for deliveries. `lookup` goes to the socket connect, so only
  * addresses it approves are dialled (note: Node skips lookup for IP-literal hosts).
  */
-export function createDeliveryAgent(opts: {
-  lookup?: (...args: any[]) => void;
-  connections?: number;
-}): Agent {
+export function createDeliveryAgent(opts: { lookup?: (...args: any[]) => void; connections?: number }): Agent {
   return new Agent({
     connect: { timeout: 10_000, ...(opts.lookup ? { lookup: opts.lookup } : {}) },
     keepAliveTimeout: 4_000,

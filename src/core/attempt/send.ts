@@ -11,7 +11,11 @@ import { AttemptError, inStage } from './stage-errors.js';
  * result, never by throwing), inside the outbound request's span when tracing is on (the URL
  * redacted as in the Temporal UI).
  */
-export async function send(deps: AttemptDeps, target: Ready, request: { headers: Record<string, string>; body: string }): Promise<SendResult> {
+export async function send(
+  deps: AttemptDeps,
+  target: Ready,
+  request: { headers: Record<string, string>; body: string },
+): Promise<SendResult> {
   const { webhook } = target;
   return inStage(AttemptError, 'attempt could not be sent', () =>
     withSpan(webhook.http_method, SpanKind.CLIENT, async (span) => {
