@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import type { Socket } from 'node:net';
 import { getTRPCErrorShape, type TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { HeraldConfig } from '../config.js';
@@ -21,7 +22,6 @@ export async function answerRefused(
   paths: string[],
   isBatch: boolean,
   headers: Record<string, string>,
-  maxBodyBytes: number,
 ): Promise<void> {
   await Promise.all(
     paths
@@ -31,15 +31,31 @@ export async function answerRefused(
   const items = paths.map((path) => ({
     error: getTRPCErrorShape({ config: appRouter._def._config, error, type: 'unknown', path, input: undefined, ctx: undefined }),
   }));
-  // Lingering close, as web servers do it: the unread body is discarded unparsed (no JSON, no text
-  // rules; a few µs a chunk) so that the client reads this answer instead of a connection reset,
-  // which a close with unread bytes would send. A body past `maxBodyBytes` ends the connection.
-  let seen = 0;
-  res.req.on('data', (chunk: Buffer) => {
-    seen += chunk.length;
-    if (seen > maxBodyBytes) res.req.socket.destroy();
-  });
+  // The body is never read. The connection closes after the answer, gently: our side ends
+  // (FIN) at once, and the socket is destroyed LINGER_MS later, so the client has read this
+  // answer before any reset that its unread bytes cause (closing with unread bytes in the
+  // receive buffer sends one, and a reset can make the peer's kernel drop the answer unread).
+  res.shouldKeepAlive = false;
+  lingerOnClose(res.req.socket);
   res
     .writeHead(getHTTPStatusCodeFromError(error), { ...headers, 'content-type': 'application/json' })
     .end(JSON.stringify(isBatch ? items : items[0]));
+}
+
+/** How long a refused connection stays open, unread, after the answer (ms). */
+export const LINGER_MS = 1_000;
+
+/**
+ * Node closes a `Connection: close` socket once the answer is flushed (destroySoon); this socket
+ * instead ends its writing side then and is destroyed LINGER_MS later, or when the peer closes.
+ */
+function lingerOnClose(socket: Socket): void {
+  // Unread means unread: no more of the body comes off the wire (Node's parser would pull it).
+  socket.pause();
+  socket.destroySoon = () => {
+    socket.pause();
+    socket.end();
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS).unref();
+    socket.once('close', () => clearTimeout(timer));
+  };
 }

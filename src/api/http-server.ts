@@ -73,7 +73,7 @@ export function createApiServer(deps: ApiDeps): http.Server {
       const paths = trpcPaths(req.url);
       const gate = paths && (await gateRequest(deps, req, paths));
       if (gate?.auth?.ok === false)
-        return answerRefused(res, deps.config, gate.auth.error, paths!, /[?&]batch=1(&|$)/.test(req.url), gate.headers, MAX_BODY_BYTES);
+        return answerRefused(res, deps.config, gate.auth.error, paths!, /[?&]batch=1(&|$)/.test(req.url), gate.headers);
       if (gate) gates.set(req, gate);
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         // Read the body ourselves and hand tRPC the same text (its adapter takes a string

@@ -25,7 +25,15 @@ process.on('message', (m) => {
     socket.destroy();
     process.send({ status: Number(all.split(' ')[1]), head: all.slice(0, split), text: all.slice(split + 4) });
   };
-  socket.on('data', (c) => { chunks.push(c); });
+  // Done once the whole answer is in (its Content-Length), or when the server closes.
+  const complete = () => {
+    const all = Buffer.concat(chunks);
+    const split = all.indexOf('\\r\\n\\r\\n');
+    if (split < 0) return false;
+    const m = /\\r\\ncontent-length: *(\\d+)/i.exec(all.subarray(0, split).toString('latin1'));
+    return m !== null && all.length - split - 4 >= Number(m[1]);
+  };
+  socket.on('data', (c) => { chunks.push(c); if (complete()) { socket.destroy(); finish(); } });
   socket.on('close', finish);
   socket.on('error', () => undefined);
   const lines = [m.method + ' ' + m.path + ' HTTP/1.1', 'host: ' + hostname, 'connection: close', 'content-length: ' + body.length, ...Object.entries(m.headers).map(([k, v]) => k + ': ' + v)];
