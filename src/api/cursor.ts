@@ -17,3 +17,34 @@ export function decodeCursor(cursor: string): { at: Date; id: string } {
     throw badRequest('cursor', 'is not a cursor returned by this API');
   }
 }
+
+/** A query over a table keyed by (created_at, id) whose rows carry both. */
+type KeysetQuery<Q, Row> = {
+  where(f: (eb: any) => unknown): Q;
+  orderBy(col: 'created_at' | 'id', dir: 'desc'): Q;
+  limit(n: number): Q;
+  execute(): Promise<Row[]>;
+};
+
+/**
+ * One page of `q`, newest first, after `cursor`: `pageSize` rows and the cursor of the next page
+ * (null on the last). Lists that page by creation time (events, deliveries) share this.
+ */
+export async function keysetPage<Q extends KeysetQuery<Q, Row>, Row extends { created_at: Date; id: string }>(
+  q: Q,
+  input: { cursor?: string; pageSize: number },
+): Promise<{ page: Row[]; nextCursor: string | null }> {
+  let query = q;
+  if (input.cursor) {
+    const c = decodeCursor(input.cursor);
+    query = query.where((eb) => eb.or([eb('created_at', '<', c.at), eb.and([eb('created_at', '=', c.at), eb('id', '<', c.id)])]));
+  }
+  const rows = await query
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(input.pageSize + 1)
+    .execute();
+  const page = rows.slice(0, input.pageSize);
+  const last = page[page.length - 1];
+  return { page, nextCursor: rows.length > input.pageSize && last ? encodeCursor(last.created_at, last.id) : null };
+}

@@ -5,7 +5,7 @@ import { DELIVERY_STATUSES } from '../../core/delivery-transitions.js';
 import { findDelivery } from '../../repositories/deliveries-repo.js';
 import { findWebhook } from '../../repositories/webhooks-repo.js';
 import type { Context } from '../context.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { keysetPage } from '../cursor.js';
 import { deliveryDto, readDelivery } from '../../services/read-delivery.js';
 import { isRunning, replay, replayAll } from '../../services/replay-deliveries.js';
 import { conflict, notFound } from '../../services/errors.js';
@@ -50,21 +50,8 @@ export const deliveriesRouter = router({
       if (input.webhookId) q = q.where('webhook_id', '=', input.webhookId);
       if (input.eventId) q = q.where('event_id', '=', input.eventId);
       if (input.status) q = q.where('status', '=', input.status);
-      if (input.cursor) {
-        const c = decodeCursor(input.cursor);
-        q = q.where((eb) => eb.or([eb('created_at', '<', c.at), eb.and([eb('created_at', '=', c.at), eb('id', '<', c.id)])]));
-      }
-      const rows = await q
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(input.pageSize + 1)
-        .execute();
-      const page = rows.slice(0, input.pageSize);
-      const last = page[page.length - 1];
-      return {
-        data: page.map(deliveryDto),
-        nextCursor: rows.length > input.pageSize && last ? encodeCursor(last.created_at, last.id) : null,
-      };
+      const { page, nextCursor } = await keysetPage<typeof q, DeliveryRow>(q, input);
+      return { data: page.map(deliveryDto), nextCursor };
     }),
 
   /** Status plus every attempt: from the running workflow, or from PostgreSQL once it has closed (read-delivery.ts). */

@@ -15,7 +15,7 @@ import { findEventType } from '../../services/find-event-type.js';
 import { insertEventWithDeliveries } from '../../core/insert-event-with-deliveries.js';
 import { deliveryWorkflowId } from '../../workflows/delivery-contract.js';
 import { publishProcedure, readProcedure, router } from '../trpc.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { keysetPage } from '../cursor.js';
 import { idText } from '../text-fields.js';
 
 /** Largest accepted `data`, as the JSON text sent (bytes). */
@@ -120,17 +120,7 @@ export const eventsRouter = router({
     .query(async ({ ctx, input }) => {
       let q = ctx.deps.db.selectFrom('events').selectAll().where('team_id', '=', ctx.team.id);
       if (input.type) q = q.where('type', '=', input.type);
-      if (input.cursor) {
-        const c = decodeCursor(input.cursor);
-        q = q.where((eb) => eb.or([eb('created_at', '<', c.at), eb.and([eb('created_at', '=', c.at), eb('id', '<', c.id)])]));
-      }
-      const rows = await q
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(input.pageSize + 1)
-        .execute();
-      const page = rows.slice(0, input.pageSize);
-      const last = page[page.length - 1];
-      return { data: page.map(toDto), nextCursor: rows.length > input.pageSize && last ? encodeCursor(last.created_at, last.id) : null };
+      const { page, nextCursor } = await keysetPage<typeof q, EventRow>(q, input);
+      return { data: page.map(toDto), nextCursor };
     }),
 });
