@@ -5,7 +5,7 @@ import { cancelReasonOf } from '../core/delivery-reasons.js';
 import { markCancelled } from '../core/delivery-status.js';
 import { dispatchPage, type DispatchPageInput } from '../core/dispatch-page.js';
 import { recordDeliveryEnded } from '../observability/attempt-metrics.js';
-import type { AttemptInput } from './attempt-types.js';
+import type { AttemptInput } from '../core/attempt/attempt-types.js';
 import { withHeartbeat } from './with-heartbeat.js';
 
 export type ActivityDeps = AttemptDeps;

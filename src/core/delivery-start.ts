@@ -2,7 +2,7 @@ import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/c
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { teamPriority } from '../temporal/team-priority.js';
 import type { DispatchInput } from '../workflows/delivery-contract.js';
-import { type DeliveryTarget, deliveryStartSpec, dispatchStartSpec } from './delivery-start-spec.js';
+import { type DeliveryTarget, deliveryStartSpec, dispatchStartSpec } from '../workflows/delivery-start-spec.js';
 
 /**
  * Starts the dispatch for an event. Resolves once Temporal has durably accepted it; from then

@@ -1,7 +1,7 @@
 import { continueAsNew, ParentClosePolicy, patched, proxyActivities, startChild } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { createActivities } from '../activities/create-activities.js';
-import { deliveryStartSpec } from '../core/delivery-start-spec.js';
+import { deliveryStartSpec } from './delivery-start-spec.js';
 import type { DispatchInput } from './delivery-contract.js';
 import { deliveryWorkflow, deliveryWorkflowV2 } from './delivery-workflow.js';
 
@@ -34,7 +34,7 @@ export async function dispatchWorkflow(input: DispatchInput): Promise<{ started:
   await Promise.all(
     batch.map(async (s) => {
       try {
-        // The client's start spec (core/delivery-start-spec.ts), as an abandoned child.
+        // The client's start spec (workflows/delivery-start-spec.ts), as an abandoned child.
         await startChild(delivery, {
           ...deliveryStartSpec({
             teamId: input.teamId,

@@ -2,7 +2,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { KyselyPlugin } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AttemptOutcome } from '../../src/activities/attempt-types.js';
+import type { AttemptOutcome } from '../../src/core/attempt/attempt-types.js';
 import { createActivities } from '../../src/activities/create-activities.js';
 import { STATE_BODY_MAX_BYTES, truncateUtf8 } from '../../src/delivery/state-record.js';
 import { createLogger } from '../../src/log.js';

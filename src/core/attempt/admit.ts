@@ -2,7 +2,7 @@ import { leaseMs, refusedWakeAtMs } from '../../delivery/in-flight-cap.js';
 import { loadTarget, type Stopped, type Target } from './load-target.js';
 import { rateLimitKey, reserveSlot } from './rate-limiter.js';
 import { systemSlotClock, waitForSlot } from '../../delivery/wait-for-slot.js';
-import type { AttemptInput } from '../../activities/attempt-types.js';
+import type { AttemptInput } from './attempt-types.js';
 import { recordRateLimitWait } from '../../observability/attempt-metrics.js';
 import { extendLease } from '../../repositories/webhook-in-flight-repo.js';
 import type { AttemptDeps } from './attempt-deps.js';

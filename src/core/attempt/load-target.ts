@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database, EventRow, WebhookRow } from '../../db/database.js';
 import { type Reason, reasons } from '../delivery-reasons.js';
-import type { AttemptInput } from '../../activities/attempt-types.js';
+import type { AttemptInput } from './attempt-types.js';
 import type { PgClock } from './pg-clock.js';
 import { INITIAL_HOLD_MS, MAX_REFUSED_WAIT_MS } from '../../delivery/in-flight-cap.js';
 import { JITTER_BUDGET_MS, rateLimitKey, slotOnLocalClock } from './rate-limiter.js';

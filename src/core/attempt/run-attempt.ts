@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { capForState } from '../../delivery/state-record.js';
-import type { AttemptInput, AttemptOutcome } from '../../activities/attempt-types.js';
+import type { AttemptInput, AttemptOutcome } from './attempt-types.js';
 import { maxAttemptsOf } from '../../delivery/retry-schedule.js';
 import type { AttemptRecord } from '../../delivery/types.js';
 import { recordAttemptMetrics } from '../../observability/attempt-metrics.js';

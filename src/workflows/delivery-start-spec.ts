@@ -1,12 +1,6 @@
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { DeliveryStatusKey, EventIdKey, EventTypeKey, TeamIdKey, WebhookIdKey } from '../temporal/search-attributes.js';
-import {
-  type DeliveryInput,
-  type DispatchInput,
-  deliverySummary,
-  deliveryWorkflowId,
-  dispatchWorkflowId,
-} from '../workflows/delivery-contract.js';
+import { type DeliveryInput, type DispatchInput, deliverySummary, deliveryWorkflowId, dispatchWorkflowId } from './delivery-contract.js';
 
 /**
  * The start spec of every delivery workflow, whoever starts it: the client (publish, dispatch of

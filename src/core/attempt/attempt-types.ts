@@ -1,4 +1,4 @@
-import type { AttemptRecord, DeliveryStatus } from '../delivery/types.js';
+import type { AttemptRecord, DeliveryStatus } from '../../delivery/types.js';
 
 export interface AttemptInput {
   deliveryId: string;
