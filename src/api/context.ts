@@ -1,17 +1,11 @@
 import type { IncomingMessage } from 'node:http';
-import type { Client } from '@temporalio/client';
-import type { Kysely } from 'kysely';
-import type { HeraldConfig } from '../config.js';
-import type { Database } from '../db/database.js';
-import type { Logger } from '../log.js';
-import type { Resolver } from '../security/url-safety.js';
 import type { ApiRateLimiter } from './api-rate-limiter.js';
 import type { DispatchedMarker } from '../core/dispatched-mark.js';
 import type { FailedAuthLimiter } from './failed-auth-limiter.js';
 import type { Health } from './cached-health.js';
-import type { LookupCaches } from '../services/lookup-caches.js';
 import type { TeamPublishLanes } from './team-publish-lanes.js';
 import type { TRPCError } from '@trpc/server';
+import type { ServiceDeps } from '../services/service-deps.js';
 import type { ApiKeyScope } from '../security/api-key-scopes.js';
 
 export interface AuthedKey {
@@ -24,19 +18,7 @@ export interface AuthedKey {
 export type AuthResult = { ok: true; key: AuthedKey } | { ok: false; error: TRPCError };
 
 /** Everything the API needs; built once per API by the composition root (src/app/create-api-deps.ts). */
-export interface ApiDeps {
-  db: Kysely<Database>;
-  temporal: Client;
-  config: HeraldConfig;
-  /** Injectable so tests can make a name resolve to a private address. */
-  resolve: Resolver;
-  log: Logger;
-  /**
-   * True when `temporal` runs on the worker's own NativeConnection in this process (`npm start`):
-   * delivery starts then ask for eager start, and the server hands the first workflow task
-   * straight back to this worker instead of through a task-queue poll.
-   */
-  eagerStart?: boolean;
+export interface ApiDeps extends ServiceDeps {
   // What the API keeps in memory: one of each per API (tests that build several get one each).
   /** Per-key request limiter, sized by HERALD_API_RATE_LIMIT_PER_MINUTE. */
   rateLimiter: ApiRateLimiter;
@@ -44,8 +26,6 @@ export interface ApiDeps {
   teamRateLimiter: ApiRateLimiter;
   /** Failed-authentication limiter per client address, sized by HERALD_AUTH_FAIL_LIMIT_PER_MINUTE. */
   failedAuth: FailedAuthLimiter;
-  /** API-key and event-type lookups, kept LOOKUP_CACHE_TTL_MS. */
-  caches: LookupCaches;
   /** Per-team publish lanes, sized by HERALD_TEAM_PUBLISH_CONCURRENCY. */
   publishLanes: TeamPublishLanes;
   /** Batches `events.dispatched_at` marks; flushed on stop. */

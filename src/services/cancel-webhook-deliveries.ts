@@ -1,6 +1,6 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { cancelSignal } from '../workflows/delivery-contract.js';
-import type { ApiDeps } from '../api/context.js';
+import type { ServiceDeps } from './service-deps.js';
 
 /** Signals sent at once; a webhook may have thousands of parked deliveries. */
 const SIGNAL_CONCURRENCY = 20;
@@ -14,7 +14,7 @@ const SIGNAL_CONCURRENCY = 20;
  * cancels running deliveries of inactive or deleted webhooks. Returns how many were signalled.
  */
 export async function cancelWebhookDeliveries(
-  deps: Pick<ApiDeps, 'db' | 'temporal'>,
+  deps: Pick<ServiceDeps, 'db' | 'temporal'>,
   teamId: string,
   webhookId: string,
   reason: string,

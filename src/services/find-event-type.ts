@@ -1,8 +1,8 @@
-import type { ApiDeps } from '../api/context.js';
+import type { ServiceDeps } from './service-deps.js';
 import { type CachedEventType, eventTypeCacheKey } from './lookup-caches.js';
 
 /** The publish path's view of an event type, cached for LOOKUP_CACHE_TTL_MS; undefined if none. */
-export async function findEventType(deps: ApiDeps, teamId: string, name: string): Promise<CachedEventType | undefined> {
+export async function findEventType(deps: ServiceDeps, teamId: string, name: string): Promise<CachedEventType | undefined> {
   const cache = deps.caches.eventTypes;
   const key = eventTypeCacheKey(teamId, name);
   const hit = cache.get(key);

@@ -5,7 +5,7 @@ import { ACTIVE_STATUSES } from '../core/delivery-transitions.js';
 import { findAttempts } from '../repositories/delivery-attempts-repo.js';
 import { outcomeOf } from '../core/delivery-outcome.js';
 import { type DeliveryState, stateQuery } from '../workflows/delivery-contract.js';
-import type { ApiDeps } from '../api/context.js';
+import type { ServiceDeps } from './service-deps.js';
 
 const isActive = (status: string) => (ACTIVE_STATUSES as readonly string[]).includes(status);
 
@@ -42,7 +42,7 @@ export interface DeliveryView extends ReturnType<typeof deliveryDto> {
  * before attempts were kept in PostgreSQL (no run id) are read from their workflow while its
  * history lasts.
  */
-export async function readDelivery(deps: Pick<ApiDeps, 'db' | 'temporal'>, found: DeliveryRow): Promise<DeliveryView> {
+export async function readDelivery(deps: Pick<ServiceDeps, 'db' | 'temporal'>, found: DeliveryRow): Promise<DeliveryView> {
   let row = found;
   if (isActive(row.status) || row.run_id === null) {
     const handle = deps.temporal.workflow.getHandle(row.id);

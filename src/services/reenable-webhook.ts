@@ -1,6 +1,6 @@
 import type { ReasonCode } from '../core/delivery-reasons.js';
 import type { WebhookRow, WebhookUpdate } from '../db/database.js';
-import type { Context } from '../api/context.js';
+import type { ServiceContext } from './service-deps.js';
 import { badRequest } from './errors.js';
 import { replayAll } from './replay-deliveries.js';
 
@@ -38,7 +38,7 @@ export function recoverSince(current: WebhookRow, from: RecoverFrom): Date | nul
  * as `failed`, or `cancelled` because the webhook was inactive (what a disable cuts short).
  * A delivery already running again is skipped.
  */
-export async function recoverDeliveries(ctx: Context & { team: { id: string } }, webhookId: string, since: Date) {
+export async function recoverDeliveries(ctx: ServiceContext, webhookId: string, since: Date) {
   const rows = await ctx.deps.db
     .selectFrom('deliveries')
     .selectAll()

@@ -3,11 +3,11 @@ import { TRPCError } from '@trpc/server';
 import type { DeliveryRow } from '../db/database.js';
 import { replayDelivery } from '../core/replay-delivery.js';
 import { findWebhook } from '../repositories/webhooks-repo.js';
-import type { Context } from '../api/context.js';
+import type { ServiceContext } from './service-deps.js';
 import { conflict, notFound } from './errors.js';
 
 /** Whether the delivery's workflow runs now (a missing one does not). */
-export async function isRunning(ctx: Context, id: string): Promise<boolean> {
+export async function isRunning(ctx: ServiceContext, id: string): Promise<boolean> {
   try {
     const d = await ctx.deps.temporal.workflow.getHandle(id).describe();
     return d.status.name === 'RUNNING';
@@ -22,7 +22,7 @@ export async function isRunning(ctx: Context, id: string): Promise<boolean> {
  * run is durably started: a start that fails leaves the row as it was. Two replays racing past
  * the running check: the second start is refused by Temporal, answered as CONFLICT.
  */
-export async function replay(ctx: Context & { team: { id: string } }, row: DeliveryRow): Promise<void> {
+export async function replay(ctx: ServiceContext, row: DeliveryRow): Promise<void> {
   const running = () => conflict(`delivery ${row.id} is still running; cancel it or use retryNow`);
   if (await isRunning(ctx, row.id)) throw running();
   const webhook = await findWebhook(ctx.deps.db, ctx.team.id, row.webhook_id);
@@ -33,10 +33,7 @@ export async function replay(ctx: Context & { team: { id: string } }, row: Deliv
 }
 
 /** Replays each row in order; one already running again (replayed meanwhile) is skipped, not an error. */
-export async function replayAll(
-  ctx: Context & { team: { id: string } },
-  rows: DeliveryRow[],
-): Promise<{ ids: string[]; skipped: string[] }> {
+export async function replayAll(ctx: ServiceContext, rows: DeliveryRow[]): Promise<{ ids: string[]; skipped: string[] }> {
   const ids: string[] = [];
   const skipped: string[] = [];
   for (const row of rows) {

@@ -2,14 +2,14 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
 import { isWildcard, patternMatches } from '../delivery/event-type-patterns.js';
 import { checkUrl } from '../security/url-safety.js';
-import type { ApiDeps } from '../api/context.js';
+import type { ServiceDeps } from './service-deps.js';
 import { badRequest, conflict, notFound } from './errors.js';
 import { lockTeamAndCountActive } from '../repositories/webhooks-repo.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
 /** The URL rule of seed 000: https, port 443, public addresses only (unless the dev flag is set). */
-export async function assertSafeUrl(deps: ApiDeps, url: string): Promise<void> {
+export async function assertSafeUrl(deps: ServiceDeps, url: string): Promise<void> {
   const check = await checkUrl(url, { allowPrivate: deps.config.delivery.allowPrivateTargets, resolve: deps.resolve });
   if (!check.ok) throw badRequest('url', check.message.replace(/^url:\s*/, ''));
 }
@@ -28,7 +28,7 @@ export async function assertKnownEventTypes(db: Db, teamId: string, names: strin
 }
 
 /** Seed 000: at most N active webhooks per team (409 when exceeded). */
-export async function assertActiveLimit(trx: Transaction<Database>, deps: ApiDeps, teamId: string, excludeId?: string): Promise<void> {
+export async function assertActiveLimit(trx: Transaction<Database>, deps: ServiceDeps, teamId: string, excludeId?: string): Promise<void> {
   const { active, limit } = await lockTeamAndCountActive(trx, teamId, excludeId);
   const max = limit ?? deps.config.limits.maxActiveWebhooks;
   if (active >= max) throw conflict(`active webhook limit reached: a team can have at most ${max} active webhooks`);
