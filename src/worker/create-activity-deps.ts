@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import { createGuardedLookup, type Resolver, systemResolver } from '../security/url-safety.js';
 import type { ActivityDeps } from '../activities/create-activities.js';
 import { createPgClock } from '../core/attempt/pg-clock.js';
+import { createReplyLag } from '../core/attempt/reply-lag.js';
 
 /** The delivery agent dials only addresses its guarded lookup vetted (DNS-rebinding safe). */
 export function createActivityDeps(opts: { db: Kysely<Database>; config: HeraldConfig; log: Logger; resolve?: Resolver }): ActivityDeps {
@@ -16,5 +17,6 @@ export function createActivityDeps(opts: { db: Kysely<Database>; config: HeraldC
     log: opts.log,
     agent: createDeliveryAgent({ lookup, connections: 50 }),
     pgClock: createPgClock(),
+    replyLag: createReplyLag(),
   };
 }

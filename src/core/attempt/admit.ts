@@ -28,7 +28,8 @@ export async function admit(deps: AttemptDeps, input: AttemptInput): Promise<Adm
     // Reserve a slot in the same round trip unless the workflow already holds one (0: none held).
     const heldSlotAtMs = input.reservedSlotAtMs || undefined;
     const cap = { defaultMaxInFlight: deps.config.delivery.maxInFlight, leaseMs: lease };
-    const target = await loadTarget(deps.db, input, cap, heldSlotAtMs === undefined ? deps.pgClock : undefined);
+    const reserve = heldSlotAtMs === undefined ? { clock: deps.pgClock, leadMs: deps.replyLag.leadMs() } : undefined;
+    const target = await loadTarget(deps.db, input, cap, reserve);
     if (target.kind === 'stopped') return target;
     // Every place is taken: wait on a workflow timer like a rate-limit wait (no worker slot held,
     // no attempt counted). slotAtMs 0: no rate-limit slot was reserved for this delivery.
@@ -41,10 +42,12 @@ export async function admit(deps: AttemptDeps, input: AttemptInput): Promise<Adm
       });
       return { kind: 'throttled', slotAtMs: 0, wakeAtMs };
     }
-    const reserve = (leadMs: number) =>
+    const reserveAhead = (leadMs: number) =>
       reserveSlot(deps.db, deps.pgClock, rateLimitKey(target.webhook.id), target.webhook.rate_limit_per_second, leadMs);
     const waitStartMs = Date.now();
-    const wait = await waitForSlot(systemSlotClock(reserve), heldSlotAtMs ?? target.slotAtMs);
+    // How late this process acts on a slot reserved at Postgres' now: the next reservation's lead.
+    if (target.reservedAtMs !== undefined) deps.replyLag.observe(waitStartMs - target.reservedAtMs);
+    const wait = await waitForSlot(systemSlotClock(reserveAhead), heldSlotAtMs ?? target.slotAtMs);
     recordRateLimitWait(deps.config, (wait.kind === 'throttled' ? wait.wakeAtMs : Date.now()) - waitStartMs);
     if (wait.kind === 'throttled') {
       // Keep the place through the timer: the next call finds its own lease and is admitted.

@@ -8,11 +8,20 @@ import { JITTER_BUDGET_MS, rateLimitKey, slotOnLocalClock } from './rate-limiter
 
 /**
  * `secrets`: the current and (within its grace period) previous secret as stored, sealed or in
- * clear; prepare-request.ts opens them. `slotAtMs`: the slot reserved with the load, on this process' clock (epoch ms).
+ * clear; prepare-request.ts opens them. `slotAtMs`: the slot reserved with the load, on this process' clock (epoch ms);
+ * `reservedAtMs`: Postgres' now in that statement, on the same clock (reply-lag.ts measures from it).
  * `admittedAtMs`: when this attempt got its place under the webhook's concurrency cap (this
  * process' clock); the record statement releases it.
  */
-export type Target = { kind: 'ready'; webhook: WebhookRow; event: EventRow; secrets: string[]; slotAtMs?: number; admittedAtMs: number };
+export type Target = {
+  kind: 'ready';
+  webhook: WebhookRow;
+  event: EventRow;
+  secrets: string[];
+  slotAtMs?: number;
+  reservedAtMs?: number;
+  admittedAtMs: number;
+};
 /** Every place under the webhook's concurrency cap is taken; `queueWaitMs`: this delivery's place in the queue. */
 export type Busy = { kind: 'busy'; queueWaitMs: number };
 
@@ -44,8 +53,9 @@ type Row = Partial<WebhookRow> & {
  * Loads the webhook and event fresh for every attempt, so URL, header and secret changes apply
  * from the next attempt, and a deleted or deactivated webhook stops its pending deliveries.
  * Secrets come from here, never from workflow input, so they never enter workflow history.
- * With `reserveWith` (the clock that places the slot locally), the same statement also reserves the webhook's next rate-limit slot (the
- * GCRA step of rate-limiter.ts) when the webhook is active and the event exists: one round trip.
+ * With `reserve` (the clock that places the slot locally, and the lead of reply-lag.ts), the same statement also reserves the
+ * webhook's next rate-limit slot (the GCRA step of rate-limiter.ts), at least `leadMs` ahead of Postgres' now, when the webhook
+ * is active and the event exists: one round trip.
  *
  * The same statement first takes this delivery's place under the webhook's concurrency cap: a
  * lease in `webhook_in_flight` (delivery id → expiry), granted when fewer than the cap of other
@@ -58,10 +68,11 @@ export async function loadTarget(
   db: Kysely<Database>,
   input: AttemptInput,
   cap: CapParams,
-  reserveWith?: PgClock,
+  reserve?: { clock: PgClock; leadMs: number },
 ): Promise<Target | Busy | Stopped> {
   const key = rateLimitKey(input.webhookId);
-  const reserveSlot = reserveWith !== undefined;
+  const reserveSlot = reserve !== undefined;
+  const lead = sql`make_interval(secs => ${Math.max(0, Math.round(reserve?.leadMs ?? 0)) / 1000})`;
   const d = input.deliveryId;
   const nowMs = sql`extract(epoch from clock_timestamp()) * 1000`;
   const capOf = sql`(select coalesce(w.max_in_flight, ${cap.defaultMaxInFlight}::int) from w)`;
@@ -90,8 +101,8 @@ export async function loadTarget(
     step as (select make_interval(secs => ceil(${(1000 + JITTER_BUDGET_MS) * 1000}::float8 / w.rate_limit_per_second) / 1000000) as s from w
              where ${reserveSlot} and w.active and exists (select 1 from e) and (select admitted from lease)),
     slot as (
-      insert into rate_limits as r (key, tat) select ${key}, clock_timestamp() + step.s from step
-      on conflict (key) do update set tat = greatest(r.tat, clock_timestamp()) + (select s from step)
+      insert into rate_limits as r (key, tat) select ${key}, clock_timestamp() + ${lead} + step.s from step
+      on conflict (key) do update set tat = greatest(r.tat, clock_timestamp() + ${lead}) + (select s from step)
       returning r.tat - (select s from step) as slot_at,
                 greatest(0, extract(epoch from (r.tat - (select s from step) - clock_timestamp())) * 1000)::float8 as wait_ms
     )
@@ -136,6 +147,7 @@ export async function loadTarget(
     secrets.push(webhook.previous_secret);
   }
   const slotAtMs =
-    slot_at && reserveWith ? await slotOnLocalClock(db, reserveWith, sentAt, receivedAt, { slot_at, wait_ms: Number(wait_ms) }) : undefined;
-  return { kind: 'ready', webhook, event, secrets, slotAtMs, admittedAtMs: receivedAt };
+    slot_at && reserve ? await slotOnLocalClock(db, reserve.clock, sentAt, receivedAt, { slot_at, wait_ms: Number(wait_ms) }) : undefined;
+  const reservedAtMs = slotAtMs === undefined ? undefined : slotAtMs - Number(wait_ms);
+  return { kind: 'ready', webhook, event, secrets, slotAtMs, reservedAtMs, admittedAtMs: receivedAt };
 }
