@@ -48,8 +48,12 @@ export const catalogsOutput = z.array(
 
 export const webhookSecretOutput = z.object({
   secret: z.string(),
+  /** The newest previous secret still signing (also first in `previousSecrets`). */
   previousSecret: z.string().nullable(),
   previousSecretExpiresAt: nullableTime,
+  previousSecrets: z
+    .array(z.object({ secret: z.string(), expiresAt: isoTime }))
+    .describe('Every previous secret still signing next to the current one, newest first (at most 5)'),
 });
 export const rotatedSecretOutput = z.object({ secret: z.string(), previousSecretExpiresAt: isoTime });
 export const testPingOutput = z.object({ deliveryId: z.string(), eventId: z.string() });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EVENT_TYPE_NAME, EVENT_TYPE_PATTERN } from '../delivery/event-type-patterns.js';
+import { MAX_GRACE_PERIOD_SECONDS } from '../delivery/previous-secrets.js';
 import { freeText, idText, nameText, textRule } from './text-fields.js';
 
 /** Header names that Herald owns or that would corrupt the request. Lower-case. */
@@ -74,6 +75,18 @@ const webhookFields = {
 };
 
 export const webhookIdSchema = z.object({ id: idText(64) });
+
+const GRACE_RULE = `must be an integer from 0 to ${MAX_GRACE_PERIOD_SECONDS} (30 days)`;
+/** `webhooks.rotateSecret`: how long the outgoing secret keeps signing; default HERALD_SECRET_ROTATION_GRACE_HOURS. */
+export const rotateSecretSchema = webhookIdSchema.extend({
+  gracePeriodSeconds: z
+    .number(GRACE_RULE)
+    .int(GRACE_RULE)
+    .min(0, GRACE_RULE)
+    .max(MAX_GRACE_PERIOD_SECONDS, GRACE_RULE)
+    .optional()
+    .describe('Seconds the outgoing secret keeps signing next to the new one (0: stops at once); default 24 h'),
+});
 
 export const createWebhookSchema = z.object({
   name: webhookFields.name,

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { PreviousSecret } from '../delivery/previous-secrets.js';
 import type { RetryPolicy } from '../delivery/types.js';
 import type { ApiKeyScope } from '../security/api-key-scopes.js';
 
@@ -60,8 +61,8 @@ export interface WebhooksTable {
   rate_limit_per_second: number;
   retry_policy: Json<RetryPolicy>;
   secret: string;
-  previous_secret: string | null;
-  previous_secret_expires_at: NullableTimestamp;
+  /** Up to 5 previous secrets, newest first, each with its own expiry (delivery/previous-secrets.ts); written as JSON text. */
+  previous_secrets: ColumnType<PreviousSecret[], string | undefined, string>;
   disabled_reason: string | null;
   /** Most attempts in flight at once, all workers; null: HERALD_WEBHOOK_MAX_IN_FLIGHT. */
   max_in_flight: ColumnType<number | null, number | null | undefined, number | null>;

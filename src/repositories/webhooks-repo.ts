@@ -22,6 +22,20 @@ export async function updateWebhookRow(db: Db, teamId: string, id: string, patch
     .executeTakeFirst();
 }
 
+/**
+ * The webhook's stored secrets, its row locked (FOR UPDATE) until `trx` ends: rotations of one
+ * webhook queue up behind each other, so each reads the secret the one before it wrote.
+ */
+export async function lockWebhookSecrets(trx: Transaction<Database>, teamId: string, id: string) {
+  return trx
+    .selectFrom('webhooks')
+    .select(['id', 'secret', 'previous_secrets'])
+    .where('team_id', '=', teamId)
+    .where('id', '=', id)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
 export async function deleteWebhookRow(db: Db, teamId: string, id: string): Promise<boolean> {
   const r = await db.deleteFrom('webhooks').where('team_id', '=', teamId).where('id', '=', id).executeTakeFirst();
   return r.numDeletedRows > 0n;

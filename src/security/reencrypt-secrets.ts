@@ -1,5 +1,6 @@
 /**
- * `npm run admin -- secrets reencrypt`: seals every stored signing secret (current and previous)
+ * `npm run admin -- secrets reencrypt`: seals every stored signing secret (the current one and
+ * every previous one, expired or not)
  * with HERALD_ENCRYPTION_KEY's first key. Idempotent: values already under that key are left
  * alone, so a second run changes nothing. Works in pages of `batchSize` webhooks by id; each page
  * is one compare-and-set UPDATE, so a secret rotated through the API meanwhile is never
@@ -8,19 +9,21 @@
  */
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
+import type { PreviousSecret } from '../delivery/previous-secrets.js';
 import type { Keyring } from './encryption-keys.js';
 import { needsReseal, openSecret, SecretKeyError, sealSecret } from './secret-envelope.js';
 
 export interface ReencryptReport {
   /** Webhook rows looked at. */
   scanned: number;
-  /** Rows rewritten (one or both columns re-sealed). */
+  /** Rows rewritten (any of their secrets re-sealed). */
   reencrypted: number;
   /** Rows that could not be opened with this keyring (key missing or wrong): left unchanged. */
   failed: { webhookId: string; reason: string }[];
 }
 
-type Row = { id: string; secret: string; previous_secret: string | null };
+type Row = { id: string; secret: string; previous_secrets: PreviousSecret[] };
+type Change = { old: Row; secret: string; previous: PreviousSecret[] };
 const MAX_CAS_RETRIES = 3;
 
 export async function reencryptSecrets(
@@ -35,7 +38,7 @@ export async function reencryptSecrets(
   for (;;) {
     const rows = await db
       .selectFrom('webhooks')
-      .select(['id', 'secret', 'previous_secret'])
+      .select(['id', 'secret', 'previous_secrets'])
       .where('id', '>', after)
       .orderBy('id')
       .limit(batchSize)
@@ -51,7 +54,7 @@ export async function reencryptSecrets(
       const lost = changes.filter((c) => !written.has(c.old.id)).map((c) => c.old.id);
       // Rows changed underneath (a rotation, a delete): read them again and retry.
       pending = lost.length
-        ? await db.selectFrom('webhooks').select(['id', 'secret', 'previous_secret']).where('id', 'in', lost).execute()
+        ? await db.selectFrom('webhooks').select(['id', 'secret', 'previous_secrets']).where('id', 'in', lost).execute()
         : [];
       if (attempt === MAX_CAS_RETRIES)
         for (const r of pending) report.failed.push({ webhookId: r.id, reason: 'changed concurrently on every try; run again' });
@@ -61,16 +64,12 @@ export async function reencryptSecrets(
   return report;
 }
 
-/** The row's new values, or nothing when both columns are already under the current key. */
-function reseal(keyring: Keyring, r: Row, report: ReencryptReport): { old: Row; secret: string; previous: string | null }[] {
-  if (!needsReseal(keyring, r.secret) && (r.previous_secret === null || !needsReseal(keyring, r.previous_secret))) return [];
+/** The row's new values, or nothing when every secret is already under the current key. */
+function reseal(keyring: Keyring, r: Row, report: ReencryptReport): Change[] {
+  if (!needsReseal(keyring, r.secret) && !r.previous_secrets.some((p) => needsReseal(keyring, p.secret))) return [];
+  const sealed = (stored: string) => (needsReseal(keyring, stored) ? sealSecret(keyring, r.id, openSecret(keyring, r.id, stored)) : stored);
   try {
-    const secret = needsReseal(keyring, r.secret) ? sealSecret(keyring, r.id, openSecret(keyring, r.id, r.secret)) : r.secret;
-    const previous =
-      r.previous_secret !== null && needsReseal(keyring, r.previous_secret)
-        ? sealSecret(keyring, r.id, openSecret(keyring, r.id, r.previous_secret))
-        : r.previous_secret;
-    return [{ old: r, secret, previous }];
+    return [{ old: r, secret: sealed(r.secret), previous: r.previous_secrets.map((p) => ({ ...p, secret: sealed(p.secret) })) }];
   } catch (err) {
     if (!(err instanceof SecretKeyError)) throw err;
     report.failed.push({ webhookId: r.id, reason: err.message });
@@ -78,21 +77,19 @@ function reseal(keyring: Keyring, r: Row, report: ReencryptReport): { old: Row; 
   }
 }
 
-/** One UPDATE for the page; a row is written only if both columns still hold what was read. Returns the ids written. */
-async function writeIfUnchanged(
-  db: Kysely<Database>,
-  changes: { old: Row; secret: string; previous: string | null }[],
-): Promise<Set<string>> {
+/** One UPDATE for the page; a row is written only if its secrets still hold what was read. Returns the ids written. */
+async function writeIfUnchanged(db: Kysely<Database>, changes: Change[]): Promise<Set<string>> {
   if (changes.length === 0) return new Set();
   const values = sql.join(
     changes.map(
-      (c) => sql`(${c.old.id}::text, ${c.old.secret}::text, ${c.old.previous_secret}::text, ${c.secret}::text, ${c.previous}::text)`,
+      (c) =>
+        sql`(${c.old.id}::text, ${c.old.secret}::text, ${JSON.stringify(c.old.previous_secrets)}::jsonb, ${c.secret}::text, ${JSON.stringify(c.previous)}::jsonb)`,
     ),
   );
   const { rows } = await sql<{ id: string }>`
-    update webhooks w set secret = v.new_secret, previous_secret = v.new_previous
+    update webhooks w set secret = v.new_secret, previous_secrets = v.new_previous
     from (values ${values}) as v(id, old_secret, old_previous, new_secret, new_previous)
-    where w.id = v.id and w.secret = v.old_secret and w.previous_secret is not distinct from v.old_previous
+    where w.id = v.id and w.secret = v.old_secret and w.previous_secrets = v.old_previous
     returning w.id`.execute(db);
   return new Set(rows.map((r) => r.id));
 }

@@ -8,13 +8,13 @@ import type { Database } from '../db/database.js';
 import type { Logger } from '../log.js';
 import type { Keyring } from './encryption-keys.js';
 
-/** Stored values (current and previous secrets) per key id; `null` = in clear. */
+/** Stored values (current and every previous secret, expired or not) per key id; `null` = in clear. */
 export type KeyUsage = { keyId: string | null; values: number }[];
 
 export async function secretKeyUsage(db: Kysely<Database>): Promise<KeyUsage> {
   const { rows } = await sql<{ key_id: string | null; n: string }>`
     select case when v like 'enc:v1:%' then split_part(v, ':', 3) end as key_id, count(*) as n
-    from (select secret as v from webhooks union all select previous_secret from webhooks where previous_secret is not null) s
+    from (select secret as v from webhooks union all select p ->> 'secret' from webhooks, jsonb_array_elements(previous_secrets) p) s
     group by 1 order by 1 nulls first`.execute(db);
   return rows.map((r) => ({ keyId: r.key_id, values: Number(r.n) }));
 }

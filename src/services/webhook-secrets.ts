@@ -1,6 +1,6 @@
 /**
  * The API's side of signing secrets at rest (src/security/secret-envelope.ts): opening a stored
- * secret for `webhooks.getSecret`, and carrying the current one over as the previous one on
+ * secret for `webhooks.getSecret`, and carrying the current one over into the previous ones on
  * `webhooks.rotateSecret`.
  */
 import { TRPCError } from '@trpc/server';
@@ -26,7 +26,7 @@ export function openStoredSecret(keyring: Keyring, webhookId: string, stored: st
 }
 
 /**
- * The stored value to keep as `previous_secret`: re-sealed with the current key when it is in
+ * The stored value to keep among `previous_secrets`: re-sealed with the current key when it is in
  * clear or under an older key (and this process can open it), else copied unchanged, which is
  * always correct since the envelope is bound to the same webhook id.
  */

@@ -27,7 +27,7 @@ describe('signing secrets encrypted at rest', () => {
   let t: Awaited<ReturnType<typeof teamWithType>>;
   let stopPhase: (() => Promise<void>) | undefined;
   let phases = 0;
-  const hooks: Record<string, { id: string; secret: string; previous?: string }> = {};
+  const hooks: Record<string, { id: string; secret: string; previous?: string[] }> = {};
 
   beforeAll(async () => {
     h = await createHarness({ worker: false, env: { HERALD_ENCRYPTION_KEY: k1 } });
@@ -58,7 +58,7 @@ describe('signing secrets encrypted at rest', () => {
   }
 
   const stored = (id: string) =>
-    h.db.selectFrom('webhooks').select(['secret', 'previous_secret']).where('id', '=', id).executeTakeFirstOrThrow();
+    h.db.selectFrom('webhooks').select(['secret', 'previous_secrets']).where('id', '=', id).executeTakeFirstOrThrow();
 
   async function createHook(name: string) {
     const w = await t.api.webhooks.create.mutate({
@@ -103,17 +103,24 @@ describe('signing secrets encrypted at rest', () => {
     for (const s of [w.secret, w.secret.slice('whsec_'.length)]) expect(JSON.stringify(row).includes(s)).toBe(false);
     expect((await t.api.webhooks.getSecret.query({ id: w.id })).secret).toBe(w.secret);
 
+    const between = await t.api.webhooks.rotateSecret.mutate({ id: w.id });
     const rotated = await t.api.webhooks.rotateSecret.mutate({ id: w.id });
-    hooks.sealed = { id: w.id, secret: rotated.secret, previous: w.secret };
+    hooks.sealed = { id: w.id, secret: rotated.secret, previous: [between.secret, w.secret] };
     const after = await stored(w.id);
     expect(after.secret).toMatch(/^enc:v1:k1:/);
-    expect(after.previous_secret).toMatch(/^enc:v1:k1:/);
-    for (const s of [w.secret, rotated.secret]) expect(JSON.stringify(after).includes(s.slice(6))).toBe(false);
-    expect(await t.api.webhooks.getSecret.query({ id: w.id })).toMatchObject({ secret: rotated.secret, previousSecret: w.secret });
+    expect(after.previous_secrets).toHaveLength(2);
+    for (const p of after.previous_secrets) expect(p.secret).toMatch(/^enc:v1:k1:/);
+    for (const s of [w.secret, between.secret, rotated.secret]) expect(JSON.stringify(after).includes(s.slice(6))).toBe(false);
+    expect(await t.api.webhooks.getSecret.query({ id: w.id })).toMatchObject({
+      secret: rotated.secret,
+      previousSecret: between.secret,
+      previousSecrets: [{ secret: between.secret }, { secret: w.secret }],
+    });
 
     // The clear row from before the key was set keeps working.
     const out = await deliver();
     expect(verifies(out.sealed!.arrival, rotated.secret)).toMatchObject({ type: t.type });
+    expect(verifies(out.sealed!.arrival, between.secret)).toMatchObject({ type: t.type });
     expect(verifies(out.sealed!.arrival, w.secret)).toMatchObject({ type: t.type });
     expect(verifies(out.clear!.arrival, hooks.clear!.secret)).toMatchObject({ type: t.type });
   });
@@ -129,12 +136,12 @@ describe('signing secrets encrypted at rest', () => {
     const cli = (args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/main/admin.ts', ...args], { env, cwd: process.cwd() });
     const first = await cli(['secrets', 'reencrypt']);
     expect(first.stdout).toContain('re-encrypted the secrets of 2 of 2 webhooks with key "k2"');
-    expect(first.stdout).toMatch(/\n {2}k2\t3\n/); // clear's secret, sealed's secret and previous secret
+    expect(first.stdout).toMatch(/\n {2}k2\t4\n/); // clear's secret, sealed's secret and its two previous secrets
     for (const s of [k1, k2]) expect(`${first.stdout}${first.stderr}`.includes(s.slice(3))).toBe(false);
     for (const hook of Object.values(hooks)) {
       const row = await stored(hook.id);
       expect(row.secret).toMatch(/^enc:v1:k2:/);
-      if (hook.previous) expect(row.previous_secret).toMatch(/^enc:v1:k2:/);
+      expect(row.previous_secrets.map((p) => p.secret.slice(0, 10))).toEqual((hook.previous ?? []).map(() => 'enc:v1:k2:'));
     }
     // Idempotent: a second run (the CLI's own function, in process) finds nothing to do.
     const again = parseKeyring(`${k2},${k1}`);
@@ -145,7 +152,7 @@ describe('signing secrets encrypted at rest', () => {
     const out = await deliver();
     expect(verifies(out.clear!.arrival, hooks.clear!.secret)).toMatchObject({ type: t.type });
     expect(verifies(out.sealed!.arrival, hooks.sealed!.secret)).toMatchObject({ type: t.type });
-    expect(verifies(out.sealed!.arrival, hooks.sealed!.previous!)).toMatchObject({ type: t.type });
+    for (const previous of hooks.sealed!.previous!) expect(verifies(out.sealed!.arrival, previous)).toMatchObject({ type: t.type });
     expect((await t.api.webhooks.getSecret.query({ id: hooks.sealed!.id })).secret).toBe(hooks.sealed!.secret);
   }, 120_000); // the CLI is a separate tsx process: seconds of CPU on a loaded box
 
@@ -199,16 +206,16 @@ describe('signing secrets encrypted at rest', () => {
       const usage = await checkSecretKeys(h.db, keyring, log, { production });
       return { usage, lines };
     };
-    // Every value is under k2 now: clear's, later's, sealed's current and previous secret.
+    // Every value is under k2 now: clear's, later's, sealed's current and two previous secrets.
     const ok = await check(keys(k2), true);
-    expect(ok.usage).toEqual([{ keyId: 'k2', values: 4 }]);
+    expect(ok.usage).toEqual([{ keyId: 'k2', values: 5 }]);
     expect(ok.lines).toEqual([]);
     const missing = await check(keys(k1), true);
     expect(missing.lines).toEqual([
       expect.objectContaining({
         level: 'error',
         msg: expect.stringContaining('HERALD_ENCRYPTION_KEY does not hold'),
-        fields: { missingKeys: ['k2'], values: 4 },
+        fields: { missingKeys: ['k2'], values: 5 },
       }),
     ]);
     const stale = await check(keys(`${k1},${k2}`), true);
@@ -216,7 +223,7 @@ describe('signing secrets encrypted at rest', () => {
       expect.objectContaining({
         level: 'warn',
         msg: expect.stringContaining('npm run admin -- secrets reencrypt'),
-        fields: { currentKey: 'k1', byKey: { k2: 4 } },
+        fields: { currentKey: 'k1', byKey: { k2: 5 } },
       }),
     ]);
     const unset = await check([], true);

@@ -15,8 +15,8 @@ export async function fetchRunHistory(h: Harness, workflowId: string, runId?: st
 
 /** Every secret the harness' database and the given API keys hold: none may appear in a fixture. */
 async function knownSecrets(h: Harness, apiKeys: string[]): Promise<string[]> {
-  const rows = await h.db.selectFrom('webhooks').select(['secret', 'previous_secret']).execute();
-  return [...rows.flatMap((r) => [r.secret, r.previous_secret]), ...apiKeys].filter((s): s is string => !!s);
+  const rows = await h.db.selectFrom('webhooks').select(['secret', 'previous_secrets']).execute();
+  return [...rows.flatMap((r) => [r.secret, ...r.previous_secrets.map((p) => p.secret)]), ...apiKeys].filter((s): s is string => !!s);
 }
 
 /**

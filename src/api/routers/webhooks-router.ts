@@ -1,5 +1,6 @@
 import { generateWebhookSecret } from '../../delivery/webhook-secret.js';
-import { openStoredSecret, resealForCopy } from '../../services/webhook-secrets.js';
+import { openStoredSecret } from '../../services/webhook-secrets.js';
+import { rotateWebhookSecret } from '../../services/rotate-webhook-secret.js';
 import { sealSecret } from '../../security/secret-envelope.js';
 import { DEFAULT_RETRY_POLICY } from '../../delivery/types.js';
 import { deleteWebhookRow, findWebhook, insertWebhook, listWebhookRows, updateWebhookRow } from '../../repositories/webhooks-repo.js';
@@ -12,7 +13,14 @@ import { newId } from '../../services/ids.js';
 import { adminProcedure, readProcedure, router } from '../trpc.js';
 import { toWebhookDto } from '../webhook-dto.js';
 import { assertActiveLimit, assertKnownEventTypes, assertProjectExists, assertSafeUrl } from '../../services/webhook-rules.js';
-import { createWebhookSchema, enableWebhookSchema, listWebhooksSchema, updateWebhookSchema, webhookIdSchema } from '../webhook-schemas.js';
+import {
+  createWebhookSchema,
+  enableWebhookSchema,
+  listWebhooksSchema,
+  rotateSecretSchema,
+  updateWebhookSchema,
+  webhookIdSchema,
+} from '../webhook-schemas.js';
 import { recoverDeliveries, recoverSince, reenablePatch } from '../../services/reenable-webhook.js';
 
 export const webhooksRouter = router({
@@ -131,28 +139,22 @@ export const webhooksRouter = router({
     const row = await findWebhook(ctx.deps.db, ctx.team.id, input.id);
     if (!row) throw notFound('webhook', input.id);
     const keys = ctx.deps.config.encryptionKeys;
-    const previousValid = row.previous_secret && row.previous_secret_expires_at && row.previous_secret_expires_at > new Date();
+    const now = Date.now();
+    const previousSecrets = row.previous_secrets
+      .filter((p) => Date.parse(p.expiresAt) > now)
+      .map((p) => ({ secret: openStoredSecret(keys, row.id, p.secret), expiresAt: new Date(p.expiresAt).toISOString() }));
     return {
       secret: openStoredSecret(keys, row.id, row.secret),
-      previousSecret: previousValid ? openStoredSecret(keys, row.id, row.previous_secret!) : null,
-      previousSecretExpiresAt: previousValid ? row.previous_secret_expires_at!.toISOString() : null,
+      previousSecret: previousSecrets[0]?.secret ?? null,
+      previousSecretExpiresAt: previousSecrets[0]?.expiresAt ?? null,
+      previousSecrets,
     };
   }),
 
-  /** The old secret keeps signing (alongside the new one) for the configured grace period. */
-  rotateSecret: adminProcedure.input(webhookIdSchema).mutation(async ({ ctx, input }) => {
-    const { db, config } = ctx.deps;
-    const current = await findWebhook(db, ctx.team.id, input.id);
-    if (!current) throw notFound('webhook', input.id);
-    const expires = new Date(Date.now() + config.delivery.secretRotationGraceHours * 3_600_000);
-    const secret = generateWebhookSecret();
-    await updateWebhookRow(db, ctx.team.id, input.id, {
-      secret: sealSecret(config.encryptionKeys, current.id, secret),
-      previous_secret: resealForCopy(config.encryptionKeys, current.id, current.secret),
-      previous_secret_expires_at: expires,
-    });
-    return { secret, previousSecretExpiresAt: expires.toISOString() };
-  }),
+  /** The old secret keeps signing (alongside the new one) for its grace period; up to 5 old ones are kept. */
+  rotateSecret: adminProcedure
+    .input(rotateSecretSchema)
+    .mutation(async ({ ctx, input }) => rotateWebhookSecret(ctx, input.id, input.gracePeriodSeconds)),
 
   /**
    * Sends a `webhook.test` ping to this webhook alone; returns the delivery to watch. The event

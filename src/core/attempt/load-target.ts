@@ -4,11 +4,12 @@ import { type Reason, reasons } from '../delivery-reasons.js';
 import type { AttemptInput } from './attempt-types.js';
 import type { PgClock } from './pg-clock.js';
 import { INITIAL_HOLD_MS, MAX_REFUSED_WAIT_MS } from '../../delivery/in-flight-cap.js';
+import { signingSecrets } from '../../delivery/previous-secrets.js';
 import { JITTER_BUDGET_MS, rateLimitKey, slotOnLocalClock } from './rate-limiter.js';
 
 /**
- * `secrets`: the current and (within its grace period) previous secret as stored, sealed or in
- * clear; prepare-request.ts opens them. `slotAtMs`: the slot reserved with the load, on this process' clock (epoch ms);
+ * `secrets`: the current secret and every previous one still within its own grace period, as
+ * stored, sealed or in clear; prepare-request.ts opens them. `slotAtMs`: the slot reserved with the load, on this process' clock (epoch ms);
  * `reservedAtMs`: Postgres' now in that statement, on the same clock (reply-lag.ts measures from it).
  * `admittedAtMs`: when this attempt got its place under the webhook's concurrency cap (this
  * process' clock); the record statement releases it.
@@ -142,10 +143,7 @@ export async function loadTarget(
     created_at: e_created_at,
     dispatched_at: e_dispatched_at,
   };
-  const secrets = [webhook.secret];
-  if (webhook.previous_secret && webhook.previous_secret_expires_at && webhook.previous_secret_expires_at.getTime() > Date.now()) {
-    secrets.push(webhook.previous_secret);
-  }
+  const secrets = signingSecrets(webhook.secret, webhook.previous_secrets, Date.now());
   const slotAtMs =
     slot_at && reserve ? await slotOnLocalClock(db, reserve.clock, sentAt, receivedAt, { slot_at, wait_ms: Number(wait_ms) }) : undefined;
   const reservedAtMs = slotAtMs === undefined ? undefined : slotAtMs - Number(wait_ms);
