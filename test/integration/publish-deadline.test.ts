@@ -175,4 +175,29 @@ describe('publish deadline with Temporal paused', () => {
       resume();
     }
   }, 90_000);
+
+  it("answers within the deadline too when the API starts deliveries eagerly on the worker's own connection", async () => {
+    const eager = await createHarness({
+      temporalAddress: server.address,
+      eagerStart: true,
+      env: { HERALD_PUBLISH_TIMEOUT_MS: String(TIMEOUT_MS) },
+    });
+    try {
+      const t = await teamWithType(eager, 'asset.ready');
+      await t.api.webhooks.create.mutate({ name: 'd', url: `${rx.url}/eager`, eventTypes: [t.type] });
+      pause();
+      try {
+        const { err, ms } = await refusal(() => t.api.events.publish.mutate({ type: t.type, data: { n: 1 } }));
+        expect((err as { data?: { code?: string; eventId?: string } }).data).toMatchObject({
+          code: 'SERVICE_UNAVAILABLE',
+          eventId: expect.stringMatching(/^evt_/),
+        });
+        expect(ms).toBeLessThan(FAIL_WITHIN_MS);
+      } finally {
+        resume();
+      }
+    } finally {
+      await eager.close();
+    }
+  }, 120_000);
 });
