@@ -54,6 +54,7 @@ const schema = z.object({
   HERALD_CLUSTER_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('warn'),
   HERALD_TASK_QUEUE: z.string().min(1).default('herald-deliveries'),
   HERALD_EAGER_START: bool.default(true),
+  HERALD_PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   HERALD_WORKFLOW_DEADLOCK_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   HERALD_WORKFLOW_STACK_TRACES: bool.default(false),
   HERALD_WORKFLOW_THREAD: bool.default(false),
@@ -126,6 +127,8 @@ export interface HeraldConfig {
     readonly taskQueue: string;
     /** `npm start` only (API and worker in one process): start deliveries eagerly on the worker's connection. */
     readonly eagerStart: boolean;
+    /** Deadline of a publish's Temporal calls (its workflow starts), ms, from when it starts in its team's lane. */
+    readonly publishTimeoutMs: number;
     /**
      * The SDK's per-call deadlock detection in the workflow sandbox, ms; 0 = off (default). On,
      * Node starts and joins a watchdog thread on every call into the sandbox (see patches/).
@@ -235,6 +238,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
       devFairness: e.HERALD_TEMPORAL_FAIRNESS,
       taskQueue: e.HERALD_TASK_QUEUE,
       eagerStart: e.HERALD_EAGER_START,
+      publishTimeoutMs: e.HERALD_PUBLISH_TIMEOUT_MS,
       workflowDeadlockTimeoutMs: e.HERALD_WORKFLOW_DEADLOCK_TIMEOUT_MS,
       workflowStackTraces: e.HERALD_WORKFLOW_STACK_TRACES,
       workflowThread: e.HERALD_WORKFLOW_THREAD,

@@ -7,6 +7,7 @@ import { formatPath, quote } from './field-path.js';
 import { isDatabaseUnavailable, isTemporalUnavailable } from '../db/infra-errors.js';
 import { countPublish, observeProcedure } from '../observability/api-metrics.js';
 import { findUnstorableText } from './storable-input.js';
+import { unconfirmedEventId } from './publish-unconfirmed.js';
 
 /** Turns zod issues into one sentence per field: `url: only port 443 is allowed`. */
 export function formatZodIssues(error: ZodError): string {
@@ -19,7 +20,8 @@ const t = initTRPC.context<Context>().create({
     return {
       ...shape,
       message: zod ? formatZodIssues(zod) : shape.message,
-      data: { ...shape.data, stack: undefined, zodIssues: zod?.issues ?? null },
+      // eventId: a publish refused after its event was stored (publish-unconfirmed.ts); retry with it.
+      data: { ...shape.data, stack: undefined, zodIssues: zod?.issues ?? null, eventId: unconfirmedEventId(error.cause) ?? null },
     };
   },
 });
@@ -27,9 +29,10 @@ const t = initTRPC.context<Context>().create({
 export const router = t.router;
 export const middleware = t.middleware;
 
-/** Maps infrastructure failures to a clear 503 instead of an anonymous 500. */
+/** Maps infrastructure failures to a clear 503 instead of an anonymous 500 (a 503 already answered is kept as it is). */
 const infraErrors = t.middleware(async ({ next }) => {
   const result = await next();
+  if (!result.ok && result.error.code === 'SERVICE_UNAVAILABLE') return result;
   if (!result.ok && isDatabaseUnavailable(result.error.cause)) {
     throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'database unavailable, try again', cause: result.error });
   }

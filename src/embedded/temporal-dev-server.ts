@@ -10,6 +10,8 @@ import { resolveTemporalCli } from './temporal-cli.js';
 export interface DevServer {
   address: string;
   uiUrl?: string;
+  /** The server's process id, when Herald spawned the CLI itself (tests pause it with SIGSTOP). */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -125,6 +127,7 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<De
   return {
     address,
     uiUrl: opts.uiPort ? `http://127.0.0.1:${opts.uiPort}` : undefined,
+    pid: child.pid,
     stop: () => stopChild(child),
   };
 }

@@ -30,7 +30,7 @@ const ERROR_TEXT: Record<number, string> = {
   409: 'Conflict with the current state (active-webhook limit, a delivery not running, a duplicate name).',
   413: 'Request body over 1 MiB, or event data over 256 KiB.',
   429: 'Rate limit of the API key, or too many failed authentications from this address.',
-  503: 'PostgreSQL or Temporal unreachable: retry the call.',
+  503: 'PostgreSQL or Temporal unreachable or too slow: retry the call (a publish: with the `eventId` of the answer).',
 };
 
 const errorSchema: JsonSchema = {
@@ -47,6 +47,11 @@ const errorSchema: JsonSchema = {
         message: { type: 'string', description: 'What was wrong, naming the field and the rule.' },
         httpStatus: { type: 'integer' },
         issues: { type: ['array', 'null'], items: { type: 'object' }, description: 'The zod issues of a validation error, else null.' },
+        eventId: {
+          type: 'string',
+          description:
+            'On a 503 of `POST /v1/events` only: the id of the stored event, generated or yours. It is delivered once under this id; publish again with it (safe, idempotent) to confirm.',
+        },
       },
     },
   },

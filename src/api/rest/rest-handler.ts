@@ -110,7 +110,13 @@ export function createRestHandler(deps: ApiDeps, maxBodyBytes: number) {
       });
       const httpStatus = shape.data.httpStatus;
       send(res, httpStatus, ctx?.responseHeaders ?? {}, {
-        error: { code: shape.data.code, message: shape.message, httpStatus, issues: shape.data.zodIssues },
+        error: {
+          code: shape.data.code,
+          message: shape.message,
+          httpStatus,
+          issues: shape.data.zodIssues,
+          ...(shape.data.eventId ? { eventId: shape.data.eventId } : {}),
+        },
       });
     }
   };

@@ -17,6 +17,7 @@ import { deliveryWorkflowId } from '../../workflows/delivery-contract.js';
 import { publishProcedure, readProcedure, router } from '../trpc.js';
 import { keysetPage } from '../cursor.js';
 import { idText } from '../text-fields.js';
+import { startWithinPublishDeadline } from '../publish-unconfirmed.js';
 
 /** Largest accepted `data`, as the JSON text sent (bytes). */
 export const MAX_EVENT_DATA_BYTES = 256 * 1024;
@@ -43,6 +44,8 @@ export const eventsRouter = router({
   /**
    * Stores the event, then starts its dispatch. Idempotent on `id`: the same id returns the
    * stored event and never fans out twice (Postgres' primary key guards it beyond Temporal's retention).
+   * The workflow starts run under HERALD_PUBLISH_TIMEOUT_MS (publish-unconfirmed.ts): past it, or
+   * with Temporal unreachable, the answer is SERVICE_UNAVAILABLE carrying the (generated) event id.
    */
   publish: publishProcedure.input(publishSchema).mutation(async ({ ctx, input, batchIndex }) => {
     const { db } = ctx.deps;
@@ -86,12 +89,14 @@ export const eventsRouter = router({
         DIRECT_FANOUT_MAX,
       );
       if (inserted) {
-        await fanOut({ ...ctx.deps, marker: ctx.deps.dispatched }, inserted.event, planFor(inserted.hooks));
+        await startWithinPublishDeadline(ctx.deps, id, () =>
+          fanOut({ ...ctx.deps, marker: ctx.deps.dispatched }, inserted.event, planFor(inserted.hooks)),
+        );
         return { ...toDto(inserted.event), duplicate: false };
       }
       const event = await db.selectFrom('events').selectAll().where('team_id', '=', teamId).where('id', '=', id).executeTakeFirstOrThrow();
       // A replayed publish whose first try died before dispatch finished gets dispatched now.
-      if (!event.dispatched_at) await dispatchEvent(ctx.deps, event);
+      if (!event.dispatched_at) await startWithinPublishDeadline(ctx.deps, id, () => dispatchEvent(ctx.deps, event));
       return { ...toDto(event), duplicate: true };
     });
   }),
