@@ -47,6 +47,8 @@ async function run(): Promise<void> {
   const running = worker.run();
   const client = clientOn(config, connection);
   let n = 0;
+  /** Starts the server answered with the first workflow task (eager start taken). */
+  let eager = 0;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -72,7 +74,10 @@ async function run(): Promise<void> {
           requestEagerStart: config.temporal.eagerStart,
         })
         .then(
-          () => answer(200, { result: { data: { id } } }),
+          (handle) => {
+            if (handle.eagerlyStarted) eager++;
+            answer(200, { result: { data: { id, eagerlyStarted: handle.eagerlyStarted } } });
+          },
           (err: unknown) => answer(500, { error: err instanceof Error ? err.message : String(err) }),
         );
     });
@@ -84,7 +89,7 @@ async function run(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info('floor stopping', { signal });
+    process.stdout.write(`floor stopping (${signal}): ${n} publishes, ${eager} started eagerly\n`);
     setTimeout(() => process.exit(1), 15_000).unref();
     server.closeAllConnections();
     server.close();
