@@ -17,6 +17,7 @@ export function floorMarkdown(res: FloorResult): string {
     `# Herald over its floor, ${res.startedAt}`,
     '',
     `herald: the working tree at ${res.herald.sha}${res.herald.dirty ? ' with uncommitted changes' : ''}, as \`npm start\` runs it (embedded PostgreSQL and Temporal dev server). floor: bench/floor/floor-server.ts, the same Temporal dev server binary and flags, no database; one workflow per delivery running one local activity that POSTs the same body to the same receiver, started eagerly on the worker's connection, with Herald's worker settings.`,
+    '',
     `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memGiB} GiB, Node ${m.node}, load average at start ${m.loadAvgAtStart.map((v) => v.toFixed(2)).join(' ')}. Options: ${JSON.stringify(res.options)}. Runtime ${Math.round(res.runtimeSeconds)} s.`,
     '',
     `Medians over ${res.rounds.length / 2} round(s) of herald, floor (each on a fresh process; load generator and receiver in their own processes, not counted; the floor has no PostgreSQL):`,
