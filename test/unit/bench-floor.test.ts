@@ -46,9 +46,10 @@ describe('parseFloorOptions', () => {
     expect(parseFloorOptions(['--floor', '--help'])).toBe('help');
   });
 
-  it('has no git ref: refuses --compare, --keep-worktree and unknown options, naming them', () => {
+  it('has no git ref: refuses --compare, --keep-worktree, unknown options and out-of-range values, naming them', () => {
     expect(() => parseFloorOptions(['--floor', '--compare', 'main'])).toThrow(/--compare: not an option of --floor/);
     expect(() => parseFloorOptions(['--floor', '--keep-worktree'])).toThrow(/--keep-worktree: not an option of --floor/);
+    expect(() => parseFloorOptions(['--floor', '--fanout', '2'])).toThrow(/--fanout: not an option of --floor/);
     expect(() => parseFloorOptions(['--floor', '--rounds', '0'])).toThrow(/--rounds must be a whole number/);
   });
 });
