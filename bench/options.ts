@@ -39,6 +39,15 @@
 //                       top of the ladder (default 400).
 //   --keep-worktree     with --compare: keep the base worktree for the next run against that sha.
 //
+// Herald over its floor (bench/floor/run-floor.ts):
+//   --floor             the working tree's Herald and a bare worker and starter ("floor": the same
+//                       Temporal dev server binary and flags, a workflow per delivery with one local
+//                       activity POSTing the same body to the same receiver, eager start, Herald's
+//                       SDK settings), interleaved per round, the --compare phases; prints every
+//                       figure for both with herald ÷ floor; writes bench/results/floor-<date>.json
+//                       and .md. Takes --quick, --rounds (default 2), --duration and --rate as
+//                       --compare does.
+//
 // Cost of metrics and traces (bench/compare/run-observability-compare.ts):
 //   --observability-compare  the working tree three times, interleaved per round, changing only the
 //                       environment: off (HERALD_METRICS_ENABLED=false), metrics (default), traced
@@ -160,4 +169,8 @@ Env: TEMPORAL_ADDRESS / DATABASE_URL use external services instead of embedded o
 
 npm run bench -- --compare <git-ref> [--quick] [--rounds N] [--duration S] [--rate N] [--keep-worktree]
   runs <git-ref> and the working tree interleaved (base, new, base, new …), embedded defaults,
-  and prints every figure for both with new ÷ base (more: --compare x --help)`;
+  and prints every figure for both with new ÷ base (more: --compare x --help)
+
+npm run bench -- --floor [--quick] [--rounds N] [--duration S] [--rate N]
+  runs the working tree and a bare worker and starter on the same Temporal dev server (the floor)
+  interleaved, and prints every figure for both with herald ÷ floor (more: --floor --help)`;

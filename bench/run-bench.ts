@@ -14,7 +14,8 @@ import { runTemporalSides, startBenchCluster, writeSides } from './temporal-side
 
 // `npm run bench [-- options]`: brings up Herald and a receiver process, runs every scenario in
 // order, and writes bench/results/<date>.json and .md. Options: bench/options.ts.
-// `npm run bench -- --compare <git-ref> [...]` runs bench/compare/run-compare.ts instead.
+// `npm run bench -- --compare <git-ref> [...]` runs bench/compare/run-compare.ts instead, and
+// `npm run bench -- --floor [...]` bench/floor/run-floor.ts.
 
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 
@@ -73,6 +74,10 @@ async function run(): Promise<void> {
   if (argv.includes('--observability-compare')) {
     const { runObservabilityCompare } = await import('./compare/run-observability-compare.js');
     return runObservabilityCompare(argv);
+  }
+  if (argv.includes('--floor')) {
+    const { runFloor } = await import('./floor/run-floor.js');
+    return runFloor(argv);
   }
   if (argv.includes('--compare')) {
     const { runCompare } = await import('./compare/run-compare.js');

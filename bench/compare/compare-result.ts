@@ -4,10 +4,10 @@ import type { SideFigures, SideRun } from './run-side.js';
 
 export type Side = 'base' | 'new';
 
-/** One side on its own fresh Herald in one round. */
-export interface RoundRun extends SideRun {
+/** One side on its own fresh Herald in one round (sides are named by the run: base/new, herald/floor). */
+export interface RoundRun<S extends string = Side> extends SideRun {
   round: number;
-  side: Side;
+  side: S;
 }
 
 /** What bench/results/compare-<date>.json holds. */
@@ -26,9 +26,13 @@ export interface CompareResult {
   ratios: HeadlineRatios;
 }
 
+/** The median over rounds of every figure of one side. */
+export function medianOfSide<S extends string>(rounds: readonly RoundRun<S>[], side: S): SideFigures {
+  return medianOf(rounds.filter((r) => r.side === side).map((r) => r.figures));
+}
+
 /** Medians per side and the headline ratios, from every round's run. */
 export function summarizeRounds(rounds: readonly RoundRun[]): Pick<CompareResult, 'median' | 'ratios'> {
-  const of = (side: Side) => medianOf(rounds.filter((r) => r.side === side).map((r) => r.figures));
-  const median = { base: of('base'), new: of('new') };
+  const median = { base: medianOfSide(rounds, 'base'), new: medianOfSide(rounds, 'new') };
   return { median, ratios: headlineRatios(median.base, median.new) };
 }

@@ -3,12 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { startReceiverProcess } from '../receiver-client.js';
 import { COMPARE_HELP, parseCompareOptions } from './compare-options.js';
-import { type CompareResult, type RoundRun, type Side, summarizeRounds } from './compare-result.js';
+import { type CompareResult, type RoundRun, summarizeRounds } from './compare-result.js';
 import { compareMarkdown, compareTable } from './compare-report.js';
 import { WORKING_TREE, prepareBaseTree, resolveRef, workingTreeState } from './git-worktree.js';
-import { runSide } from './run-side.js';
+import { machineInfo, runRounds, signalStop } from './run-rounds.js';
 import { spawnHerald } from './spawn-herald.js';
-import { stopStack } from './stop-stack.js';
 
 // `npm run bench -- --compare <git-ref>`: the ref ("base", in a temporary worktree) and the
 // working tree ("new") run the same phases as black boxes, interleaved base, new, base, new …
@@ -33,59 +32,42 @@ export async function runCompare(argv: readonly string[]): Promise<void> {
   );
 
   // Whatever is running now; a signal stops it all (newest first) before exiting.
-  const running = stopStack();
-  let interrupted = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (interrupted) return;
-    interrupted = true;
-    say(`${signal}: stopping everything this run started`);
-    void running.stopAll().then(() => process.exit(130));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-
+  const stack = signalStop(say);
   const base = await prepareBaseTree(baseSha, say);
-  const removeBase = running.push(async () => {
+  const removeBase = stack.running.push(async () => {
     if (opts.keepWorktree) say(`base tree kept at ${base.dir} (--keep-worktree)`);
     else await base.remove();
   });
-  const rounds: RoundRun[] = [];
+  let rounds: RoundRun[];
   try {
     const rx = await startReceiverProcess();
-    const stopRx = running.push(rx.stop);
+    const stopRx = stack.running.push(rx.stop);
     try {
-      for (let round = 1; round <= opts.rounds; round++) {
-        for (const side of ['base', 'new'] as Side[]) {
-          const label = `round ${round}/${opts.rounds} ${side}`;
-          const tree = side === 'base' ? base.dir : WORKING_TREE;
-          if (interrupted) throw new Error(`${label}: interrupted by a signal`);
-          say(`${label}: starting Herald in ${tree}`);
-          // Registered as soon as the process exists, so a Ctrl-C during startup stops it too.
-          let stopHerald = async (): Promise<void> => undefined;
-          const h = await spawnHerald(tree, `${label} (${side === 'base' ? opts.ref : 'working tree'})`, say, (stop) => {
-            stopHerald = running.push(stop);
-          });
-          say(`${label}: Herald pid ${h.pid} up in ${h.startupSeconds.toFixed(1)} s at ${h.apiUrl}`);
-          try {
-            const run = await runSide(h, rx, opts, (line) => say(`${label}: ${line}`));
-            rounds.push({ round, side, ...run });
-          } catch (err) {
-            if (interrupted) throw new Error(`${label}: interrupted by a signal`);
-            throw new Error(
-              `${label} (${side === 'base' ? `${opts.ref} at ${base.dir}` : `working tree ${WORKING_TREE}`}) failed: ${err instanceof Error ? err.message : String(err)}\n--- Herald's last output ---\n${h.tail()}`,
-            );
-          } finally {
-            await stopHerald();
-          }
-        }
-      }
+      rounds = await runRounds({
+        rounds: opts.rounds,
+        sides: [
+          {
+            side: 'base',
+            what: `Herald ${opts.ref} at ${base.dir}`,
+            spawn: (label, track) => spawnHerald(base.dir, `${label} (${opts.ref})`, say, track),
+          },
+          {
+            side: 'new',
+            what: `Herald in the working tree ${WORKING_TREE}`,
+            spawn: (label, track) => spawnHerald(WORKING_TREE, `${label} (working tree)`, say, track),
+          },
+        ],
+        phases: opts,
+        rx,
+        stack,
+        say,
+      });
     } finally {
       await stopRx();
     }
   } finally {
     await removeBase();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stack.dispose();
   }
 
   const result: CompareResult = {
@@ -93,13 +75,7 @@ export async function runCompare(argv: readonly string[]): Promise<void> {
     runtimeSeconds: Math.round((Date.now() - t0) / 1000),
     base: { ref: opts.ref, sha: baseSha },
     new: { ref: 'working tree', sha: head.sha, dirty: head.dirty },
-    machine: {
-      cpus: os.cpus().length,
-      cpuModel: os.cpus()[0]?.model ?? 'unknown',
-      memGiB: Math.round(os.totalmem() / 2 ** 30),
-      node: process.version,
-      loadAvgAtStart,
-    },
+    machine: machineInfo(loadAvgAtStart),
     options: { ...opts },
     rounds,
     ...summarizeRounds(rounds),

@@ -10,6 +10,8 @@ import { stackCpuSnapshot } from './stack-cpu.js';
 
 const EVENT_TYPE = 'bench.load';
 const PATH_PREFIX = '/load/';
+/** The receiver path of the side's one webhook (the floor POSTs there too). */
+export const LOAD_TARGET_PATH = `${PATH_PREFIX}0`;
 /** Bytes of each event's `data` JSON, as in `npm run bench`. */
 const PAYLOAD_BYTES = 256;
 /**
@@ -28,6 +30,8 @@ export type SideFigures = {
   idleCpuMsPerSecond: CpuSplit;
   /** At `latencyRate` events/s: end-to-end (intended send → arrival) and publish-call ms. */
   latency: { rate: number; p50: number; p95: number; p99: number; publishP99: number };
+  /** The latency phase's CPU ms per delivery (at `latencyRate`), whole stack, per process and thread. */
+  latencyCpuPerDelivery: CpuSplit & { rate: number };
   /** At `cpuRate` events/s: CPU ms per delivery, whole stack, per process and per Herald thread. */
   cpuPerDelivery: CpuSplit & { rate: number };
   /** Highest ladder rate sustained (1 webhook, so events/s = deliveries/s); 0 if none was. */
@@ -46,22 +50,38 @@ export interface SideRun {
   };
 }
 
+/** The options the phases read (a compare's, an observability compare's or a floor run's). */
+export type PhaseOptions = Pick<
+  CompareOptions,
+  'durationSeconds' | 'warmupSeconds' | 'warmupRate' | 'idleSeconds' | 'latencyRate' | 'cpuRate' | 'ladder'
+>;
+
 /**
  * The phases on one running Herald, in order: set-up through its API (event type `bench.load`,
  * one webhook to `<receiver>/load/0`), warm-up (then 30 s to settle), idle, latency, CPU per
  * delivery, ladder. The load
  * generator runs in this process; CPU is read from /proc for Herald's pid and its descendants.
+ * `apiSetUp: false` skips the set-up, for a side that has no Herald API and already POSTs every
+ * publish to `<receiver>/load/0` (the floor, bench/floor/).
  */
-export async function runSide(h: SpawnedHerald, rx: ReceiverProcess, opts: CompareOptions, say: (line: string) => void): Promise<SideRun> {
-  const api = createHeraldClient({ url: h.apiUrl, apiKey: h.apiKey });
-  await api.eventTypes.create.mutate({ name: EVENT_TYPE, description: 'bench --compare load' });
-  await api.webhooks.create.mutate({
-    name: 'load-0',
-    url: `${rx.url}${PATH_PREFIX}0`,
-    eventTypes: [EVENT_TYPE],
-    rateLimitPerSecond: 1000,
-    retryPolicy: { kind: 'attempts', maxAttempts: 5, intervalSeconds: 1, backoff: 'fixed' },
-  });
+export async function runSide(
+  h: SpawnedHerald,
+  rx: ReceiverProcess,
+  opts: PhaseOptions,
+  say: (line: string) => void,
+  { apiSetUp = true }: { apiSetUp?: boolean } = {},
+): Promise<SideRun> {
+  if (apiSetUp) {
+    const api = createHeraldClient({ url: h.apiUrl, apiKey: h.apiKey });
+    await api.eventTypes.create.mutate({ name: EVENT_TYPE, description: 'bench --compare load' });
+    await api.webhooks.create.mutate({
+      name: 'load-0',
+      url: `${rx.url}${LOAD_TARGET_PATH}`,
+      eventTypes: [EVENT_TYPE],
+      rateLimitPerSecond: 1000,
+      retryPolicy: { kind: 'attempts', maxAttempts: 5, intervalSeconds: 1, backoff: 'fixed' },
+    });
+  }
   const http = httpPublisher(h.apiUrl, h.apiKey);
   const snapshot = (): CpuSnapshot => stackCpuSnapshot(h.pid);
   const ctx = { rx };
@@ -126,6 +146,7 @@ export async function runSide(h: SpawnedHerald, rx: ReceiverProcess, opts: Compa
         startupSeconds: h.startupSeconds,
         idleCpuMsPerSecond,
         latency: { rate: lat.rate, p50: lat.endToEnd.p50, p95: lat.endToEnd.p95, p99: lat.endToEnd.p99, publishP99: lat.publish.p99 },
+        latencyCpuPerDelivery: { rate: lat.rate, ...lat.cpuPerDelivery },
         cpuPerDelivery: { rate: cpu.rate, ...cpu.cpuPerDelivery },
         sustainedDeliveriesPerSecond: best?.rate ?? 0,
       },

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../test/support/free-port.js';
 import { findServicePids } from '../proc-stats.js';
-import { heraldEnv, parseStartOutput } from './start-output.js';
+import { heraldEnv, parseStartOutput, type StartOutput } from './start-output.js';
 
 /** Startup bound: a fresh data dir means initdb plus the Temporal dev server's first start. */
 const START_TIMEOUT_MS = 180_000;
@@ -68,6 +68,11 @@ export async function spawnHerald(
   track: (stop: () => Promise<void>) => void = () => undefined,
   /** Settings of this run on top of the bench's own (the observability compare's variants). */
   extraEnv: Record<string, string> = {},
+  /**
+   * Another program in Herald's place (the bench's floor): node's arguments (run in `tree`) and
+   * how its stdout says it is running. Default: the tree's `npm start` and its start output.
+   */
+  program: { args: string[]; parse: (stdout: string) => StartOutput } = { args: startArgs(tree), parse: parseStartOutput },
 ): Promise<SpawnedHerald> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'herald-compare-data-'));
   await fs.chmod(dataDir, 0o755); // the embedded postgres runs as the `postgres` user when we are root
@@ -83,7 +88,7 @@ export async function spawnHerald(
     ...extraEnv,
   };
   const t0 = Date.now();
-  const child: ChildProcess = spawn(process.execPath, startArgs(tree), {
+  const child: ChildProcess = spawn(process.execPath, program.args, {
     cwd: tree,
     env,
     detached: true,
@@ -167,7 +172,7 @@ export async function spawnHerald(
     const apiKey = await new Promise<string>((resolve, reject) => {
       let runningSince = 0;
       const timer = setInterval(() => {
-        const out = parseStartOutput(stdout);
+        const out = program.parse(stdout);
         if (out.running && out.apiKey) return done(() => resolve(out.apiKey!));
         if (out.running) runningSince ||= Date.now();
         if (runningSince && Date.now() - runningSince > 5_000)

@@ -89,6 +89,7 @@ const figures = (cpu: number, sustained: number, p99: number, idle: number): Sid
   startupSeconds: 10,
   idleCpuMsPerSecond: { herald: idle / 2, temporal: idle / 4, postgres: idle / 4, total: idle, heraldThreads: { node: idle / 2 } },
   latency: { rate: 25, p50: p99 / 2, p95: p99 / 1.5, p99, publishP99: 5 },
+  latencyCpuPerDelivery: { rate: 25, herald: cpu, temporal: cpu / 2, postgres: cpu / 2, total: 2 * cpu, heraldThreads: { node: cpu / 2 } },
   cpuPerDelivery: { rate: 50, herald: cpu / 2, temporal: cpu / 4, postgres: cpu / 4, total: cpu, heraldThreads: { node: cpu / 4 } },
   sustainedDeliveriesPerSecond: sustained,
 });
