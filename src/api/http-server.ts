@@ -8,6 +8,7 @@ import { answerRefused } from './answer-refused.js';
 import { type RawBody, readRawBody } from './raw-body.js';
 import { gateRequest, type GateResult, MAX_BATCH_SIZE, trpcPaths } from './request-gate.js';
 import { mountRest } from './rest/mount-rest.js';
+import { answerSingleCall, singleCallInput } from './trpc-single-call.js';
 
 /** Request bodies above this are refused with 413 before parsing (events cap `data` at 256 KiB). */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -20,30 +21,32 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export function createApiServer(deps: ApiDeps): http.Server {
   const bodies = new WeakMap<http.IncomingMessage, RawBody>();
   const gates = new WeakMap<http.IncomingMessage, GateResult>();
+  /** The context of a /trpc request, from what was read of it (the gate's verdict and the body). */
+  const contextOf = (req: http.IncomingMessage, isBatch: boolean) => {
+    const body = bodies.get(req);
+    const gate = gates.get(req);
+    // A refused body (too large, not UTF-8) fails every call of the request with its error.
+    if (body?.kind === 'refused') throw body.error;
+    // The socket's peer, not X-Forwarded-For: a header would let a client pick its own address.
+    const ctx = createContextInner(
+      deps,
+      apiKeyFromRequest(req),
+      body?.kind === 'text' ? { text: body.text, isBatch } : undefined,
+      req.socket.remoteAddress,
+    );
+    // Authenticated (or refused) from the headers before the body was read: the procedures use that verdict.
+    if (gate) {
+      ctx.auth = gate.auth;
+      Object.assign(ctx.responseHeaders, gate.headers);
+    }
+    return ctx;
+  };
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
     maxBodySize: MAX_BODY_BYTES,
     maxBatchSize: MAX_BATCH_SIZE,
-    createContext: ({ req, info }) => {
-      const body = bodies.get(req);
-      const gate = gates.get(req);
-      // A refused body (too large, not UTF-8) fails every call of the request with its error.
-      if (body?.kind === 'refused') throw body.error;
-      // The socket's peer, not X-Forwarded-For: a header would let a client pick its own address.
-      const ctx = createContextInner(
-        deps,
-        apiKeyFromRequest(req),
-        body?.kind === 'text' ? { text: body.text, isBatch: info.isBatchCall } : undefined,
-        req.socket.remoteAddress,
-      );
-      // Authenticated (or refused) from the headers before the body was read: the procedures use that verdict.
-      if (gate) {
-        ctx.auth = gate.auth;
-        Object.assign(ctx.responseHeaders, gate.headers);
-      }
-      return ctx;
-    },
+    createContext: ({ req, info }) => contextOf(req, info.isBatchCall),
     // Headers a procedure set (rate-limit figures) go out with the response.
     responseMeta: ({ ctx }) => ({ headers: ctx?.responseHeaders ?? {} }),
     onError: ({ error, path }) => {
@@ -84,6 +87,9 @@ export function createApiServer(deps: ApiDeps): http.Server {
         if (!gate) res.shouldKeepAlive = false;
         bodies.set(req, body);
         (req as http.IncomingMessage & { body?: string }).body = body.kind === 'text' ? body.text : '';
+        // A single publish skips the adapter's Fetch conversions (trpc-single-call.ts).
+        const single = gate && body.kind === 'text' ? singleCallInput(req, paths!, body.text) : undefined;
+        if (single) return answerSingleCall(res, contextOf(req, false), paths![0]!, single.input, deps.log);
       }
       return trpc(req, res);
     }
