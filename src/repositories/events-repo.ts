@@ -26,3 +26,19 @@ export async function isPayloadErased(db: Kysely<Database>, teamId: string, id: 
     .executeTakeFirst();
   return Boolean(row?.payload_erased_at);
 }
+
+/**
+ * Empties the response bodies of the attempt records of an event's deliveries (a receiver may
+ * echo the payload it was sent); one statement over the event's fan-out. Returns how many.
+ */
+export async function clearEventResponseBodies(db: Kysely<Database>, teamId: string, eventId: string): Promise<number> {
+  const r = await db
+    .updateTable('delivery_attempts')
+    .set({ response_body: '' })
+    .where('delivery_id', 'in', (eb) =>
+      eb.selectFrom('deliveries').select('id').where('team_id', '=', teamId).where('event_id', '=', eventId),
+    )
+    .where('response_body', '<>', '')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}

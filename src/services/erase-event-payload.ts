@@ -1,6 +1,6 @@
 import type { EventRow } from '../db/database.js';
 import { reasons } from '../core/delivery-reasons.js';
-import { erasePayloadRow } from '../repositories/events-repo.js';
+import { clearEventResponseBodies, erasePayloadRow } from '../repositories/events-repo.js';
 import { signalCancel } from './cancel-webhook-deliveries.js';
 import { notFound } from './errors.js';
 import type { ServiceContext } from './service-deps.js';
@@ -11,7 +11,8 @@ import type { ServiceContext } from './service-deps.js';
  * attempt sends it: the attempt's load stops on an erased event (core/attempt/load-target.ts),
  * so a delivery the signal misses (not started yet, Temporal briefly unreachable) stops at its
  * next attempt with the same reason; an attempt already on the wire when the erase commits
- * finishes sending. Replays of its deliveries are refused (services/replay-deliveries.ts).
+ * finishes sending. Replays of its deliveries are refused (services/replay-deliveries.ts). The
+ * response bodies of its attempt records are emptied too: a receiver may echo what it got.
  * Repeating the call is harmless. Unknown, or another team's: NOT_FOUND.
  */
 export async function eraseEventPayload(ctx: ServiceContext, id: string): Promise<{ event: EventRow; cancelledDeliveries: number }> {
@@ -25,5 +26,7 @@ export async function eraseEventPayload(ctx: ServiceContext, id: string): Promis
     .where('status', 'in', ['pending', 'retrying'])
     .execute();
   const cancelledDeliveries = await signalCancel(ctx.deps, running, reasons.eventErased().text);
+  // After the cancels: an attempt that was on the wire has recorded by the time a later erase call runs.
+  await clearEventResponseBodies(ctx.deps.db, ctx.team.id, id);
   return { event, cancelledDeliveries };
 }

@@ -14,14 +14,15 @@ describe('events.erasePayload', () => {
   });
   afterAll(async () => h?.close());
 
-  it('erases the stored payload: reads show it erased, id, type and times stay, and a replay is refused without resending', async () => {
+  it('erases the stored payload and echoed response bodies: reads show it erased, id, type and times stay, and a replay is refused without resending', async () => {
     const t = await teamWithType(h);
-    const rx = await startReceiver();
+    // The receiver echoes what it got: its response body holds the payload too.
+    const rx = await startReceiver((a) => ({ status: 200, body: a.body }));
     try {
       const w = await t.api.webhooks.create.mutate({ name: 'erase', url: rx.url, eventTypes: [t.type] });
       const e = await t.api.events.publish.mutate({ type: t.type, data: { card: SECRET } });
       const id = deliveryIdOf(e.id, w.id);
-      await waitForDelivery(t.api, id, ['succeeded']);
+      expect((await waitForDelivery(t.api, id, ['succeeded'])).attemptRecords[0]!.responseBody).toContain(SECRET);
       expect(rx.arrivals).toHaveLength(1);
 
       const erased = await t.api.events.erasePayload.mutate({ id: e.id });
@@ -35,6 +36,7 @@ describe('events.erasePayload', () => {
       const row = await h.db.selectFrom('events').selectAll().where('id', '=', e.id).executeTakeFirstOrThrow();
       expect(JSON.stringify(row)).not.toContain(SECRET);
       expect(row).toMatchObject({ data: null, data_raw: null });
+      expect(JSON.stringify(await t.api.deliveries.get.query({ id }))).not.toContain(SECRET);
 
       await expect(t.api.deliveries.replay.mutate({ id })).rejects.toMatchObject({
         data: { code: 'CONFLICT' },
