@@ -40,7 +40,11 @@ const schema = z.object({
   HERALD_TEMPORAL_GOGC: z.coerce.number().int().min(25).max(10_000).default(400),
   HERALD_TEMPORAL_GOMAXPROCS: z.coerce.number().int().min(0).max(256).default(1),
   HERALD_TEMPORAL_FAIRNESS: bool.default(true),
-  HERALD_TEMPORAL_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** Unset: HERALD_RETENTION_DAYS, so workflow histories (attempt copies) go when Herald's rows go. */
+  HERALD_TEMPORAL_RETENTION_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(3650).optional()),
+  HERALD_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  HERALD_RETENTION_BATCH: z.coerce.number().int().min(1).max(100_000).default(1000),
+  HERALD_RETENTION_EVERY_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
   HERALD_CLUSTER_PORT: z.coerce
     .number()
     .int()
@@ -168,6 +172,14 @@ export interface HeraldConfig {
     /** An endpoint whose every attempt failed for this long (ms) is disabled; 0 = never. */
     readonly disableAfterFailingMs: number;
   };
+  /** The retention job (worker/purge-expired.ts), run with the sweeps. */
+  readonly retention: {
+    /** Days events, deliveries and attempt records are kept, unless the team sets its own (teams.retention_days). */
+    readonly days: number;
+    /** Most rows of each kind one tick deletes or redacts (deliveries count with their attempt records). */
+    readonly batchSize: number;
+    readonly everyMs: number;
+  };
   readonly limits: {
     readonly maxActiveWebhooks: number;
     readonly apiRateLimitPerMinute: number;
@@ -232,7 +244,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
       cliPath: e.TEMPORAL_CLI,
       devPort: e.HERALD_TEMPORAL_PORT,
       devUiPort: e.HERALD_TEMPORAL_UI_PORT,
-      retentionDays: e.HERALD_TEMPORAL_RETENTION_DAYS,
+      retentionDays: e.HERALD_TEMPORAL_RETENTION_DAYS ?? e.HERALD_RETENTION_DAYS,
       devGoGc: e.HERALD_TEMPORAL_GOGC,
       devGoMaxProcs: e.HERALD_TEMPORAL_GOMAXPROCS,
       devFairness: e.HERALD_TEMPORAL_FAIRNESS,
@@ -260,6 +272,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
       maxInFlight: e.HERALD_WEBHOOK_MAX_IN_FLIGHT,
       disableAfterFailingMs: Math.round(e.HERALD_ENDPOINT_DISABLE_AFTER_MINUTES * 60_000),
     },
+    retention: { days: e.HERALD_RETENTION_DAYS, batchSize: e.HERALD_RETENTION_BATCH, everyMs: e.HERALD_RETENTION_EVERY_MS },
     limits: {
       maxActiveWebhooks: e.HERALD_MAX_ACTIVE_WEBHOOKS,
       apiRateLimitPerMinute: e.HERALD_API_RATE_LIMIT_PER_MINUTE,

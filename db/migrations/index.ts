@@ -10,6 +10,7 @@ import * as endpointHealth from './2026-11-29T100000_endpoint_health.js';
 import * as webhookInFlight from './2026-11-30T100000_webhook_in_flight.js';
 import * as deliveryReasonCode from './2026-12-02T100000_delivery_reason_code.js';
 import * as webhookPreviousSecrets from './2026-12-03T110000_webhook_previous_secrets.js';
+import * as eraseAndRetention from './2026-12-03T130001_erase_and_retention.js';
 
 /** Registry of migrations in order; names are their timestamps and never change. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T100000_webhook_in_flight': webhookInFlight,
   '2026-12-02T100000_delivery_reason_code': deliveryReasonCode,
   '2026-12-03T110000_webhook_previous_secrets': webhookPreviousSecrets,
+  '2026-12-03T130001_erase_and_retention': eraseAndRetention,
 };

@@ -62,9 +62,13 @@ export const eventOutput = z.object({
   id: z.string(),
   type: z.string(),
   projectId: z.string().nullable(),
-  data: z.record(z.string(), z.unknown()),
+  data: z.record(z.string(), z.unknown()).nullable().describe('The payload as published; null once erased.'),
   createdAt: isoTime,
   dispatchedAt: nullableTime,
+  payloadErasedAt: nullableTime.describe('When events.erasePayload erased the payload; null while it is kept.'),
+});
+export const erasedEventOutput = eventOutput.extend({
+  cancelledDeliveries: z.number().int().describe('Running deliveries of the event signalled to cancel.'),
 });
 export const publishedEventOutput = eventOutput.extend({
   duplicate: z.boolean().describe('True when this id was published before; nothing is sent twice.'),

@@ -19,6 +19,7 @@ import { createActivityDeps } from '../worker/create-activity-deps.js';
 import { createHeraldWorker } from '../worker/create-worker.js';
 import { startReconciler } from '../worker/reconcile-deliveries.js';
 import { startSweeper } from '../worker/sweep-undispatched.js';
+import { startRetention } from '../worker/purge-expired.js';
 import { createApiDeps } from './create-api-deps.js';
 import { connectHerald } from './herald-connections.js';
 import { effectiveConfig, resolveInfrastructure } from './herald-infrastructure.js';
@@ -140,6 +141,7 @@ export async function createHerald(baseConfig: HeraldConfig, opts: CreateHeraldO
         const stops = [
           startSweeper({ db, config, temporal }, log),
           startReconciler({ db, temporal, taskQueue: config.temporal.taskQueue }, log),
+          startRetention({ db, config }, log),
         ];
         steps.push('sweeps stop', async () => {
           for (const stop of stops) stop();

@@ -12,7 +12,7 @@ export interface HeraldRoles {
   api?: boolean;
   /** A Temporal worker on the config's task queue (workflows and activities). */
   worker?: boolean;
-  /** The undispatched-event sweep and the delivery reconciler. */
+  /** The undispatched-event sweep, the delivery reconciler and the retention job. */
   sweeps?: boolean;
   /** `npm run worker`'s own /metrics listener (HERALD_WORKER_METRICS_PORT). */
   workerMetrics?: boolean;

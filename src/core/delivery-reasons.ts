@@ -7,6 +7,7 @@ export const REASON_CODES = [
   'webhook_inactive',
   'webhook_deleted',
   'event_not_found',
+  'event_erased',
   'retry_exhausted',
   'gone_410',
   'blocked_target',
@@ -30,6 +31,7 @@ export const reasons = {
   }),
   webhookDeleted: (): Reason => ({ code: 'webhook_deleted', text: 'webhook deleted' }),
   eventNotFound: (): Reason => ({ code: 'event_not_found', text: 'event not found' }),
+  eventErased: (): Reason => ({ code: 'event_erased', text: 'event payload erased' }),
   retryExhausted: (): Reason => ({ code: 'retry_exhausted', text: 'retry policy exhausted' }),
   gone410: (): Reason => ({ code: 'gone_410', text: 'receiver answered 410 Gone; webhook deactivated' }),
   blockedTarget: (): Reason => ({ code: 'blocked_target', text: 'target address is not allowed; not retried' }),
@@ -46,10 +48,11 @@ export const reasons = {
 /**
  * The reason of a cancel signal. The signal carries text only (its signature is part of recorded
  * histories): Herald's own cancels send the texts composed above (webhook deactivated or
- * deleted), anything else is an operator's.
+ * deleted, event payload erased), anything else is an operator's.
  */
 export function cancelReasonOf(text: string | null | undefined): Reason {
   if (text === reasons.webhookDeleted().text) return reasons.webhookDeleted();
+  if (text === reasons.eventErased().text) return reasons.eventErased();
   if (text === 'webhook inactive' || text?.startsWith('webhook inactive: ')) return { code: 'webhook_inactive', text };
   return reasons.cancelledByOperator(text);
 }

@@ -13,6 +13,8 @@ export interface TeamsTable {
   /** Null: the configured default applies. */
   max_active_webhooks: number | null;
   created_at: Timestamp;
+  /** Days events, deliveries and attempt records are kept; null: HERALD_RETENTION_DAYS. */
+  retention_days: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface ApiKeysTable {
@@ -97,6 +99,8 @@ export interface EventsTable {
   /** Sweeps that failed to dispatch this event with a non-infrastructure error (poison). */
   dispatch_failures: Generated<number>;
   dispatch_error: string | null;
+  /** Set by events.erasePayload, which clears `data` and `data_raw`; id, type and times stay. */
+  payload_erased_at: NullableTimestamp;
 }
 
 export interface DeliveriesTable {
@@ -160,6 +164,15 @@ export interface WebhookInFlightTable {
   next_wake_at: Generated<Date>;
 }
 
+/** A deleted webhook whose deliveries' attempt records are still being redacted (worker/purge-deleted-webhooks.ts). */
+export interface WebhookPurgesTable {
+  webhook_id: string;
+  team_id: string;
+  deleted_at: Timestamp;
+  /** Keyset cursor: deliveries with ids up to this one are done in the current pass. */
+  after_delivery_id: Generated<string>;
+}
+
 export interface Database {
   teams: TeamsTable;
   api_keys: ApiKeysTable;
@@ -171,6 +184,7 @@ export interface Database {
   delivery_attempts: DeliveryAttemptsTable;
   rate_limits: RateLimitsTable;
   webhook_in_flight: WebhookInFlightTable;
+  webhook_purges: WebhookPurgesTable;
 }
 
 export type Team = Selectable<TeamsTable>;
@@ -180,6 +194,11 @@ export type EventTypeRow = Selectable<EventTypesTable>;
 export type WebhookRow = Selectable<WebhooksTable>;
 export type NewWebhook = Insertable<WebhooksTable>;
 export type WebhookUpdate = Updateable<WebhooksTable>;
-/** An event as publish and delivery see it; the sweep's bookkeeping columns are left out. */
-export type EventRow = Omit<Selectable<EventsTable>, 'dispatch_failures' | 'dispatch_error'>;
+/**
+ * An event as publish and delivery see it; the sweep's bookkeeping columns are left out, and
+ * `payload_erased_at` is there only where it was selected (reads, the attempt's load).
+ */
+export type EventRow = Omit<Selectable<EventsTable>, 'dispatch_failures' | 'dispatch_error' | 'payload_erased_at'> & {
+  payload_erased_at?: Date | null;
+};
 export type DeliveryRow = Selectable<DeliveriesTable>;

@@ -7,7 +7,8 @@ import { createKey, createTeamWithKey } from '../app/bootstrap-team.js';
 
 const USAGE = `usage: npm run admin -- <command>
   team create <name>                 create a team and print its first API key
-  team list                          list teams
+  team list                          list teams (with each one's retention in days)
+  team retention <team> <days|default>  keep the team's events and deliveries this many days (1–3650), or HERALD_RETENTION_DAYS
   key create <team name or id>       print a new API key for a team
   catalog import <team> <catalog>    import a seed catalog (${SEED_CATALOGS.map((c) => c.id).join(', ')})
   secrets status                     count stored signing secrets per encryption key (clear = none)
@@ -43,7 +44,16 @@ async function run(argv: string[]): Promise<void> {
       process.stdout.write(`team ${teamId} created\nAPI key (shown once): ${key}\n`);
     } else if (noun === 'team' && verb === 'list') {
       for (const t of await db.selectFrom('teams').selectAll().orderBy('created_at').execute())
-        process.stdout.write(`${t.id}\t${t.name}\n`);
+        process.stdout.write(`${t.id}\t${t.name}\t${t.retention_days ?? `${config.retention.days} (default)`}\n`);
+    } else if (noun === 'team' && verb === 'retention') {
+      const t = await team(rest[0]);
+      const days = rest[1] === 'default' ? null : Number(rest[1]);
+      if (days !== null && !(Number.isInteger(days) && days >= 1 && days <= 3650))
+        throw new Error(`days: must be an integer 1–3650 or 'default' (got ${rest[1] ?? 'nothing'})\n${USAGE}`);
+      await db.updateTable('teams').set({ retention_days: days }).where('id', '=', t.id).execute();
+      process.stdout.write(
+        `team ${t.name}: retention ${days ?? `${config.retention.days} days (HERALD_RETENTION_DAYS)`}${days ? ' days' : ''}\n`,
+      );
     } else if (noun === 'key' && verb === 'create') {
       const t = await team(rest[0]);
       process.stdout.write(`API key for ${t.name} (shown once): ${await createKey(db, t.id, rest[1] ?? 'cli')}\n`);

@@ -26,6 +26,11 @@ export async function cancelWebhookDeliveries(
     .where('webhook_id', '=', webhookId)
     .where('status', 'in', ['pending', 'retrying'])
     .execute();
+  return signalCancel(deps, rows, reason);
+}
+
+/** Signals `cancel` with `reason` to each delivery's workflow, SIGNAL_CONCURRENCY at once; a missing workflow is skipped. Returns how many were signalled. */
+export async function signalCancel(deps: Pick<ServiceDeps, 'temporal'>, rows: { id: string }[], reason: string): Promise<number> {
   let signalled = 0;
   for (let i = 0; i < rows.length; i += SIGNAL_CONCURRENCY) {
     await Promise.all(

@@ -4,6 +4,7 @@ import type { AttemptRecord } from '../delivery/types.js';
 import { ACTIVE_STATUSES } from '../core/delivery-transitions.js';
 import { findAttempts } from '../repositories/delivery-attempts-repo.js';
 import { outcomeOf } from '../core/delivery-outcome.js';
+import { redactAttempt } from '../security/redact-attempt.js';
 import { type DeliveryState, stateQuery } from '../workflows/delivery-contract.js';
 import type { ServiceDeps } from './service-deps.js';
 
@@ -40,9 +41,19 @@ export interface DeliveryView extends ReturnType<typeof deliveryDto> {
  * pending or retrying whose workflow was closed from the Temporal UI is answered with its close
  * status (a read never writes: the reconcile sweep sets the row, through core/delivery-status.ts). Rows written
  * before attempts were kept in PostgreSQL (no run id) are read from their workflow while its
- * history lasts.
+ * history lasts. A delivery of a deleted webhook shows its attempt records redacted
+ * (security/redact-attempt.ts): no URL path or query, no response headers or body.
  */
 export async function readDelivery(deps: Pick<ServiceDeps, 'db' | 'temporal'>, found: DeliveryRow): Promise<DeliveryView> {
+  const [view, webhook] = await Promise.all([
+    readStored(deps, found),
+    deps.db.selectFrom('webhooks').select('id').where('id', '=', found.webhook_id).executeTakeFirst(),
+  ]);
+  // Its webhook deleted: shown redacted whichever store answered, before the purge reaches it at rest.
+  return webhook ? view : { ...view, attemptRecords: view.attemptRecords.map(redactAttempt) };
+}
+
+async function readStored(deps: Pick<ServiceDeps, 'db' | 'temporal'>, found: DeliveryRow): Promise<DeliveryView> {
   let row = found;
   if (isActive(row.status) || row.run_id === null) {
     const handle = deps.temporal.workflow.getHandle(row.id);

@@ -204,6 +204,13 @@ describe('REST API contract', () => {
     });
   });
 
+  it("erases an event's payload", async () => {
+    const r = await rest.call('DELETE', '/v1/events/{id}/payload', { key, params: { id: 'order-1' } });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ id: 'order-1', data: null, cancelledDeliveries: 0 });
+    expect((await rest.call('GET', '/v1/events/{id}', { key, params: { id: 'order-1' } })).body.data).toBeNull();
+  });
+
   describe('errors', () => {
     const expectError = (r: { status: number; body: any }, code: keyof typeof ERROR_STATUSES) => {
       expect(r.body.error.code).toBe(code);

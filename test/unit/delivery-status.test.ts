@@ -73,6 +73,7 @@ describe('delivery reasons', () => {
       text: 'webhook inactive: disabled automatically: every attempt failed',
     });
     expect(cancelReasonOf('webhook deleted').code).toBe('webhook_deleted');
+    expect(cancelReasonOf('event payload erased')).toEqual({ code: 'event_erased', text: 'event payload erased' });
     expect(cancelReasonOf('not needed any more')).toEqual({ code: 'cancelled_by_operator', text: 'not needed any more' });
     expect(cancelReasonOf('webhook inactiveness is irrelevant').code).toBe('cancelled_by_operator');
   });

@@ -112,6 +112,13 @@ export const REST_ROUTES: readonly RestRoute[] = [
   route('POST', '/v1/events', 'events.publish', out.publishedEventOutput, 'Publish an event (idempotent on id)'),
   route('GET', '/v1/events', 'events.list', out.eventListOutput, 'List events, newest first', { paging: 'cursor' }),
   route('GET', '/v1/events/{id}', 'events.get', out.eventOutput, 'Get an event'),
+  route(
+    'DELETE',
+    '/v1/events/{id}/payload',
+    'events.erasePayload',
+    out.erasedEventOutput,
+    "Erase an event's payload (its running deliveries are cancelled; replays are refused)",
+  ),
 
   route('GET', '/v1/deliveries', 'deliveries.list', out.deliveryListOutput, 'List deliveries, newest first', { paging: 'cursor' }),
   route('GET', '/v1/deliveries/{id}', 'deliveries.get', out.deliveryDetailOutput, 'Get a delivery with every attempt'),

@@ -14,7 +14,8 @@ import { DIRECT_FANOUT_MAX, fanOut, planFor } from '../../core/fan-out.js';
 import { findEventType } from '../../services/find-event-type.js';
 import { insertEventWithDeliveries } from '../../core/insert-event-with-deliveries.js';
 import { deliveryWorkflowId } from '../../workflows/delivery-contract.js';
-import { publishProcedure, readProcedure, router } from '../trpc.js';
+import { eraseEventPayload } from '../../services/erase-event-payload.js';
+import { adminProcedure, publishProcedure, readProcedure, router } from '../trpc.js';
 import { keysetPage } from '../cursor.js';
 import { idText } from '../text-fields.js';
 import { startWithinPublishDeadline } from '../publish-unconfirmed.js';
@@ -23,14 +24,15 @@ import { startWithinPublishDeadline } from '../publish-unconfirmed.js';
 export const MAX_EVENT_DATA_BYTES = 256 * 1024;
 const EVENT_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
-// `data` is returned parsed; receivers get the stored text itself (event-body.ts).
+// `data` is returned parsed; receivers get the stored text itself (event-body.ts). Erased: null.
 const toDto = (e: EventRow) => ({
   id: e.id,
   type: e.type,
   projectId: e.project_id,
-  data: JSON.parse(eventDataText(e)) as Record<string, unknown>,
+  data: e.payload_erased_at ? null : (JSON.parse(eventDataText(e)) as Record<string, unknown>),
   createdAt: e.created_at.toISOString(),
   dispatchedAt: e.dispatched_at?.toISOString() ?? null,
+  payloadErasedAt: e.payload_erased_at?.toISOString() ?? null,
 });
 
 const publishSchema = z.object({
@@ -110,6 +112,16 @@ export const eventsRouter = router({
       .executeTakeFirst();
     if (!e) throw notFound('event', input.id);
     return toDto(e);
+  }),
+
+  /**
+   * Erases the stored payload (like Svix's "delete message payload"): `data` reads null from now
+   * on, id, type and times stay; running deliveries are cancelled and replays refused
+   * (services/erase-event-payload.ts). Admin scope: only events.publish is a publish key's.
+   */
+  erasePayload: adminProcedure.input(z.object({ id: idText(128) })).mutation(async ({ ctx, input }) => {
+    const { event, cancelledDeliveries } = await eraseEventPayload(ctx, input.id);
+    return { ...toDto(event), cancelledDeliveries };
   }),
 
   list: readProcedure

@@ -5,6 +5,7 @@ import { sealSecret } from '../../security/secret-envelope.js';
 import { DEFAULT_RETRY_POLICY } from '../../delivery/types.js';
 import { deleteWebhookRow, findWebhook, insertWebhook, listWebhookRows, updateWebhookRow } from '../../repositories/webhooks-repo.js';
 import { webhookStats } from '../../repositories/deliveries-repo.js';
+import { insertWebhookPurge, purgeWebhookBatch } from '../../repositories/webhook-purges-repo.js';
 import { cancelWebhookDeliveries } from '../../services/cancel-webhook-deliveries.js';
 import { conflict, notFound } from '../../services/errors.js';
 import { reasons } from '../../core/delivery-reasons.js';
@@ -129,9 +130,21 @@ export const webhooksRouter = router({
     return { ...toWebhookDto(row, ctx.scope === 'admin'), recovered };
   }),
 
+  /**
+   * Deletes the webhook, cancels its running deliveries, and purges its attempt records: URL cut
+   * to its origin, response headers and bodies gone (the first batch now, the rest by the
+   * retention job; services/read-delivery.ts redacts reads meanwhile). Delivery rows stay (status,
+   * codes, times) until retention removes them.
+   */
   delete: adminProcedure.input(webhookIdSchema).mutation(async ({ ctx, input }) => {
-    if (!(await deleteWebhookRow(ctx.deps.db, ctx.team.id, input.id))) throw notFound('webhook', input.id);
+    const deleted = await ctx.deps.db.transaction().execute(async (trx) => {
+      if (!(await deleteWebhookRow(trx, ctx.team.id, input.id))) return false;
+      await insertWebhookPurge(trx, ctx.team.id, input.id);
+      return true;
+    });
+    if (!deleted) throw notFound('webhook', input.id);
     await cancelWebhookDeliveries(ctx.deps, ctx.team.id, input.id, reasons.webhookDeleted().text);
+    await purgeWebhookBatch(ctx.deps.db, input.id, ctx.deps.config.retention.batchSize);
     return { id: input.id, deleted: true as const };
   }),
 

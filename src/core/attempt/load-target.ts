@@ -26,7 +26,7 @@ export type Target = {
 /** Every place under the webhook's concurrency cap is taken; `queueWaitMs`: this delivery's place in the queue. */
 export type Busy = { kind: 'busy'; queueWaitMs: number };
 
-/** Nothing to send to: the webhook is deleted or inactive, or the event is gone. */
+/** Nothing to send to: the webhook is deleted or inactive, or the event is gone or its payload erased. */
 export type Stopped = { kind: 'stopped'; reason: Reason };
 
 /** The concurrency cap's parameters (in-flight-cap.ts): the deployment default and the lease length. */
@@ -44,6 +44,7 @@ type Row = Partial<WebhookRow> & {
   e_data_raw: EventRow['data_raw'];
   e_created_at: Date;
   e_dispatched_at: Date | null;
+  e_erased_at: Date | null;
   slot_at: Date | null;
   wait_ms: number | null;
   admitted: boolean | null;
@@ -83,6 +84,8 @@ export async function loadTarget(
   // The other unexpired leases (expired ones are dropped here, the only place they are).
   const pruned = sql`coalesce((select jsonb_object_agg(x.key, x.value::float8) from jsonb_each_text(f.leases) x
     where x.key <> ${d}::text and x.value::float8 > ${nowMs}), '{}'::jsonb)`;
+  // An event whose payload was erased (events.erasePayload) takes no lease and no slot: it is never sent.
+  const live = sql`exists (select 1 from e where e.payload_erased_at is null)`;
   const sentAt = Date.now();
   const { rows } = await sql<Row>`/*prepare*/
     with w as (select * from webhooks where id = ${input.webhookId} and team_id = ${input.teamId}),
@@ -90,7 +93,7 @@ export async function loadTarget(
     lease as (
       insert into webhook_in_flight as f (webhook_id, leases)
       select w.id, jsonb_build_object(${d}::text, extract(epoch from clock_timestamp()) * 1000 + ${cap.leaseMs}::float8) from w
-      where w.active and exists (select 1 from e)
+      where w.active and ${live}
       on conflict (webhook_id) do update set
         leases = case when ${admit} then ${pruned} || excluded.leases else f.leases end,
         next_wake_at = case when ${admit} then f.next_wake_at
@@ -100,7 +103,7 @@ export async function loadTarget(
                 greatest(0, extract(epoch from (f.next_wake_at - clock_timestamp())) * 1000)::float8 as queue_wait_ms
     ),
     step as (select make_interval(secs => ceil(${(1000 + JITTER_BUDGET_MS) * 1000}::float8 / w.rate_limit_per_second) / 1000000) as s from w
-             where ${reserveSlot} and w.active and exists (select 1 from e) and (select admitted from lease)),
+             where ${reserveSlot} and w.active and ${live} and (select admitted from lease)),
     slot as (
       insert into rate_limits as r (key, tat) select ${key}, clock_timestamp() + ${lead} + step.s from step
       on conflict (key) do update set tat = greatest(r.tat, clock_timestamp() + ${lead}) + (select s from step)
@@ -108,7 +111,7 @@ export async function loadTarget(
                 greatest(0, extract(epoch from (r.tat - (select s from step) - clock_timestamp())) * 1000)::float8 as wait_ms
     )
     select w.*, e.id as e_id, e.team_id as e_team_id, e.type as e_type, e.project_id as e_project_id, e.data as e_data, e.data_raw as e_data_raw,
-           e.created_at as e_created_at, e.dispatched_at as e_dispatched_at, slot.slot_at, slot.wait_ms, lease.admitted, lease.queue_wait_ms
+           e.created_at as e_created_at, e.dispatched_at as e_dispatched_at, e.payload_erased_at as e_erased_at, slot.slot_at, slot.wait_ms, lease.admitted, lease.queue_wait_ms
     from (select 1) one left join w on true left join e on true left join slot on true left join lease on true
   `.execute(db);
   const receivedAt = Date.now();
@@ -123,6 +126,7 @@ export async function loadTarget(
     e_data_raw,
     e_created_at,
     e_dispatched_at,
+    e_erased_at,
     slot_at,
     wait_ms,
     admitted,
@@ -132,6 +136,7 @@ export async function loadTarget(
   const webhook = w as WebhookRow;
   if (!webhook.active) return { kind: 'stopped', reason: reasons.webhookInactive(webhook.disabled_reason) };
   if (!e_id) return { kind: 'stopped', reason: reasons.eventNotFound() };
+  if (e_erased_at) return { kind: 'stopped', reason: reasons.eventErased() };
   if (!admitted) return { kind: 'busy', queueWaitMs: Number(queue_wait_ms) };
   const event: EventRow = {
     id: e_id,
