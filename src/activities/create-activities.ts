@@ -4,6 +4,7 @@ import { runAttempt } from '../core/attempt/run-attempt.js';
 import { cancelReasonOf } from '../core/delivery-reasons.js';
 import { markCancelled } from '../core/delivery-status.js';
 import { dispatchPage, type DispatchPageInput } from '../core/dispatch-page.js';
+import { recoverPage, type RecoverPageInput } from '../core/recover-page.js';
 import { recordDeliveryEnded } from '../observability/attempt-metrics.js';
 import type { AttemptInput } from '../core/attempt/attempt-types.js';
 import { withHeartbeat } from './with-heartbeat.js';
@@ -43,6 +44,12 @@ export function createActivities(deps: ActivityDeps) {
         throw ApplicationFailure.nonRetryable(`markDelivery: status must be cancelled (got ${input.status})`);
       await markCancelled(deps.db, input.deliveryId, runId, cancelReasonOf(input.reason));
       recordDeliveryEnded(deps.config, input.status);
+    },
+
+    /** One page of a recovery (recover-workflow.ts), replayed with the activity's own Temporal client. */
+    async recoverPage(input: RecoverPageInput) {
+      const ctx = Context.current();
+      return withHeartbeat(() => recoverPage({ db: deps.db, temporal: ctx.client, config: deps.config }, input));
     },
   };
 }

@@ -115,4 +115,19 @@ export const deliveryDetailOutput = deliveryOutput.extend({
 });
 export const signalledOutput = z.object({ id: z.string(), signalled: z.literal(true) });
 export const replayedOutput = z.object({ id: z.string(), replayed: z.literal(true) });
-export const recoverOutput = z.object({ replayed: z.number().int(), ids: z.array(z.string()), skipped: z.array(z.string()) });
+/** A recovery's progress (services/recovery-status.ts): `deliveries.recoveryStatus`. */
+export const recoveryStatusOutput = z.object({
+  recoveryId: z.string().describe('The recovery workflow id, `recover:<teamId>:<webhookId>`.'),
+  webhookId: z.string(),
+  since: isoTime,
+  matched: z.number().int().describe('Deliveries matching when the recovery was started (at most 10,000): what it is to replay.'),
+  replayed: z.number().int().describe('Deliveries given a new run so far.'),
+  skipped: z.number().int().describe('Deliveries found running again (replayed meanwhile) and left alone.'),
+  state: z.enum(['running', 'done', 'failed', 'cancelled', 'terminated']),
+  done: z.boolean(),
+});
+/** `deliveries.recover` and `webhooks.enable`'s `recovered`: the recovery, started or already running. */
+export const recoverOutput = recoveryStatusOutput.extend({
+  workflowId: z.string().describe('The same as recoveryId.'),
+  started: z.boolean().describe('False when a recovery of this webhook was already running: that one is answered, nothing new started.'),
+});

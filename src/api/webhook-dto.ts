@@ -3,6 +3,7 @@ import type { WebhookRow } from '../db/database.js';
 import { maskHeaders } from './sensitive-headers.js';
 import { headersSchema, retryPolicySchema } from './webhook-schemas.js';
 import { toWebhookHealth, webhookHealthSchema } from './webhook-health.js';
+import { recoverOutput } from './output-schemas.js';
 
 const isoTime = z.iso.datetime({ offset: true });
 
@@ -61,12 +62,13 @@ export const webhookDetailOutputSchema = webhookOutputSchema.extend({
 /** `webhooks.create`: the webhook plus its signing secret, returned this once for convenience. */
 export const createdWebhookOutputSchema = webhookOutputSchema.extend({ secret: z.string() });
 
-/** `webhooks.enable`: the re-enabled webhook and what it replayed (reenable-webhook.ts); null for `recover: 'none'`. */
+/** `webhooks.enable`: the re-enabled webhook and the recovery it started (start-recovery.ts); null for `recover: 'none'`. */
 export const enabledWebhookOutputSchema = webhookOutputSchema.extend({
-  recovered: z
-    .object({ since: isoTime, replayed: z.number().int(), ids: z.array(z.string()), skipped: z.array(z.string()) })
+  recovered: recoverOutput
     .nullable()
-    .describe('Deliveries replayed: those that ended failed, or cancelled because the webhook was inactive, at or after `since`.'),
+    .describe(
+      'The recovery started (answered at once; progress: deliveries.recoveryStatus) of the deliveries that ended failed, or cancelled because the webhook was inactive, at or after `since`.',
+    ),
 });
 
 /** `webhooks.list`: one page, api.video style. */

@@ -1,5 +1,4 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import { TRPCError } from '@trpc/server';
 import type { DeliveryRow } from '../db/database.js';
 import { replayDelivery } from '../core/replay-delivery.js';
 import { isPayloadErased } from '../repositories/events-repo.js';
@@ -34,20 +33,4 @@ export async function replay(ctx: ServiceContext, row: DeliveryRow): Promise<voi
   await replayDelivery(ctx.deps, row, webhook).catch((err: unknown) => {
     throw err instanceof WorkflowExecutionAlreadyStartedError ? running() : err;
   });
-}
-
-/** Replays each row in order; one already running again (replayed meanwhile) is skipped, not an error. */
-export async function replayAll(ctx: ServiceContext, rows: DeliveryRow[]): Promise<{ ids: string[]; skipped: string[] }> {
-  const ids: string[] = [];
-  const skipped: string[] = [];
-  for (const row of rows) {
-    try {
-      await replay(ctx, row);
-      ids.push(row.id);
-    } catch (err) {
-      if (!(err instanceof TRPCError && err.code === 'CONFLICT')) throw err;
-      skipped.push(row.id);
-    }
-  }
-  return { ids, skipped };
 }

@@ -1,3 +1,4 @@
 // Workflow bundle entry: the worker bundles this file and everything it imports.
 export { deliveryWorkflow, deliveryWorkflowV2 } from './delivery-workflow.js';
 export { dispatchWorkflow } from './dispatch-workflow.js';
+export { recoverWorkflow } from './recover-workflow.js';

@@ -95,8 +95,10 @@ describe('steering deliveries: cancel, retryNow, replay, recover', () => {
       for (const e of events) await waitForDelivery(t.api, deliveryIdOf(e.id, w.id), ['failed']);
       healthy = true;
       const r = await t.api.deliveries.recover.mutate({ webhookId: w.id, since });
-      expect(r.replayed).toBe(3);
+      expect(r).toMatchObject({ started: true, matched: 3 });
       for (const e of events) await waitForDelivery(t.api, deliveryIdOf(e.id, w.id), ['succeeded']);
+      await waitFor(async () => (await t.api.deliveries.recoveryStatus.query({ id: r.recoveryId })).done, 20_000, 'recovery done');
+      expect(await t.api.deliveries.recoveryStatus.query({ id: r.recoveryId })).toMatchObject({ replayed: 3, skipped: 0 });
       expect(rx.arrivals).toHaveLength(6);
     } finally {
       await rx.close();

@@ -123,9 +123,12 @@ describe('endpoint health, auto-disable and operational events', () => {
     expect(enabled.active).toBe(true);
     expect(enabled.disabledReason).toBeNull();
     expect(enabled.health.disabledSince).toBeNull();
-    expect(enabled.recovered).toMatchObject({ since: disabled.health.failingSince, replayed: 1, ids: [id], skipped: [] });
+    expect(enabled.recovered).toMatchObject({ since: disabled.health.failingSince, matched: 1, started: true });
 
     const d = await waitForDelivery(t.api, id, ['succeeded']);
+    const recoveryId = enabled.recovered!.recoveryId;
+    await waitFor(async () => (await t.api.deliveries.recoveryStatus.query({ id: recoveryId })).done, 20_000, 'recovery done');
+    expect(await t.api.deliveries.recoveryStatus.query({ id: recoveryId })).toMatchObject({ replayed: 1, skipped: 0 });
     expect(d.attemptRecords).toHaveLength(1);
     const body = await signedArrival(ops.rx, ops.w.secret, 'webhook.recovered');
     // Re-enabling restarted the failing clock (failingSince) and kept the streak.

@@ -16,6 +16,7 @@ describe('REST API contract', () => {
   let ok: Receiver;
   let failing: Receiver;
   let key: string;
+  let teamId: string;
   let rest: ReturnType<typeof restClient>;
   const ids = {} as { readKey: string; project: string; webhook: string; flaky: string };
 
@@ -23,7 +24,7 @@ describe('REST API contract', () => {
     h = await createHarness({ env: { HERALD_AUTH_FAIL_LIMIT_PER_MINUTE: String(AUTH_FAIL_LIMIT) } });
     ok = await startReceiver();
     failing = await startReceiver(() => ({ status: 500, body: 'down' }));
-    ({ key } = await h.createTeam());
+    ({ key, teamId } = await h.createTeam());
     rest = restClient(h.apiUrl);
   });
   afterAll(async () => {
@@ -191,7 +192,13 @@ describe('REST API contract', () => {
       params: { webhookId: ids.webhook },
       body: { since: new Date(Date.now() - 3_600_000).toISOString() },
     });
-    expect(recovered.body).toEqual({ replayed: 0, ids: [], skipped: [] });
+    const recoveryId = `recover:${teamId}:${ids.webhook}`;
+    expect(recovered.body).toMatchObject({ recoveryId, workflowId: recoveryId, webhookId: ids.webhook, started: true, matched: 0 });
+    const progress = await waitFor(async () => {
+      const r = await rest.call('GET', '/v1/recoveries/{id}', { key, params: { id: recoveryId } });
+      return r.body.done ? r : undefined;
+    });
+    expect(progress.body).toMatchObject({ recoveryId, state: 'done', done: true, matched: 0, replayed: 0, skipped: 0 });
   });
 
   it('sends a test ping and deletes a webhook', async () => {

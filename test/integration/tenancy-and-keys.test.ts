@@ -17,7 +17,7 @@ describe('tenancy: one team never sees another team’s data', () => {
   let h: Harness;
   let a: ReturnType<Harness['caller']>;
   let b: ReturnType<Harness['caller']>;
-  let ids: { webhook: string; project: string; event: string; delivery: string; key: string };
+  let ids: { webhook: string; project: string; event: string; delivery: string; key: string; recovery: string };
 
   beforeAll(async () => {
     h = await createHarness({ worker: false });
@@ -48,7 +48,9 @@ describe('tenancy: one team never sees another team’s data', () => {
         updated_at: new Date(),
       })
       .execute();
-    ids = { webhook: webhook.id, project: project.id, event: 'evt_a1', delivery, key: key.id };
+    // No worker here: the recovery stays running, which is enough to have an id to read.
+    const recovery = await a.deliveries.recover({ webhookId: webhook.id, since: '2020-01-01T00:00:00Z' });
+    ids = { webhook: webhook.id, project: project.id, event: 'evt_a1', delivery, key: key.id, recovery: recovery.recoveryId };
   });
   afterAll(async () => h?.close());
 
@@ -72,6 +74,7 @@ describe('tenancy: one team never sees another team’s data', () => {
     ['deliveries.retryNow', () => b.deliveries.retryNow({ id: ids.delivery })],
     ['deliveries.replay', () => b.deliveries.replay({ id: ids.delivery })],
     ['deliveries.recover', () => b.deliveries.recover({ webhookId: ids.webhook, since: '2020-01-01T00:00:00Z' })],
+    ['deliveries.recoveryStatus', () => b.deliveries.recoveryStatus({ id: ids.recovery })],
     ['eventTypes.update', () => b.eventTypes.update({ name: 'nope.never', description: 'x' })],
   ])('%s on another team’s object is NOT_FOUND, like a missing one', async (_name, call) => {
     expect(await codeOf(call())).toBe('NOT_FOUND');

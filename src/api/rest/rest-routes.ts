@@ -106,8 +106,9 @@ export const REST_ROUTES: readonly RestRoute[] = [
     '/v1/webhooks/{webhookId}/recover',
     'deliveries.recover',
     out.recoverOutput,
-    'Replay every failed delivery of a webhook since a time',
+    'Start replaying every failed delivery of a webhook since a time (a recovery workflow; answers at once)',
   ),
+  route('GET', '/v1/recoveries/{id}', 'deliveries.recoveryStatus', out.recoveryStatusOutput, "A recovery's progress"),
 
   route('POST', '/v1/events', 'events.publish', out.publishedEventOutput, 'Publish an event (idempotent on id)'),
   route('GET', '/v1/events', 'events.list', out.eventListOutput, 'List events, newest first', { paging: 'cursor' }),

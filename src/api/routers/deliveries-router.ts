@@ -7,7 +7,9 @@ import { findWebhook } from '../../repositories/webhooks-repo.js';
 import type { Context } from '../context.js';
 import { keysetPage } from '../cursor.js';
 import { deliveryDto, readDelivery } from '../../services/read-delivery.js';
-import { isRunning, replay, replayAll } from '../../services/replay-deliveries.js';
+import { isRunning, replay } from '../../services/replay-deliveries.js';
+import { readRecoveryStatus } from '../../services/recovery-status.js';
+import { startRecovery } from '../../services/start-recovery.js';
 import { conflict, notFound } from '../../services/errors.js';
 import { freeText, idText } from '../text-fields.js';
 import { adminProcedure, readProcedure, router } from '../trpc.js';
@@ -74,22 +76,17 @@ export const deliveriesRouter = router({
     return { id: input.id, replayed: true as const };
   }),
 
-  /** Replays every failed delivery of a webhook since a time (e.g. after the receiver's outage). */
+  /**
+   * Replays every failed delivery of a webhook created since a time (e.g. after the receiver's
+   * outage), as a recovery workflow: answers at once with its id (services/start-recovery.ts).
+   */
   recover: adminProcedure
     .input(z.object({ webhookId: idText(64), since: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' }) }))
     .mutation(async ({ ctx, input }) => {
       if (!(await findWebhook(ctx.deps.db, ctx.team.id, input.webhookId))) throw notFound('webhook', input.webhookId);
-      const failed = await ctx.deps.db
-        .selectFrom('deliveries')
-        .selectAll()
-        .where('team_id', '=', ctx.team.id)
-        .where('webhook_id', '=', input.webhookId)
-        .where('status', '=', 'failed')
-        .where('created_at', '>=', new Date(input.since))
-        .orderBy('created_at')
-        .limit(10_000)
-        .execute();
-      const { ids, skipped } = await replayAll(ctx, failed);
-      return { replayed: ids.length, ids, skipped };
+      return startRecovery(ctx, input.webhookId, 'failed', new Date(input.since));
     }),
+
+  /** A recovery's progress (deliveries.recover, webhooks.enable with `recover`); another team's id: NOT_FOUND. */
+  recoveryStatus: readProcedure.input(z.object({ id: idText(300) })).query(({ ctx, input }) => readRecoveryStatus(ctx, input.id)),
 });

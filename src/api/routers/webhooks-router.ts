@@ -22,7 +22,8 @@ import {
   updateWebhookSchema,
   webhookIdSchema,
 } from '../webhook-schemas.js';
-import { recoverDeliveries, recoverSince, reenablePatch } from '../../services/reenable-webhook.js';
+import { recoverSince, reenablePatch } from '../../services/reenable-webhook.js';
+import { startRecovery } from '../../services/start-recovery.js';
 
 export const webhooksRouter = router({
   create: adminProcedure.input(createWebhookSchema).mutation(async ({ ctx, input }) => {
@@ -113,7 +114,8 @@ export const webhooksRouter = router({
   /**
    * Re-activates a disabled webhook (automatically, by 410 Gone or by the API), with the option to
    * replay what failed: `recover: 'disabled'` since it was disabled, `'failing'` since its run of
-   * failures began (reenable-webhook.ts). `recovered` lists what was replayed (null for `none`).
+   * failures began (reenable-webhook.ts). `recovered` is the recovery workflow started for it
+   * (services/start-recovery.ts; null for `none`), answered at once.
    */
   enable: adminProcedure.input(enableWebhookSchema).mutation(async ({ ctx, input }) => {
     const { db } = ctx.deps;
@@ -126,7 +128,7 @@ export const webhooksRouter = router({
       return updateWebhookRow(trx, ctx.team.id, input.id, reenablePatch(current));
     });
     if (!row) throw notFound('webhook', input.id);
-    const recovered = since ? await recoverDeliveries(ctx, row.id, since) : null;
+    const recovered = since ? await startRecovery(ctx, row.id, 'ended', since) : null;
     return { ...toWebhookDto(row, ctx.scope === 'admin'), recovered };
   }),
 
