@@ -26,6 +26,11 @@ const schema = z.object({
   HERALD_PUBLIC_URL: optionalString,
   DATABASE_URL: optionalString,
   HERALD_EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(5433),
+  HERALD_DB_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
+  // Milliseconds; 0 = no limit. API and delivery statements / sweeps / migrations (db/create-db.ts).
+  HERALD_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
+  HERALD_DB_BACKGROUND_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
+  HERALD_DB_MIGRATION_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(86_400_000).default(0),
   TEMPORAL_ADDRESS: optionalString,
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TLS: bool.default(false),
@@ -103,6 +108,17 @@ export interface HeraldConfig {
   readonly api: { readonly host: string; readonly port: number; readonly publicUrl?: string };
   readonly databaseUrl?: string;
   readonly embeddedPgPort: number;
+  /** Pools and per-class statement time bounds (ms, 0 = none); Postgres cancels a statement past its bound (SQLSTATE 57014). */
+  readonly db: {
+    /** Connections of the main pool (API requests and delivery activities) per process. */
+    readonly poolSize: number;
+    /** statement_timeout of the main pool. */
+    readonly statementTimeoutMs: number;
+    /** statement_timeout of the sweeps' own small pool (undispatched events, reconcile). */
+    readonly backgroundStatementTimeoutMs: number;
+    /** statement_timeout of the migrations' connection (concurrent index builds on large tables take long). */
+    readonly migrationStatementTimeoutMs: number;
+  };
   readonly temporal: {
     /** Undefined: Herald starts an embedded dev server. */
     readonly address?: string;
@@ -217,6 +233,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
     api: { host: e.HERALD_API_HOST, port: e.HERALD_API_PORT, publicUrl: e.HERALD_PUBLIC_URL },
     databaseUrl: e.DATABASE_URL,
     embeddedPgPort: e.HERALD_EMBEDDED_PG_PORT,
+    db: {
+      poolSize: e.HERALD_DB_POOL_SIZE,
+      statementTimeoutMs: e.HERALD_DB_STATEMENT_TIMEOUT_MS,
+      backgroundStatementTimeoutMs: e.HERALD_DB_BACKGROUND_STATEMENT_TIMEOUT_MS,
+      migrationStatementTimeoutMs: e.HERALD_DB_MIGRATION_STATEMENT_TIMEOUT_MS,
+    },
     temporal: {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,

@@ -9,8 +9,12 @@ import * as apiKeyScopes from './2026-11-28T100000_api_key_scopes.js';
 import * as endpointHealth from './2026-11-29T100000_endpoint_health.js';
 import * as webhookInFlight from './2026-11-30T100000_webhook_in_flight.js';
 import * as deliveryReasonCode from './2026-12-02T100000_delivery_reason_code.js';
+import * as readPathIndexes from './2026-12-03T140001_read_path_indexes.js';
 
-/** Registry of migrations in order; names are their timestamps and never change. */
+/**
+ * Registry of migrations in order; names are their timestamps and never change. A module that
+ * exports `transactional = false` runs outside a transaction (concurrent-index.ts).
+ */
 export const migrations: Record<string, Migration> = {
   '2026-11-24T120000_initial': initial,
   '2026-11-25T200000_undispatched_events_index': undispatchedIndex,
@@ -22,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-29T100000_endpoint_health': endpointHealth,
   '2026-11-30T100000_webhook_in_flight': webhookInFlight,
   '2026-12-02T100000_delivery_reason_code': deliveryReasonCode,
+  '2026-12-03T140001_read_path_indexes': readPathIndexes,
 };
