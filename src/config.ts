@@ -72,6 +72,7 @@ const schema = z.object({
   HERALD_ENDPOINT_DISABLE_AFTER_MINUTES: z.coerce.number().min(0).max(525_600).default(7200),
   HERALD_MAX_ACTIVE_WEBHOOKS: z.coerce.number().int().min(1).max(100_000).default(10),
   HERALD_TEAM_PUBLISH_CONCURRENCY: z.coerce.number().int().min(0).max(1000).default(2),
+  HERALD_TEAM_READ_CONCURRENCY: z.coerce.number().int().min(0).max(1000).default(4),
   HERALD_API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(1200),
   HERALD_AUTH_FAIL_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(20),
   // Unset: the per-key limit, so a team's keys together get what one key gets.
@@ -191,6 +192,8 @@ export interface HeraldConfig {
     readonly maxApiKeysPerTeam: number;
     /** Publishes of one team stored and started at once per API process; 0 = no limit (team-publish-lanes.ts). */
     readonly teamPublishConcurrency: number;
+    /** Read calls (gets, lists) of one team run at once per API process, so one team cannot hold the whole pool; 0 = no limit. */
+    readonly teamReadConcurrency: number;
   };
   /**
    * HERALD_ENCRYPTION_KEY: keys that seal webhook signing secrets at rest (src/security/secret-envelope.ts).
@@ -282,6 +285,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
       maxActiveWebhooks: e.HERALD_MAX_ACTIVE_WEBHOOKS,
       apiRateLimitPerMinute: e.HERALD_API_RATE_LIMIT_PER_MINUTE,
       teamPublishConcurrency: e.HERALD_TEAM_PUBLISH_CONCURRENCY,
+      teamReadConcurrency: e.HERALD_TEAM_READ_CONCURRENCY,
       authFailLimitPerMinute: e.HERALD_AUTH_FAIL_LIMIT_PER_MINUTE,
       teamRateLimitPerMinute: e.HERALD_TEAM_RATE_LIMIT_PER_MINUTE ?? e.HERALD_API_RATE_LIMIT_PER_MINUTE,
       maxApiKeysPerTeam: e.HERALD_MAX_API_KEYS_PER_TEAM,
