@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 import type { ApiDeps } from '../api/context.js';
 import { createApiServer } from '../api/http-server.js';
 import type { HeraldConfig } from '../config.js';
-import { createDb } from '../db/create-db.js';
+import { closeDb, createDb } from '../db/create-db.js';
 import type { Database } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { createLogger, type Logger } from '../log.js';
@@ -95,7 +95,7 @@ export async function createHerald(baseConfig: HeraldConfig, opts: CreateHeraldO
       statementTimeoutMs: config.db.statementTimeoutMs,
       applicationName: 'herald',
     });
-    steps.push('db pool close', () => db.destroy());
+    steps.push('db pool close', () => closeDb(db));
     const eager = Boolean(roles.api && roles.worker && (o.eagerStart ?? config.temporal.eagerStart));
     const conns = o.noTemporal ? { close: async () => undefined } : await connectHerald(config, infra.temporalAddress, roles, eager);
     steps.push('Temporal connections close', () => conns.close());
@@ -119,7 +119,7 @@ export async function createHerald(baseConfig: HeraldConfig, opts: CreateHeraldO
       try {
         return await migrateToLatest(migrationDb);
       } finally {
-        await migrationDb.destroy();
+        await closeDb(migrationDb);
       }
     };
     const start = async (): Promise<HeraldHandles> => {
@@ -166,7 +166,7 @@ export async function createHerald(baseConfig: HeraldConfig, opts: CreateHeraldO
           statementTimeoutMs: config.db.backgroundStatementTimeoutMs,
           applicationName: 'herald-sweeps',
         });
-        steps.push('sweeps db pool close', () => sweepDb.destroy());
+        steps.push('sweeps db pool close', () => closeDb(sweepDb));
         const stops = [
           startSweeper({ db: sweepDb, config, temporal }, log),
           startReconciler({ db: sweepDb, temporal, taskQueue: config.temporal.taskQueue }, log),

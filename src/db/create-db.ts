@@ -80,5 +80,20 @@ export function createDb(connectionString: string, opts: DbOptions = {}): Kysely
   // the query in flight rejects, the pool discards the client and dials a new one later.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  pools.set(db, pool);
+  return db;
+}
+
+const pools = new WeakMap<Kysely<Database>, pg.Pool>();
+
+/**
+ * Closes the pool of a createDb() handle. Kysely's destroy() ends the pool only once a query has
+ * initialised its driver; this ends it either way, so a handle closed before its first query
+ * refuses later queries instead of quietly dialling new connections.
+ */
+export async function closeDb(db: Kysely<Database>): Promise<void> {
+  await db.destroy();
+  const pool = pools.get(db);
+  if (pool && !pool.ended) await pool.end();
 }
