@@ -26,6 +26,11 @@ const schema = z.object({
   HERALD_PUBLIC_URL: optionalString,
   DATABASE_URL: optionalString,
   HERALD_EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(5433),
+  HERALD_DB_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
+  // Milliseconds; 0 = no limit. API and delivery statements / sweeps / migrations (db/create-db.ts).
+  HERALD_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
+  HERALD_DB_BACKGROUND_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
+  HERALD_DB_MIGRATION_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(86_400_000).default(0),
   TEMPORAL_ADDRESS: optionalString,
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TLS: bool.default(false),
@@ -72,6 +77,7 @@ const schema = z.object({
   HERALD_ENDPOINT_DISABLE_AFTER_MINUTES: z.coerce.number().min(0).max(525_600).default(7200),
   HERALD_MAX_ACTIVE_WEBHOOKS: z.coerce.number().int().min(1).max(100_000).default(10),
   HERALD_TEAM_PUBLISH_CONCURRENCY: z.coerce.number().int().min(0).max(1000).default(2),
+  HERALD_TEAM_READ_CONCURRENCY: z.coerce.number().int().min(0).max(1000).default(4),
   HERALD_API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(1200),
   HERALD_AUTH_FAIL_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(20),
   // Unset: the per-key limit, so a team's keys together get what one key gets.
@@ -108,6 +114,17 @@ export interface HeraldConfig {
   readonly api: { readonly host: string; readonly port: number; readonly publicUrl?: string };
   readonly databaseUrl?: string;
   readonly embeddedPgPort: number;
+  /** Pools and per-class statement time bounds (ms, 0 = none); Postgres cancels a statement past its bound (SQLSTATE 57014). */
+  readonly db: {
+    /** Connections of the main pool (API requests and delivery activities) per process. */
+    readonly poolSize: number;
+    /** statement_timeout of the main pool. */
+    readonly statementTimeoutMs: number;
+    /** statement_timeout of the sweeps' own small pool (undispatched events, reconcile). */
+    readonly backgroundStatementTimeoutMs: number;
+    /** statement_timeout of the migrations' connection (concurrent index builds on large tables take long). */
+    readonly migrationStatementTimeoutMs: number;
+  };
   readonly temporal: {
     /** Undefined: Herald starts an embedded dev server. */
     readonly address?: string;
@@ -190,6 +207,8 @@ export interface HeraldConfig {
     readonly maxApiKeysPerTeam: number;
     /** Publishes of one team stored and started at once per API process; 0 = no limit (team-publish-lanes.ts). */
     readonly teamPublishConcurrency: number;
+    /** Read calls (gets, lists) of one team run at once per API process, so one team cannot hold the whole pool; 0 = no limit. */
+    readonly teamReadConcurrency: number;
   };
   /**
    * HERALD_ENCRYPTION_KEY: keys that seal webhook signing secrets at rest (src/security/secret-envelope.ts).
@@ -232,6 +251,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
     api: { host: e.HERALD_API_HOST, port: e.HERALD_API_PORT, publicUrl: e.HERALD_PUBLIC_URL },
     databaseUrl: e.DATABASE_URL,
     embeddedPgPort: e.HERALD_EMBEDDED_PG_PORT,
+    db: {
+      poolSize: e.HERALD_DB_POOL_SIZE,
+      statementTimeoutMs: e.HERALD_DB_STATEMENT_TIMEOUT_MS,
+      backgroundStatementTimeoutMs: e.HERALD_DB_BACKGROUND_STATEMENT_TIMEOUT_MS,
+      migrationStatementTimeoutMs: e.HERALD_DB_MIGRATION_STATEMENT_TIMEOUT_MS,
+    },
     temporal: {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,
@@ -277,6 +302,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
       maxActiveWebhooks: e.HERALD_MAX_ACTIVE_WEBHOOKS,
       apiRateLimitPerMinute: e.HERALD_API_RATE_LIMIT_PER_MINUTE,
       teamPublishConcurrency: e.HERALD_TEAM_PUBLISH_CONCURRENCY,
+      teamReadConcurrency: e.HERALD_TEAM_READ_CONCURRENCY,
       authFailLimitPerMinute: e.HERALD_AUTH_FAIL_LIMIT_PER_MINUTE,
       teamRateLimitPerMinute: e.HERALD_TEAM_RATE_LIMIT_PER_MINUTE ?? e.HERALD_API_RATE_LIMIT_PER_MINUTE,
       maxApiKeysPerTeam: e.HERALD_MAX_API_KEYS_PER_TEAM,

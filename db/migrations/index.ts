@@ -11,8 +11,12 @@ import * as webhookInFlight from './2026-11-30T100000_webhook_in_flight.js';
 import * as deliveryReasonCode from './2026-12-02T100000_delivery_reason_code.js';
 import * as webhookPreviousSecrets from './2026-12-03T110000_webhook_previous_secrets.js';
 import * as eraseAndRetention from './2026-12-03T130001_erase_and_retention.js';
+import * as readPathIndexes from './2026-12-03T140001_read_path_indexes.js';
 
-/** Registry of migrations in order; names are their timestamps and never change. */
+/**
+ * Registry of migrations in order; names are their timestamps and never change. A module that
+ * exports `transactional = false` runs outside a transaction (concurrent-index.ts).
+ */
 export const migrations: Record<string, Migration> = {
   '2026-11-24T120000_initial': initial,
   '2026-11-25T200000_undispatched_events_index': undispatchedIndex,
@@ -26,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02T100000_delivery_reason_code': deliveryReasonCode,
   '2026-12-03T110000_webhook_previous_secrets': webhookPreviousSecrets,
   '2026-12-03T130001_erase_and_retention': eraseAndRetention,
+  '2026-12-03T140001_read_path_indexes': readPathIndexes,
 };

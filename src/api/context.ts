@@ -28,6 +28,8 @@ export interface ApiDeps extends ServiceDeps {
   failedAuth: FailedAuthLimiter;
   /** Per-team publish lanes, sized by HERALD_TEAM_PUBLISH_CONCURRENCY. */
   publishLanes: TeamPublishLanes;
+  /** Per-team lanes for read calls, sized by HERALD_TEAM_READ_CONCURRENCY: one team's reads hold at most that many pool connections. */
+  readLanes: TeamPublishLanes;
   /** Batches `events.dispatched_at` marks; flushed on stop. */
   dispatched: DispatchedMarker;
   /** `GET /healthz` and health.check: one probe per second at most (cached-health.ts). */

@@ -4,7 +4,8 @@
  * publishes as fast as its calls complete, but a team that floods the API gets no more than
  * `limit` calls' worth of the database and Temporal at a time, however many it sends in
  * parallel, so its burst slows down with the machine instead of saturating it for everyone
- * (README "Noisy neighbours"). `limit` 0: no lanes.
+ * (README "Noisy neighbours"). `limit` 0: no lanes. The API keeps one set for publishes and one
+ * for reads (HERALD_TEAM_PUBLISH_CONCURRENCY, HERALD_TEAM_READ_CONCURRENCY).
  */
 export interface TeamPublishLanes {
   run<T>(teamId: string, work: () => Promise<T>): Promise<T>;

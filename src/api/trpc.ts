@@ -4,7 +4,7 @@ import { type ApiKeyScope, scopeAllows } from '../security/api-key-scopes.js';
 import { authenticateKey } from './authenticate-key.js';
 import type { Context } from './context.js';
 import { formatPath, quote } from './field-path.js';
-import { isDatabaseUnavailable, isTemporalUnavailable } from '../db/infra-errors.js';
+import { isDatabaseUnavailable, isStatementTimeout, isTemporalUnavailable } from '../db/infra-errors.js';
 import { countPublish, observeProcedure } from '../observability/api-metrics.js';
 import { findUnstorableText } from './storable-input.js';
 import { unconfirmedEventId } from './publish-unconfirmed.js';
@@ -29,10 +29,21 @@ const t = initTRPC.context<Context>().create({
 export const router = t.router;
 export const middleware = t.middleware;
 
-/** Maps infrastructure failures to a clear 503 instead of an anonymous 500 (a 503 already answered is kept as it is). */
-const infraErrors = t.middleware(async ({ next }) => {
+/**
+ * Maps infrastructure failures, and statements cut off by their time bound, to a clear 503 instead
+ * of an anonymous 500 (a 503 already answered is kept as it is).
+ */
+const infraErrors = t.middleware(async ({ ctx, next }) => {
   const result = await next();
   if (!result.ok && result.error.code === 'SERVICE_UNAVAILABLE') return result;
+  if (!result.ok && isStatementTimeout(result.error.cause)) {
+    const ms = ctx.deps.config.db.statementTimeoutMs;
+    throw new TRPCError({
+      code: 'SERVICE_UNAVAILABLE',
+      message: `database statement cancelled after its time bound${ms ? ` (${ms} ms)` : ''}: narrow the request (filters, page size) or try again later`,
+      cause: result.error,
+    });
+  }
   if (!result.ok && isDatabaseUnavailable(result.error.cause)) {
     throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'database unavailable, try again', cause: result.error });
   }
@@ -97,8 +108,13 @@ function scoped(needed: ApiKeyScope) {
 
 /** Mutations, key management and signing secrets. */
 export const adminProcedure = scoped('admin');
-/** Gets and lists (never secrets). */
-export const readProcedure = scoped('read');
+/**
+ * Gets and lists (never secrets). At most HERALD_TEAM_READ_CONCURRENCY of one team's run at once
+ * in this process, the rest wait in order (team-publish-lanes.ts): with each statement bounded by
+ * HERALD_DB_STATEMENT_TIMEOUT_MS, a team whose reads are slow holds that many connections for that
+ * long at most, and the rest of the pool stays free for other teams.
+ */
+export const readProcedure = scoped('read').use(({ ctx, next }) => ctx.deps.readLanes.run(ctx.team.id, () => next()));
 /** events.publish; every call that got past authentication counts in herald_events_published_total. */
 export const publishProcedure = scoped('publish').use(async ({ ctx, next }) => {
   const result = await next();

@@ -24,6 +24,7 @@ export function createApiDeps(inputs: ApiInputs): ApiDeps {
     failedAuth: createFailedAuthLimiter(limits.authFailLimitPerMinute),
     caches: createLookupCaches(),
     publishLanes: createTeamPublishLanes(limits.teamPublishConcurrency),
+    readLanes: createTeamPublishLanes(limits.teamReadConcurrency),
     dispatched: createDispatchedMarker(inputs.db, inputs.log),
     health: () => checkHealth(deps),
   };

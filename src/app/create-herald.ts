@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 import type { ApiDeps } from '../api/context.js';
 import { createApiServer } from '../api/http-server.js';
 import type { HeraldConfig } from '../config.js';
-import { createDb } from '../db/create-db.js';
+import { closeDb, createDb } from '../db/create-db.js';
 import type { Database } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { createLogger, type Logger } from '../log.js';
@@ -56,6 +56,11 @@ export interface Herald {
    * call returns the first's promise). On a failure, call stop() to release what was started.
    */
   start(): Promise<HeraldHandles>;
+  /**
+   * Brings the schema up to date on a pool of its own (two connections, the migration statement
+   * bound); returns the migrations applied. start() calls it unless `migrate: false`.
+   */
+  migrate(): Promise<string[]>;
   /** Stops everything this Herald started, newest first, each step bounded; idempotent. */
   stop(): Promise<void>;
 }
@@ -83,8 +88,15 @@ export async function createHerald(baseConfig: HeraldConfig, opts: CreateHeraldO
     const tracing = startTracing(baseConfig);
     if (tracing && !tracingWasOn) steps.push('tracing shutdown', () => tracing.shutdown());
     const config = effectiveConfig(baseConfig, { ...o, infra });
-    const db = createDb(infra.databaseUrl);
-    steps.push('db pool close', () => db.destroy());
+    // Statement classes by pool: API requests and delivery activities share the main pool's
+    // bound; sweeps get a small pool and a longer bound of their own, so neither can take the
+    // other's connections; migrations run on a pool of their own (migrate()).
+    const db = createDb(infra.databaseUrl, {
+      max: config.db.poolSize,
+      statementTimeoutMs: config.db.statementTimeoutMs,
+      applicationName: 'herald',
+    });
+    steps.push('db pool close', () => closeDb(db));
     const eager = Boolean(roles.api && roles.worker && (o.eagerStart ?? config.temporal.eagerStart));
     const conns = o.noTemporal ? { close: async () => undefined } : await connectHerald(config, infra.temporalAddress, roles, eager);
     steps.push('Temporal connections close', () => conns.close());
@@ -99,8 +111,20 @@ export async function createHerald(baseConfig: HeraldConfig, opts: CreateHeraldO
     const alive = () => {
       if (stopping) throw new Error('Herald was stopped while starting');
     };
+    const migrate = async (): Promise<string[]> => {
+      const migrationDb = createDb(infra.databaseUrl, {
+        max: 2,
+        statementTimeoutMs: config.db.migrationStatementTimeoutMs,
+        applicationName: 'herald-migrate',
+      });
+      try {
+        return await migrateToLatest(migrationDb);
+      } finally {
+        await closeDb(migrationDb);
+      }
+    };
     const start = async (): Promise<HeraldHandles> => {
-      if (o.migrate !== false) await migrateToLatest(db);
+      if (o.migrate !== false) await migrate();
       alive();
       // With the embedded PostgreSQL (development) an unset key is not warned about.
       if (startupChecks && (roles.api || roles.worker))
@@ -138,10 +162,16 @@ export async function createHerald(baseConfig: HeraldConfig, opts: CreateHeraldO
       }
       if (roles.sweeps && conns.client) {
         const temporal = conns.client;
+        const sweepDb = createDb(infra.databaseUrl, {
+          max: 2,
+          statementTimeoutMs: config.db.backgroundStatementTimeoutMs,
+          applicationName: 'herald-sweeps',
+        });
+        steps.push('sweeps db pool close', () => closeDb(sweepDb));
         const stops = [
-          startSweeper({ db, config, temporal }, log),
-          startReconciler({ db, temporal, taskQueue: config.temporal.taskQueue }, log),
-          startRetention({ db, config }, log),
+          startSweeper({ db: sweepDb, config, temporal }, log),
+          startReconciler({ db: sweepDb, temporal, taskQueue: config.temporal.taskQueue }, log),
+          startRetention({ db: sweepDb, config }, log),
         ];
         steps.push('sweeps stop', async () => {
           for (const stop of stops) stop();
@@ -159,6 +189,7 @@ export async function createHerald(baseConfig: HeraldConfig, opts: CreateHeraldO
     return {
       handles,
       start: () => (starting ??= start()),
+      migrate,
       stop: async () => {
         stopping = true;
         // A start in progress finishes its current step (or fails at the next) before teardown.

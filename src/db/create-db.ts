@@ -53,11 +53,47 @@ class HeraldPool extends pg.Pool {
   }
 }
 
-export function createDb(connectionString: string, opts: { max?: number } = {}): Kysely<Database> {
-  const pool = new HeraldPool({ connectionString, max: opts.max ?? 10, connectionTimeoutMillis: 5_000, Client: PreparingClient });
+export interface DbOptions {
+  /** Connections in the pool (default 10). */
+  max?: number;
+  /**
+   * PostgreSQL's statement_timeout for every statement on the pool's connections, ms; 0 or unset
+   * = none. Sent in the connection's startup packet, so it holds from the first statement on and
+   * survives a reconnect; a statement past it is cancelled by the server (SQLSTATE 57014,
+   * infra-errors.ts `isStatementTimeout`), which frees the connection.
+   */
+  statementTimeoutMs?: number;
+  /** application_name, so pg_stat_activity tells the pools apart. */
+  applicationName?: string;
+}
+
+export function createDb(connectionString: string, opts: DbOptions = {}): Kysely<Database> {
+  const pool = new HeraldPool({
+    connectionString,
+    max: opts.max ?? 10,
+    connectionTimeoutMillis: 5_000,
+    Client: PreparingClient,
+    ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {}),
+    ...(opts.applicationName ? { application_name: opts.applicationName } : {}),
+  });
   // A connection lost while idle or mid-query (Postgres restarted) must not crash the process:
   // the query in flight rejects, the pool discards the client and dials a new one later.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  pools.set(db, pool);
+  return db;
+}
+
+const pools = new WeakMap<Kysely<Database>, pg.Pool>();
+
+/**
+ * Closes the pool of a createDb() handle. Kysely's destroy() ends the pool only once a query has
+ * initialised its driver; this ends it either way, so a handle closed before its first query
+ * refuses later queries instead of quietly dialling new connections.
+ */
+export async function closeDb(db: Kysely<Database>): Promise<void> {
+  await db.destroy();
+  const pool = pools.get(db);
+  if (pool && !pool.ended) await pool.end();
 }

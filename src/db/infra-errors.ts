@@ -40,6 +40,16 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   return false;
 }
 
+/**
+ * True when PostgreSQL cancelled the statement (SQLSTATE 57014 query_canceled): it ran past the
+ * pool's statement_timeout (create-db.ts), or an operator cancelled it (pg_cancel_backend). The
+ * database is up and the connection is free again; the request asked for more than its bound.
+ */
+export function isStatementTimeout(err: unknown): boolean {
+  for (const e of causes(err)) if (e instanceof pg.DatabaseError) return e.code === '57014';
+  return false;
+}
+
 // gRPC status codes that mean "the Temporal frontend is not answering right now".
 const GRPC_UNAVAILABLE = 14;
 const GRPC_DEADLINE_EXCEEDED = 4;

@@ -1,6 +1,5 @@
 import { createHerald } from '../app/create-herald.js';
 import { loadConfig } from '../config.js';
-import { migrateToLatest } from '../db/migrate.js';
 
 /** `npm run migrate`: DATABASE_URL, or the embedded PostgreSQL under the data dir. */
 async function run(): Promise<void> {
@@ -8,7 +7,7 @@ async function run(): Promise<void> {
   // No role: the database alone (embedded or DATABASE_URL); the migrations run here, to report them.
   const herald = await createHerald(config, { overrides: { logName: 'migrate', noTemporal: true, migrate: false } });
   try {
-    const applied = await migrateToLatest(herald.handles.db);
+    const applied = await herald.migrate();
     process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'schema is up to date\n');
   } finally {
     await herald.stop();

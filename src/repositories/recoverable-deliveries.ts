@@ -1,4 +1,4 @@
-import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
+import { type Expression, type ExpressionBuilder, type Kysely, type SqlBool, sql } from 'kysely';
 import type { ReasonCode } from '../core/delivery-reasons.js';
 import type { Database, DeliveryRow } from '../db/database.js';
 import type { RecoverMatch } from '../workflows/recover-contract.js';
@@ -15,7 +15,7 @@ export interface RecoverFilter {
 
 function matching(f: RecoverFilter) {
   return (eb: ExpressionBuilder<Database, 'deliveries'>) => {
-    const base = [eb('team_id', '=', f.teamId), eb('webhook_id', '=', f.webhookId)];
+    const base: Expression<SqlBool>[] = [eb('team_id', '=', f.teamId), eb('webhook_id', '=', f.webhookId)];
     if (f.until !== undefined) base.push(eb('created_at', '<=', sql<Date>`${f.until}::timestamptz`));
     // An erased event has nothing to resend (services/erase-event-payload.ts): never matched.
     base.push(

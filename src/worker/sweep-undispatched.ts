@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { type Kysely, sql } from 'kysely';
 import { dispatchEvent } from '../core/dispatch-event.js';
-import { isDatabaseUnavailable, isTemporalUnavailable } from '../db/infra-errors.js';
+import { isDatabaseUnavailable, isStatementTimeout, isTemporalUnavailable } from '../db/infra-errors.js';
 import type { HeraldConfig } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../log.js';
@@ -37,7 +37,7 @@ export interface SweepResult {
  * skipped, and the failure is recorded on its row (`dispatch_failures`, `dispatch_error`); events
  * that never failed are swept first, so poison cannot block them, and after
  * MAX_DISPATCH_FAILURES an event is no longer tried (reset `dispatch_failures` to 0 to retry it).
- * Temporal or PostgreSQL being unreachable is no event's fault: the sweep stops, counts nothing,
+ * Temporal or PostgreSQL being unreachable, or a statement past its time bound, is no event's fault: the sweep stops, counts nothing,
  * and throws; the next sweep tries again.
  */
 export async function sweepUndispatched(deps: SweepDeps, olderThanMs = UNDISPATCHED_AFTER_MS): Promise<SweepResult> {
@@ -58,7 +58,7 @@ export async function sweepUndispatched(deps: SweepDeps, olderThanMs = UNDISPATC
       await dispatchEvent(deps, event);
       result.dispatched++;
     } catch (err) {
-      if (isTemporalUnavailable(err) || isDatabaseUnavailable(err)) throw err;
+      if (isTemporalUnavailable(err) || isDatabaseUnavailable(err) || isStatementTimeout(err)) throw err;
       const error = describeError(err);
       await deps.db
         .updateTable('events')
