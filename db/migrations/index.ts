@@ -9,6 +9,7 @@ import * as apiKeyScopes from './2026-11-28T100000_api_key_scopes.js';
 import * as endpointHealth from './2026-11-29T100000_endpoint_health.js';
 import * as webhookInFlight from './2026-11-30T100000_webhook_in_flight.js';
 import * as deliveryReasonCode from './2026-12-02T100000_delivery_reason_code.js';
+import * as teamInFlight from './2026-12-03T120000_team_in_flight.js';
 
 /** Registry of migrations in order; names are their timestamps and never change. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-29T100000_endpoint_health': endpointHealth,
   '2026-11-30T100000_webhook_in_flight': webhookInFlight,
   '2026-12-02T100000_delivery_reason_code': deliveryReasonCode,
+  '2026-12-03T120000_team_in_flight': teamInFlight,
 };

@@ -159,6 +159,15 @@ export interface WebhookInFlightTable {
   next_wake_at: Generated<Date>;
 }
 
+/** Concurrency leases of one team, all its webhooks together (db/migrations/2026-12-03T120000_team_in_flight.ts). */
+export interface TeamInFlightTable {
+  team_id: string;
+  /** Delivery id → lease expiry, epoch ms on Postgres' clock. */
+  leases: ColumnType<Record<string, number>, string | undefined, string>;
+  hold_ms: number | null;
+  next_wake_at: Generated<Date>;
+}
+
 export interface Database {
   teams: TeamsTable;
   api_keys: ApiKeysTable;
@@ -170,6 +179,7 @@ export interface Database {
   delivery_attempts: DeliveryAttemptsTable;
   rate_limits: RateLimitsTable;
   webhook_in_flight: WebhookInFlightTable;
+  team_in_flight: TeamInFlightTable;
 }
 
 export type Team = Selectable<TeamsTable>;

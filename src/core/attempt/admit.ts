@@ -27,14 +27,18 @@ export async function admit(deps: AttemptDeps, input: AttemptInput): Promise<Adm
     const lease = leaseMs(deps.config.delivery.timeoutMs);
     // Reserve a slot in the same round trip unless the workflow already holds one (0: none held).
     const heldSlotAtMs = input.reservedSlotAtMs || undefined;
-    const cap = { defaultMaxInFlight: deps.config.delivery.maxInFlight, leaseMs: lease };
+    const cap = {
+      defaultMaxInFlight: deps.config.delivery.maxInFlight,
+      teamMaxInFlight: deps.config.delivery.teamMaxInFlight,
+      leaseMs: lease,
+    };
     const target = await loadTarget(deps.db, input, cap, heldSlotAtMs === undefined ? deps.pgClock : undefined);
     if (target.kind === 'stopped') return target;
     // Every place is taken: wait on a workflow timer like a rate-limit wait (no worker slot held,
     // no attempt counted). slotAtMs 0: no rate-limit slot was reserved for this delivery.
     if (target.kind === 'busy') {
       const wakeAtMs = refusedWakeAtMs(Date.now(), target.queueWaitMs, Math.random());
-      deps.log.debug('attempt waits: webhook at its concurrency cap', {
+      deps.log.debug('attempt waits: webhook or team at its concurrency cap', {
         deliveryId: input.deliveryId,
         attempt: input.attempt,
         waitMs: wakeAtMs - Date.now(),
@@ -48,7 +52,11 @@ export async function admit(deps: AttemptDeps, input: AttemptInput): Promise<Adm
     recordRateLimitWait(deps.config, (wait.kind === 'throttled' ? wait.wakeAtMs : Date.now()) - waitStartMs);
     if (wait.kind === 'throttled') {
       // Keep the place through the timer: the next call finds its own lease and is admitted.
-      await extendLease(deps.db, target.webhook.id, input.deliveryId, wait.slotAtMs - Date.now() + lease);
+      await extendLease(
+        deps.db,
+        { teamId: input.teamId, webhookId: target.webhook.id, deliveryId: input.deliveryId },
+        wait.slotAtMs - Date.now() + lease,
+      );
       return wait;
     }
     return { kind: 'ready', target };
