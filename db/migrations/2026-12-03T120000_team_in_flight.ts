@@ -7,8 +7,8 @@ import { type Kysely, sql } from 'kysely';
 // - leases: delivery id → lease expiry (epoch ms, Postgres' clock), as webhook_in_flight.leases;
 // - hold_ms: moving average of how long the team's attempts hold a lease;
 // - next_wake_at: end of the queue of deliveries refused because the team was at its cap.
-// Every team gets its row here and when it is created (app/bootstrap-team.ts), so the lock
-// that serialises the team's acquires exists before its first attempt.
+// Every team gets its row here and when it is created (app/bootstrap-team.ts); the load
+// statement's upsert creates a missing one.
 
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema

@@ -5,8 +5,8 @@ import { generateApiKey } from '../security/api-keys.js';
 import { insertTeamInFlight } from '../repositories/team-in-flight-repo.js';
 
 /**
- * Creates a team, its row of the per-team in-flight cap (its lock must exist before the team's
- * first attempt; team-in-flight-repo.ts) and its first API key; the key is returned once and stored hashed.
+ * Creates a team, its row of the per-team in-flight cap (team-in-flight-repo.ts; the first
+ * attempt would create it otherwise) and its first API key; the key is returned once and stored hashed.
  */
 export async function createTeamWithKey(db: Kysely<Database>, name: string): Promise<{ teamId: string; key: string }> {
   return db.transaction().execute(async (trx) => {

@@ -10,7 +10,7 @@ import type { Database } from '../db/database.js';
  * (`webhook_in_flight`) locks the webhook's row first.
  */
 
-/** The team's row, created with the team (app/bootstrap-team.ts). Does nothing if it exists. */
+/** The team's row, created with the team (app/bootstrap-team.ts; the load statement's upsert creates a missing one). Does nothing if it exists. */
 export async function insertTeamInFlight(db: Kysely<Database>, teamId: string): Promise<void> {
   await db
     .insertInto('team_in_flight')
