@@ -70,6 +70,9 @@ const schema = z.object({
   HERALD_ALLOW_PRIVATE_TARGETS: bool.default(false),
   HERALD_DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
   HERALD_WEBHOOK_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(50).default(10),
+  HERALD_TEAM_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(50),
+  HERALD_TEAM_CONNECTIONS_PER_ORIGIN: z.coerce.number().int().min(1).max(1000).default(50),
+  HERALD_TEAM_POOLS: z.coerce.number().int().min(1).max(100_000).default(256),
   HERALD_RESPONSE_BODY_MAX_BYTES: z.coerce.number().int().min(0).max(1_048_576).default(4096),
   HERALD_RETRY_TIME_SCALE: z.coerce.number().positive().max(1).default(1),
   HERALD_SECRET_ROTATION_GRACE_HOURS: z.coerce.number().min(0).max(720).default(24),
@@ -186,6 +189,12 @@ export interface HeraldConfig {
     readonly secretRotationGraceHours: number;
     /** Attempts in flight at once per webhook, all workers together, unless the webhook sets its own. */
     readonly maxInFlight: number;
+    /** Attempts in flight at once per team, all its webhooks and all workers together. */
+    readonly teamMaxInFlight: number;
+    /** Connections one team's deliveries may open to one origin, per worker process. */
+    readonly teamConnectionsPerOrigin: number;
+    /** Teams whose connection pools a worker keeps at once; the least recently used beyond it are closed. */
+    readonly teamPools: number;
     /** An endpoint whose every attempt failed for this long (ms) is disabled; 0 = never. */
     readonly disableAfterFailingMs: number;
   };
@@ -295,6 +304,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
       retryTimeScale: e.HERALD_RETRY_TIME_SCALE,
       secretRotationGraceHours: e.HERALD_SECRET_ROTATION_GRACE_HOURS,
       maxInFlight: e.HERALD_WEBHOOK_MAX_IN_FLIGHT,
+      teamMaxInFlight: e.HERALD_TEAM_MAX_IN_FLIGHT,
+      teamConnectionsPerOrigin: e.HERALD_TEAM_CONNECTIONS_PER_ORIGIN,
+      teamPools: e.HERALD_TEAM_POOLS,
       disableAfterFailingMs: Math.round(e.HERALD_ENDPOINT_DISABLE_AFTER_MINUTES * 60_000),
     },
     retention: { days: e.HERALD_RETENTION_DAYS, batchSize: e.HERALD_RETENTION_BATCH, everyMs: e.HERALD_RETENTION_EVERY_MS },

@@ -12,6 +12,7 @@ import * as deliveryReasonCode from './2026-12-02T100000_delivery_reason_code.js
 import * as webhookPreviousSecrets from './2026-12-03T110000_webhook_previous_secrets.js';
 import * as eraseAndRetention from './2026-12-03T130001_erase_and_retention.js';
 import * as readPathIndexes from './2026-12-03T140001_read_path_indexes.js';
+import * as teamInFlight from './2026-12-03T120000_team_in_flight.js';
 
 /**
  * Registry of migrations in order; names are their timestamps and never change. A module that
@@ -31,4 +32,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-03T110000_webhook_previous_secrets': webhookPreviousSecrets,
   '2026-12-03T130001_erase_and_retention': eraseAndRetention,
   '2026-12-03T140001_read_path_indexes': readPathIndexes,
+  '2026-12-03T120000_team_in_flight': teamInFlight,
 };

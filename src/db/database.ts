@@ -173,6 +173,15 @@ export interface WebhookPurgesTable {
   after_delivery_id: Generated<string>;
 }
 
+/** Concurrency leases of one team, all its webhooks together (db/migrations/2026-12-03T120000_team_in_flight.ts). */
+export interface TeamInFlightTable {
+  team_id: string;
+  /** Delivery id → lease expiry, epoch ms on Postgres' clock. */
+  leases: ColumnType<Record<string, number>, string | undefined, string>;
+  hold_ms: number | null;
+  next_wake_at: Generated<Date>;
+}
+
 export interface Database {
   teams: TeamsTable;
   api_keys: ApiKeysTable;
@@ -185,6 +194,7 @@ export interface Database {
   rate_limits: RateLimitsTable;
   webhook_in_flight: WebhookInFlightTable;
   webhook_purges: WebhookPurgesTable;
+  team_in_flight: TeamInFlightTable;
 }
 
 export type Team = Selectable<TeamsTable>;

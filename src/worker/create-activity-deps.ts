@@ -7,15 +7,22 @@ import { createGuardedLookup, type Resolver, systemResolver } from '../security/
 import type { ActivityDeps } from '../activities/create-activities.js';
 import { createPgClock } from '../core/attempt/pg-clock.js';
 import { createReplyLag } from '../core/attempt/reply-lag.js';
+import { TeamAgents } from '../core/attempt/team-agents.js';
 
-/** The delivery agent dials only addresses its guarded lookup vetted (DNS-rebinding safe). */
+/**
+ * The delivery agents (one per team, each with HERALD_TEAM_CONNECTIONS_PER_ORIGIN connections per
+ * origin, HERALD_TEAM_POOLS teams kept) dial only addresses their guarded lookup vetted (DNS-rebinding safe).
+ */
 export function createActivityDeps(opts: { db: Kysely<Database>; config: HeraldConfig; log: Logger; resolve?: Resolver }): ActivityDeps {
   const lookup = createGuardedLookup({ allowPrivate: opts.config.delivery.allowPrivateTargets, resolve: opts.resolve ?? systemResolver });
   return {
     db: opts.db,
     config: opts.config,
     log: opts.log,
-    agent: createDeliveryAgent({ lookup, connections: 50 }),
+    agents: new TeamAgents(
+      () => createDeliveryAgent({ lookup, connections: opts.config.delivery.teamConnectionsPerOrigin }),
+      opts.config.delivery.teamPools,
+    ),
     pgClock: createPgClock(),
     replyLag: createReplyLag(),
   };

@@ -27,7 +27,11 @@ export async function admit(deps: AttemptDeps, input: AttemptInput): Promise<Adm
     const lease = leaseMs(deps.config.delivery.timeoutMs);
     // Reserve a slot in the same round trip unless the workflow already holds one (0: none held).
     const heldSlotAtMs = input.reservedSlotAtMs || undefined;
-    const cap = { defaultMaxInFlight: deps.config.delivery.maxInFlight, leaseMs: lease };
+    const cap = {
+      defaultMaxInFlight: deps.config.delivery.maxInFlight,
+      teamMaxInFlight: deps.config.delivery.teamMaxInFlight,
+      leaseMs: lease,
+    };
     const reserve = heldSlotAtMs === undefined ? { clock: deps.pgClock, leadMs: deps.replyLag.leadMs() } : undefined;
     const target = await loadTarget(deps.db, input, cap, reserve);
     if (target.kind === 'stopped') return target;
@@ -35,7 +39,7 @@ export async function admit(deps: AttemptDeps, input: AttemptInput): Promise<Adm
     // no attempt counted). slotAtMs 0: no rate-limit slot was reserved for this delivery.
     if (target.kind === 'busy') {
       const wakeAtMs = refusedWakeAtMs(Date.now(), target.queueWaitMs, Math.random());
-      deps.log.debug('attempt waits: webhook at its concurrency cap', {
+      deps.log.debug('attempt waits: webhook or team at its concurrency cap', {
         deliveryId: input.deliveryId,
         attempt: input.attempt,
         waitMs: wakeAtMs - Date.now(),
@@ -51,7 +55,11 @@ export async function admit(deps: AttemptDeps, input: AttemptInput): Promise<Adm
     recordRateLimitWait(deps.config, (wait.kind === 'throttled' ? wait.wakeAtMs : Date.now()) - waitStartMs);
     if (wait.kind === 'throttled') {
       // Keep the place through the timer: the next call finds its own lease and is admitted.
-      await extendLease(deps.db, target.webhook.id, input.deliveryId, wait.slotAtMs - Date.now() + lease);
+      await extendLease(
+        deps.db,
+        { teamId: input.teamId, webhookId: target.webhook.id, deliveryId: input.deliveryId },
+        wait.slotAtMs - Date.now() + lease,
+      );
       return wait;
     }
     return { kind: 'ready', target };

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
-import type { Dispatcher } from 'undici';
 import type { PgClock } from './pg-clock.js';
 import type { ReplyLag } from './reply-lag.js';
+import type { TeamAgents } from './team-agents.js';
 import type { HeraldConfig } from '../../config.js';
 import type { Database } from '../../db/database.js';
 import type { Logger } from '../../log.js';
@@ -10,8 +10,8 @@ import type { Logger } from '../../log.js';
 export interface AttemptDeps {
   db: Kysely<Database>;
   config: HeraldConfig;
-  /** Delivery HTTP agent; its DNS lookup vets every address it dials. */
-  agent: Dispatcher;
+  /** Delivery HTTP agents, one per team (team-agents.ts); their DNS lookup vets every address they dial. */
+  agents: TeamAgents;
   log: Logger;
   /** Places rate-limit slots (reserved on Postgres' clock) on this process' clock. */
   pgClock: PgClock;

@@ -3,6 +3,7 @@ import type { Database } from '../../db/database.js';
 import type { AttemptRecord } from '../../delivery/types.js';
 import { attemptLogSql } from '../../repositories/delivery-attempts-repo.js';
 import { releaseLeaseSql } from '../../repositories/webhook-in-flight-repo.js';
+import { releaseTeamLeaseSql } from '../../repositories/team-in-flight-repo.js';
 import { type AttemptStatus, attemptStatusSql } from '../delivery-status.js';
 import { endpointHealthSql, type HealthInput } from '../endpoint-health-sql.js';
 import { type RaiseInput, type RaisedEvent, raiseOperationalEventsSql, raisedEventsSelectSql } from '../operational-events-sql.js';
@@ -24,7 +25,8 @@ export interface RecordInput {
  * the fragments of the concerns it serves:
  * - attempt log (delivery-attempts-repo.ts): the full record to `delivery_attempts`;
  * - status (delivery-status.ts): the deliveries row;
- * - concurrency lease (webhook-in-flight-repo.ts): the release of its place;
+ * - concurrency leases (webhook-in-flight-repo.ts, team-in-flight-repo.ts): the release of its
+ *   place under the webhook's cap, then under the team's;
  * - endpoint health (endpoint-health-sql.ts): counters, and the disable when due;
  * - operational events (operational-events-sql.ts): what the attempt raised, with the pending
  *   rows of their subscribers; returned, to be started (start-raised-events.ts).
@@ -40,6 +42,8 @@ export async function recordAttempt(db: Kysely<Database>, a: RecordInput): Promi
       ${attemptStatusSql(deliveryId, runId, a.status)}
     ), released as (
       ${releaseLeaseSql(r.webhookId, deliveryId, a.holdMs)}
+    ), team_released as (
+      ${releaseTeamLeaseSql(teamId, deliveryId, a.holdMs, 'released')}
     ), ${endpointHealthSql({ ...a.health, webhookId: r.webhookId, teamId, attemptedAt: r.createdAt })},
     ${raiseOperationalEventsSql({
       ...a.raise,

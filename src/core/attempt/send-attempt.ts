@@ -169,7 +169,7 @@ export async function sendAttempt(
 }
 
 /**
- * The shared dispatcher for deliveries. `lookup` goes to the socket connect, so only
+ * A dispatcher for deliveries (worker/create-activity-deps.ts makes one per team). `lookup` goes to the socket connect, so only
  * addresses it approves are dialled (note: Node skips lookup for IP-literal hosts).
  */
 export function createDeliveryAgent(opts: { lookup?: (...args: any[]) => void; connections?: number }): Agent {

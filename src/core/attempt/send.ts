@@ -9,7 +9,7 @@ import { AttemptError, inStage } from './stage-errors.js';
 /**
  * The send stage: one HTTP request (send-attempt.ts reports receiver and network failures as a
  * result, never by throwing), inside the outbound request's span when tracing is on (the URL
- * redacted as in the Temporal UI).
+ * redacted as in the Temporal UI), on the team's own HTTP agent (team-agents.ts).
  */
 export async function send(
   deps: AttemptDeps,
@@ -20,7 +20,7 @@ export async function send(
   return inStage(AttemptError, 'attempt could not be sent', () =>
     withSpan(webhook.http_method, SpanKind.CLIENT, async (span) => {
       span?.setAttributes({ 'http.request.method': webhook.http_method, 'url.full': redactUrl(webhook.url) });
-      const result = await sendAttempt(deps.agent, {
+      const result = await sendAttempt(deps.agents.for(webhook.team_id), {
         url: webhook.url,
         method: webhook.http_method,
         headers: request.headers,
