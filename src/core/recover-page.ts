@@ -1,7 +1,7 @@
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import type { Database, DeliveryRow, WebhookRow } from '../db/database.js';
-import { recoverablePage } from '../repositories/recoverable-deliveries.js';
+import { recoverablePage } from './recoverable-deliveries.js';
 import { findWebhook } from '../repositories/webhooks-repo.js';
 import type { RecoverMatch } from '../workflows/recover-contract.js';
 import { replayDelivery } from './replay-delivery.js';

@@ -1,5 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
-import type { PreviousSecret } from '../delivery/previous-secrets.js';
+import type { PreviousSecret } from '../security/previous-secret.js';
 import type { RetryPolicy } from '../delivery/types.js';
 import type { ApiKeyScope } from '../security/api-key-scopes.js';
 

@@ -4,11 +4,9 @@
  * receiver still holding it verifies. At most MAX_PREVIOUS_SECRETS are kept, newest first.
  */
 
-/** One previous secret: `secret` as stored (sealed or in clear), `expiresAt` ISO 8601 (UTC). */
-export interface PreviousSecret {
-  secret: string;
-  expiresAt: string;
-}
+import type { PreviousSecret } from '../security/previous-secret.js';
+
+export type { PreviousSecret };
 
 /** As Svix: up to 5 old secrets are kept; a rotation beyond that drops the oldest. */
 export const MAX_PREVIOUS_SECRETS = 5;

@@ -1,13 +1,13 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
-import { REDACTED_ERROR_MESSAGE } from '../security/redact-attempt.js';
+import { REDACTED_ERROR_MESSAGE } from '../delivery/redact-attempt.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
 /** After a pass over every delivery of a deleted webhook, how long its purge stays for a last pass (attempts on the wire at delete time record late). */
 export const PURGE_GRACE_MS = 5 * 60_000;
 
-/** redactAddress (security/redact-attempt.ts) in SQL: scheme and host kept, the rest `***`. */
+/** redactAddress (delivery/redact-attempt.ts) in SQL: scheme and host kept, the rest `***`. */
 const REDACTED_ADDRESS_SQL = sql<string>`case when a.address ~ '^[A-Za-z][A-Za-z0-9+.-]*://'
   then regexp_replace(a.address, '^([A-Za-z][A-Za-z0-9+.-]*://)(?:[^/?#]*@)?([^/?#@]*).*$', '\\1\\2/***') else '***' end`;
 

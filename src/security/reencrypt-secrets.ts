@@ -9,7 +9,7 @@
  */
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
-import type { PreviousSecret } from '../delivery/previous-secrets.js';
+import type { PreviousSecret } from './previous-secret.js';
 import type { Keyring } from './encryption-keys.js';
 import { needsReseal, openSecret, SecretKeyError, sealSecret } from './secret-envelope.js';
 

@@ -4,7 +4,7 @@ import type { AttemptRecord } from '../delivery/types.js';
 import { ACTIVE_STATUSES } from '../core/delivery-transitions.js';
 import { findAttempts } from '../repositories/delivery-attempts-repo.js';
 import { outcomeOf } from '../core/delivery-outcome.js';
-import { redactAttempt } from '../security/redact-attempt.js';
+import { redactAttempt } from '../delivery/redact-attempt.js';
 import { type DeliveryState, stateQuery } from '../workflows/delivery-contract.js';
 import type { ServiceDeps } from './service-deps.js';
 
@@ -42,7 +42,7 @@ export interface DeliveryView extends ReturnType<typeof deliveryDto> {
  * status (a read never writes: the reconcile sweep sets the row, through core/delivery-status.ts). Rows written
  * before attempts were kept in PostgreSQL (no run id) are read from their workflow while its
  * history lasts. A delivery of a deleted webhook shows its attempt records redacted
- * (security/redact-attempt.ts): no URL path or query, no response headers or body.
+ * (delivery/redact-attempt.ts): no URL path or query, no response headers or body.
  */
 export async function readDelivery(deps: Pick<ServiceDeps, 'db' | 'temporal'>, found: DeliveryRow): Promise<DeliveryView> {
   const [view, webhook] = await Promise.all([

@@ -1,5 +1,5 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { countRecoverable } from '../repositories/recoverable-deliveries.js';
+import { countRecoverable } from '../core/recoverable-deliveries.js';
 import { teamPriority } from '../temporal/team-priority.js';
 import { RECOVER_MAX, RECOVER_WORKFLOW_TYPE, type RecoverMatch, recoveryWorkflowId } from '../workflows/recover-contract.js';
 import { recoverStartSpec } from '../workflows/recover-start-spec.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactAddress, redactAttempt } from '../../src/security/redact-attempt.js';
+import { redactAddress, redactAttempt } from '../../src/delivery/redact-attempt.js';
 
 describe('redactAttempt', () => {
   it('keeps scheme, host and port of an address and drops userinfo, path, query and fragment', () => {

@@ -1,5 +1,5 @@
 import { type Expression, type ExpressionBuilder, type Kysely, type SqlBool, sql } from 'kysely';
-import type { ReasonCode } from '../core/delivery-reasons.js';
+import type { ReasonCode } from './delivery-reasons.js';
 import type { Database, DeliveryRow } from '../db/database.js';
 import type { RecoverMatch } from '../workflows/recover-contract.js';
 

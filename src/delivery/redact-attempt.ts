@@ -1,4 +1,4 @@
-import type { AttemptRecord } from '../delivery/types.js';
+import type { AttemptRecord } from './types.js';
 
 const ORIGIN = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/)(?:[^/?#]*@)?([^/?#@]*)/;
 
