@@ -6,12 +6,11 @@ import type { AttemptOutcome } from '../../src/core/attempt/attempt-types.js';
 import { createActivities } from '../../src/activities/create-activities.js';
 import { STATE_BODY_MAX_BYTES, truncateUtf8 } from '../../src/delivery/state-record.js';
 import { createLogger } from '../../src/log.js';
-import { insertPendingDeliveries } from '../../src/core/delivery-status.js';
 import { createActivityDeps } from '../../src/worker/create-activity-deps.js';
 import { deliveryResult } from '../support/delivery-result.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { startReceiver, waitFor } from '../support/receiver.js';
-import { deliveryIdOf, teamWithType, waitForDelivery } from '../support/scenario.js';
+import { deliveryIdOf, pendingDeliveryWithoutWorkflow, teamWithType, waitForDelivery } from '../support/scenario.js';
 
 const slowRetries = { kind: 'attempts', maxAttempts: 5, intervalSeconds: 60, backoff: 'fixed' } as const;
 
@@ -121,20 +120,7 @@ describe('attempt records in PostgreSQL', () => {
       const w = await t.api.webhooks.create.mutate({ name: 'retried', url: rx.url, eventTypes: [t.type] });
       // An event and its pending row, with no workflow: the activity is driven by hand.
       const eventId = 'evt_retried_activity';
-      await h.db
-        .insertInto('events')
-        .values({
-          team_id: t.teamId,
-          id: eventId,
-          type: t.type,
-          project_id: null,
-          data: '{}',
-          created_at: new Date(),
-          dispatched_at: new Date(),
-        })
-        .execute();
-      const id = deliveryIdOf(eventId, w.id);
-      await insertPendingDeliveries(h.db, [{ id, teamId: t.teamId, eventId, webhookId: w.id, eventType: t.type }]);
+      const id = await pendingDeliveryWithoutWorkflow(h, t, eventId, w.id);
 
       let statements = 0;
       // Not counted: the rate limiter's clock reads (rate-limiter.ts), which join the load only

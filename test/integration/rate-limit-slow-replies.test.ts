@@ -4,12 +4,11 @@ import type { KyselyPlugin, RootOperationNode } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../src/activities/create-activities.js';
 import type { AttemptOutcome } from '../../src/core/attempt/attempt-types.js';
-import { insertPendingDeliveries } from '../../src/core/delivery-status.js';
 import { createLogger } from '../../src/log.js';
 import { createActivityDeps } from '../../src/worker/create-activity-deps.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { startReceiver } from '../support/receiver.js';
-import { deliveryIdOf, teamWithType } from '../support/scenario.js';
+import { pendingDeliveryWithoutWorkflow, teamWithType } from '../support/scenario.js';
 
 /** Every reply reaches the worker this late (ms), as through a busy event loop on a loaded box. */
 const REPLY_DELAY_MS = 120;
@@ -51,20 +50,7 @@ describe('rate limit with slow replies', () => {
       const N = 12;
       for (let i = 0; i < N; i++) {
         const eventId = `evt_slow_replies_${i}`;
-        await h.db
-          .insertInto('events')
-          .values({
-            team_id: t.teamId,
-            id: eventId,
-            type: t.type,
-            project_id: null,
-            data: '{}',
-            created_at: new Date(),
-            dispatched_at: new Date(),
-          })
-          .execute();
-        const id = deliveryIdOf(eventId, w.id);
-        await insertPendingDeliveries(h.db, [{ id, teamId: t.teamId, eventId, webhookId: w.id, eventType: t.type }]);
+        const id = await pendingDeliveryWithoutWorkflow(h, t, eventId, w.id);
         const env = new MockActivityEnvironment({ workflowExecution: { workflowId: id, runId: 'run-a' }, isLocal: true });
         const out = (await env.run(activities.attemptDelivery, {
           deliveryId: id,

@@ -1,3 +1,4 @@
+import { insertPendingDeliveries } from '../../src/core/delivery-status.js';
 import type { Harness } from './harness.js';
 import { waitFor } from './receiver.js';
 
@@ -26,3 +27,30 @@ export async function waitForDelivery(api: Api, id: string, statuses: string[], 
 }
 
 export const deliveryIdOf = (eventId: string, webhookId: string) => `delivery:${eventId}:${webhookId}`;
+
+/**
+ * An event and its pending delivery row, stored with no workflow started: for tests that drive
+ * the attempt activity by hand. Returns the delivery id.
+ */
+export async function pendingDeliveryWithoutWorkflow(
+  h: Harness,
+  t: { teamId: string; type: string },
+  eventId: string,
+  webhookId: string,
+): Promise<string> {
+  await h.db
+    .insertInto('events')
+    .values({
+      team_id: t.teamId,
+      id: eventId,
+      type: t.type,
+      project_id: null,
+      data: '{}',
+      created_at: new Date(),
+      dispatched_at: new Date(),
+    })
+    .execute();
+  const id = deliveryIdOf(eventId, webhookId);
+  await insertPendingDeliveries(h.db, [{ id, teamId: t.teamId, eventId, webhookId, eventType: t.type }]);
+  return id;
+}
