@@ -25,6 +25,10 @@ const SLOW_READS = 4 * POOL;
 /** Deliveries of the big team's one real webhook, the oldest of its rows. */
 const HOOK_ROWS = 1_000;
 
+function isBoundCut(err: unknown): boolean {
+  return err instanceof TRPCClientError && (err as Error).message.includes(`time bound (${BOUND_MS} ms)`);
+}
+
 function expectBoundCut(err: unknown) {
   expect(err).toBeInstanceOf(TRPCClientError);
   expect((err as TRPCClientError<never>).data).toMatchObject({ code: 'SERVICE_UNAVAILABLE', httpStatus: 503 });
@@ -168,40 +172,65 @@ describe('database time bounds under a tenant with many deliveries', () => {
       maxActive = Math.max(maxActive, rows[0]!.n);
       return rows[0]!.n;
     };
-    const sampling = (async () => {
-      while (settled < SLOW_READS) {
-        await activeSlow();
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    })();
-    while ((await activeSlow()) === 0 && Date.now() - started < 15_000) await new Promise((r) => setTimeout(r, 5));
+    let sampling: Promise<void> = Promise.resolve();
+    let stopSampling = false;
+    try {
+      sampling = (async () => {
+        while (settled < SLOW_READS && !stopSampling) {
+          await activeSlow();
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      })();
+      while ((await activeSlow()) === 0 && Date.now() - started < 15_000) await new Promise((r) => setTimeout(r, 5));
 
-    const s0 = Date.now();
-    const [hook, events, deliveries] = await Promise.all([
-      small.api.webhooks.get.query({ id: smallHook }),
-      small.api.events.list.query({}),
-      small.api.deliveries.list.query({}),
-    ]);
-    const smallMs = Date.now() - s0;
-    const settledBeforeSmall = settled;
-    expect(hook.id).toBe(smallHook);
-    expect(events.data).toHaveLength(1);
-    expect(deliveries.data.map((d) => d.webhookId)).toEqual([smallHook]);
-    const results = await Promise.all(slow);
-    await sampling;
-    console.info(
-      `small team answered in ${smallMs} ms with ${settledBeforeSmall}/${SLOW_READS} slow reads settled; ` +
-        `at most ${maxActive} slow statements ran at once; all settled in ${Date.now() - started} ms`,
-    );
-    // Never more of the pool than the lanes; the small team did not queue behind the big one.
-    expect(maxActive).toBeGreaterThan(0);
-    expect(maxActive).toBeLessThanOrEqual(READ_LANES);
-    expect(settledBeforeSmall).toBeLessThan(SLOW_READS);
-    // An exhausted pool would have refused them after its 5 s acquire timeout.
-    expect(smallMs).toBeLessThan(5_000);
-    // Each slow read was cut at the bound (a scan that happened to finish inside it may answer);
-    // none failed any other way, e.g. waiting for a connection.
-    for (const r of results) if (!r.ok) expectBoundCut(r.err);
-    expect(results.filter((r) => !r.ok).length).toBeGreaterThanOrEqual(SLOW_READS / 2);
+      // The bound here is tiny (production: 5,000 ms), so on a loaded box one of the small team's
+      // own statements, sharing two cores with four scans, may itself run past it. Such a cut
+      // means it had a connection and ran (what this test is about), so it is tried again, a
+      // few times at most; any other failure (a pool wait above all) fails the test.
+      let smallCuts = 0;
+      const smallRead = async <T>(read: () => Promise<T>): Promise<T> => {
+        for (let tries = 1; ; tries++) {
+          try {
+            return await read();
+          } catch (err) {
+            if (tries >= 5 || !isBoundCut(err)) throw err;
+            smallCuts++;
+          }
+        }
+      };
+      const s0 = Date.now();
+      const [hook, events, deliveries] = await Promise.all([
+        smallRead(() => small.api.webhooks.get.query({ id: smallHook })),
+        smallRead(() => small.api.events.list.query({})),
+        smallRead(() => small.api.deliveries.list.query({})),
+      ]);
+      const smallMs = Date.now() - s0;
+      const settledBeforeSmall = settled;
+      expect(hook.id).toBe(smallHook);
+      expect(events.data).toHaveLength(1);
+      expect(deliveries.data.map((d) => d.webhookId)).toEqual([smallHook]);
+      const results = await Promise.all(slow);
+      await sampling;
+      console.info(
+        `small team answered in ${smallMs} ms (${smallCuts} of its statements cut and tried again) with ` +
+          `${settledBeforeSmall}/${SLOW_READS} slow reads settled; ` +
+          `at most ${maxActive} slow statements ran at once; all settled in ${Date.now() - started} ms`,
+      );
+      // Never more of the pool than the lanes; the small team did not queue behind the big one.
+      expect(maxActive).toBeGreaterThan(0);
+      expect(maxActive).toBeLessThanOrEqual(READ_LANES);
+      expect(settledBeforeSmall).toBeLessThan(SLOW_READS);
+      // An exhausted pool would have refused them after its 5 s acquire timeout.
+      expect(smallMs).toBeLessThan(5_000);
+      // Each slow read was cut at the bound (a scan that happened to finish inside it may answer);
+      // none failed any other way, e.g. waiting for a connection.
+      for (const r of results) if (!r.ok) expectBoundCut(r.err);
+      expect(results.filter((r) => !r.ok).length).toBeGreaterThanOrEqual(SLOW_READS / 2);
+    } finally {
+      // Nothing of this test may outlive it (afterAll closes the pool the sampler reads with).
+      stopSampling = true;
+      await sampling;
+      await Promise.allSettled(slow);
+    }
   });
 });
