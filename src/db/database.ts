@@ -148,6 +148,10 @@ export interface DeliveryAttemptsTable {
   max_attempts: number | null;
   next_attempt_at: NullableTimestamp;
   recorded_at: Generated<Date>;
+  /** The attempt's decided outcome (null on rows recorded before it was kept: those re-runs send again). */
+  status: 'succeeded' | 'failed' | 'retrying' | null;
+  /** Why it failed (a reason's text); null when it succeeded or is retrying. */
+  reason: string | null;
 }
 
 export interface RateLimitsTable {

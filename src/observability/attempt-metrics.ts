@@ -1,6 +1,6 @@
 import type { HeraldConfig } from '../config.js';
 import type { Outcome } from '../delivery/types.js';
-import { deliveriesCompleted, deliveryAttemptDuration, deliveryAttempts, endToEnd, rateLimitWait } from './metrics.js';
+import { attemptReruns, deliveriesCompleted, deliveryAttemptDuration, deliveryAttempts, endToEnd, rateLimitWait } from './metrics.js';
 
 /**
  * What the attempt activity reports to the metrics registry: a few counter increments and
@@ -24,6 +24,11 @@ export function recordAttemptMetrics(config: HeraldConfig, f: AttemptFigures): v
   // Postgres' clock against this worker's: clamped, a small skew must not give a negative time.
   // An event whose stored time is unusable (NaN) is not observed rather than failing the attempt.
   if (f.outcome === 'success' && Number.isFinite(f.publishedAtMs)) endToEnd.observe(Math.max(0, f.endedAtMs - f.publishedAtMs) / 1000);
+}
+
+/** An attempt run again that answered its recorded outcome (nothing sent, nothing else counted again). */
+export function recordAttemptRerun(config: HeraldConfig): void {
+  if (config.observability.metricsEnabled) attemptReruns.inc();
 }
 
 /** Seconds from the start of an attempt's slot wait to its slot (ready) or to its parked wake-up (throttled). */

@@ -34,6 +34,12 @@ export const deliveryAttemptDuration = new Histogram({
   registers: [heraldRegistry],
 });
 
+export const attemptReruns = new Counter({
+  name: 'herald_attempt_reruns_answered_total',
+  help: 'Attempts run again after their result was lost (a lost workflow task) that answered their recorded outcome instead of sending again',
+  registers: [heraldRegistry],
+});
+
 export const deliveriesCompleted = new Counter({
   name: 'herald_deliveries_completed_total',
   help: 'Deliveries that reached a terminal status: succeeded, failed, cancelled',

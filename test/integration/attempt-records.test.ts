@@ -114,44 +114,133 @@ describe('attempt records in PostgreSQL', () => {
     }
   });
 
-  it('a retried attempt activity rewrites its record instead of adding one, in one statement with the deliveries row', async () => {
+  /** The attempt activity driven by hand (no workflow), counting its statements. */
+  function handDriven(id: string, runId: string) {
+    const counted = { statements: 0 };
+    // Not counted: the rate limiter's clock reads (rate-limiter.ts), which join the load only
+    // while Postgres round trips exceed 10 ms, as on a loaded box; they are not the attempt's work.
+    const isClockRead = (node: { kind: string }) =>
+      node.kind === 'RawNode' && (node as unknown as { sqlFragments: string[] }).sqlFragments.join('').includes('as now_ms');
+    const counter: KyselyPlugin = {
+      transformQuery: (a) => (isClockRead(a.node) || counted.statements++, a.node),
+      transformResult: async (a) => a.result,
+    };
+    const activities = createActivities(
+      createActivityDeps({ db: h.db.withPlugin(counter), config: h.config, log: createLogger('warn', 'test') }),
+    );
+    const env = new MockActivityEnvironment({ workflowExecution: { workflowId: id, runId }, isLocal: true });
+    const attempt = async (input: Parameters<typeof activities.attemptDelivery>[0]) => {
+      const out = (await env.run(activities.attemptDelivery, input)) as AttemptOutcome;
+      if (out.kind !== 'attempted') throw new Error(`unexpected ${out.kind}`);
+      return out;
+    };
+    return { counted, attempt };
+  }
+
+  const rowOf = (id: string) =>
+    h.db
+      .selectFrom('deliveries')
+      .select(['status', 'attempts', 'run_id', 'reason', 'updated_at'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+
+  it('an attempt run again after it was recorded answers its recorded outcome: nothing is sent or written twice', async () => {
+    const rx = await startReceiver(() => ({ status: 200, body: 'first' }));
+    try {
+      const w = await t.api.webhooks.create.mutate({ name: 'rerun', url: rx.url, eventTypes: [t.type] });
+      // An event and its pending row, with no workflow: the activity is driven by hand.
+      const eventId = 'evt_rerun_activity';
+      const id = await pendingDeliveryWithoutWorkflow(h, t, eventId, w.id);
+      const { counted, attempt } = handDriven(id, 'run-a');
+      const input = { deliveryId: id, teamId: t.teamId, eventId, webhookId: w.id, attempt: 1 };
+
+      const first = await attempt(input);
+      // Load (with the rate-limit slot) and record (attempt + deliveries row): two round trips.
+      expect(counted.statements).toBe(2);
+      const rowAfterFirst = await rowOf(id);
+      // The same attempt again, as a local activity runs again when its workflow task is lost.
+      const second = await attempt(input);
+      // One statement (the load, which found the record), no second request to the receiver.
+      expect(counted.statements).toBe(3);
+      expect(rx.arrivals).toHaveLength(1);
+      expect(second).toEqual(first);
+      expect(second.status).toBe('succeeded');
+      expect(await rowOf(id)).toEqual(rowAfterFirst);
+      const rows = await h.db
+        .selectFrom('delivery_attempts')
+        .select(['id', 'run_id', 'attempt', 'status'])
+        .where('delivery_id', '=', id)
+        .execute();
+      expect(rows).toEqual([{ id: first.record.id, run_id: 'run-a', attempt: 1, status: 'succeeded' }]);
+      // The place under the concurrency caps was released by the first run and not taken again.
+      const lease = await h.db.selectFrom('webhook_in_flight').select('leases').where('webhook_id', '=', w.id).executeTakeFirstOrThrow();
+      expect(Object.keys(lease.leases)).not.toContain(id);
+
+      // The next attempt, or the same attempt in another run (a replay), is sent.
+      await attempt({ ...input, attempt: 2 });
+      await handDriven(id, 'run-b').attempt(input);
+      expect(rx.arrivals).toHaveLength(3);
+    } finally {
+      await rx.close();
+    }
+  });
+
+  it('a re-run answers a recorded retry with its wait, and a recorded 410 as failed although the webhook is now inactive', async () => {
+    let status = 500;
+    const rx = await startReceiver(() => ({ status }));
+    try {
+      const w = await t.api.webhooks.create.mutate({ name: 'rerun-fail', url: rx.url, eventTypes: [t.type], retryPolicy: slowRetries });
+      const eventId = 'evt_rerun_retry';
+      const id = await pendingDeliveryWithoutWorkflow(h, t, eventId, w.id);
+      const { attempt } = handDriven(id, 'run-r');
+      const input = { deliveryId: id, teamId: t.teamId, eventId, webhookId: w.id, attempt: 1 };
+
+      const retrying = await attempt(input);
+      expect(retrying.status).toBe('retrying');
+      expect(retrying.record.nextAttemptAt).not.toBeNull();
+      expect(await attempt(input)).toEqual(retrying);
+      expect(rx.arrivals).toHaveLength(1);
+
+      status = 410;
+      const gone = await attempt({ ...input, attempt: 2, firstAttemptAtMs: retrying.attemptedAtMs });
+      expect(gone).toMatchObject({ status: 'failed', reason: expect.stringContaining('410') });
+      expect((await t.api.webhooks.get.query({ id: w.id })).active).toBe(false);
+      // Without the record, the re-run would find the webhook inactive and cancel the delivery.
+      expect(await attempt({ ...input, attempt: 2, firstAttemptAtMs: retrying.attemptedAtMs })).toEqual(gone);
+      expect(rx.arrivals).toHaveLength(2);
+      expect((await rowOf(id)).status).toBe('failed');
+    } finally {
+      await rx.close();
+    }
+  });
+
+  it('a record kept before outcomes were (no status) is sent again on a re-run and rewritten, not added to', async () => {
     const rx = await startReceiver(() => ({ status: 200 }));
     try {
       const w = await t.api.webhooks.create.mutate({ name: 'retried', url: rx.url, eventTypes: [t.type] });
-      // An event and its pending row, with no workflow: the activity is driven by hand.
       const eventId = 'evt_retried_activity';
       const id = await pendingDeliveryWithoutWorkflow(h, t, eventId, w.id);
-
-      let statements = 0;
-      // Not counted: the rate limiter's clock reads (rate-limiter.ts), which join the load only
-      // while Postgres round trips exceed 10 ms, as on a loaded box; they are not the attempt's work.
-      const isClockRead = (node: { kind: string }) =>
-        node.kind === 'RawNode' && (node as unknown as { sqlFragments: string[] }).sqlFragments.join('').includes('as now_ms');
-      const counter: KyselyPlugin = {
-        transformQuery: (a) => (isClockRead(a.node) || statements++, a.node),
-        transformResult: async (a) => a.result,
-      };
-      const activities = createActivities(
-        createActivityDeps({ db: h.db.withPlugin(counter), config: h.config, log: createLogger('warn', 'test') }),
-      );
-      const env = new MockActivityEnvironment({ workflowExecution: { workflowId: id, runId: 'run-a' }, isLocal: true });
+      const { attempt } = handDriven(id, 'run-a');
       const input = { deliveryId: id, teamId: t.teamId, eventId, webhookId: w.id, attempt: 1 };
 
-      await env.run(activities.attemptDelivery, input);
-      // Load (with the rate-limit slot) and record (attempt + deliveries row): two round trips.
-      expect(statements).toBe(2);
-      const second = (await env.run(activities.attemptDelivery, input)) as AttemptOutcome;
-      if (second.kind !== 'attempted') throw new Error(`unexpected ${second.kind}`);
+      await attempt(input);
+      // As a row recorded before the migration that added the outcome columns.
+      await h.db.updateTable('delivery_attempts').set({ status: null, reason: null }).where('delivery_id', '=', id).execute();
+      const second = await attempt(input);
 
       expect(rx.arrivals).toHaveLength(2);
-      const rows = await h.db.selectFrom('delivery_attempts').select(['id', 'run_id', 'attempt']).where('delivery_id', '=', id).execute();
-      expect(rows).toEqual([{ id: second.record.id, run_id: 'run-a', attempt: 1 }]);
-      const row = await h.db
-        .selectFrom('deliveries')
-        .select(['status', 'attempts', 'run_id'])
-        .where('id', '=', id)
-        .executeTakeFirstOrThrow();
-      expect(row).toEqual({ status: 'succeeded', attempts: 1, run_id: 'run-a' });
+      const rows = await h.db
+        .selectFrom('delivery_attempts')
+        .select(['id', 'run_id', 'attempt', 'status'])
+        .where('delivery_id', '=', id)
+        .execute();
+      expect(rows).toEqual([{ id: second.record.id, run_id: 'run-a', attempt: 1, status: 'succeeded' }]);
+      const row = await rowOf(id);
+      expect({ status: row.status, attempts: row.attempts, run_id: row.run_id }).toEqual({
+        status: 'succeeded',
+        attempts: 1,
+        run_id: 'run-a',
+      });
     } finally {
       await rx.close();
     }

@@ -1,5 +1,5 @@
 import { leaseMs, refusedWakeAtMs } from '../../delivery/in-flight-cap.js';
-import { loadTarget, type Stopped, type Target } from './load-target.js';
+import { loadTarget, type Recorded, type Stopped, type Target } from './load-target.js';
 import { rateLimitKey, reserveSlot } from './rate-limiter.js';
 import { systemSlotClock, waitForSlot } from '../../delivery/wait-for-slot.js';
 import type { AttemptInput } from './attempt-types.js';
@@ -13,16 +13,17 @@ export type Ready = Extract<Target, { kind: 'ready' }>;
 /**
  * What admission decided: send now (`ready`, the rate-limit slot is due and a place under the
  * concurrency cap is held), wait on a workflow timer (`throttled`: every place is taken, or the
- * slot is more than a moment away), or stop (`stopped`: nothing to send to).
+ * slot is more than a moment away), stop (`stopped`: nothing to send to), or answer what this
+ * attempt recorded when it ran before (`recorded`: a re-run; nothing is sent again).
  */
-export type Admission = { kind: 'ready'; target: Ready } | { kind: 'throttled'; slotAtMs: number; wakeAtMs: number } | Stopped;
+export type Admission = { kind: 'ready'; target: Ready } | { kind: 'throttled'; slotAtMs: number; wakeAtMs: number } | Stopped | Recorded;
 
 /**
  * The admit stage, in one round trip when nothing waits: load webhook and event fresh, take a
  * place under the webhook's concurrency cap, and reserve a rate-limit slot unless the workflow
  * already holds one (load-target.ts), then hold until the slot (wait-for-slot.ts).
  */
-export async function admit(deps: AttemptDeps, input: AttemptInput): Promise<Admission> {
+export async function admit(deps: AttemptDeps, input: AttemptInput, runId: string): Promise<Admission> {
   return inStage(PreDeliveryError, 'attempt could not be admitted', async () => {
     const lease = leaseMs(deps.config.delivery.timeoutMs);
     // Reserve a slot in the same round trip unless the workflow already holds one (0: none held).
@@ -33,8 +34,8 @@ export async function admit(deps: AttemptDeps, input: AttemptInput): Promise<Adm
       leaseMs: lease,
     };
     const reserve = heldSlotAtMs === undefined ? { clock: deps.pgClock, leadMs: deps.replyLag.leadMs() } : undefined;
-    const target = await loadTarget(deps.db, input, cap, reserve);
-    if (target.kind === 'stopped') return target;
+    const target = await loadTarget(deps.db, input, runId, cap, reserve);
+    if (target.kind === 'stopped' || target.kind === 'recorded') return target;
     // Every place is taken: wait on a workflow timer like a rate-limit wait (no worker slot held,
     // no attempt counted). slotAtMs 0: no rate-limit slot was reserved for this delivery.
     if (target.kind === 'busy') {

@@ -6,6 +6,12 @@ import type { PgClock } from './pg-clock.js';
 import { INITIAL_HOLD_MS, MAX_REFUSED_WAIT_MS } from '../../delivery/in-flight-cap.js';
 import { signingSecrets } from '../../delivery/previous-secrets.js';
 import { JITTER_BUDGET_MS, rateLimitKey, slotOnLocalClock } from './rate-limiter.js';
+import {
+  type RecordedAttempt,
+  type RecordedAttemptJson,
+  recordedAttemptSql,
+  toRecordedAttempt,
+} from '../../repositories/delivery-attempts-repo.js';
 
 /**
  * `secrets`: the current secret and every previous one still within its own grace period, as
@@ -32,6 +38,13 @@ export type Busy = { kind: 'busy'; queueWaitMs: number };
 /** Nothing to send to: the webhook is deleted or inactive, or the event is gone or its payload erased. */
 export type Stopped = { kind: 'stopped'; reason: Reason };
 
+/**
+ * This very attempt (delivery, workflow run, attempt number) was sent and recorded already: a
+ * re-run of a local activity whose workflow task was lost (a worker killed, a timed-out task, a
+ * Temporal service restarting). Its recorded outcome is the answer; nothing is sent again.
+ */
+export type Recorded = { kind: 'recorded'; attempt: RecordedAttempt };
+
 /** The concurrency caps' parameters (in-flight-cap.ts): the webhook default, the team cap and the lease length (ms). */
 export interface CapParams {
   defaultMaxInFlight: number;
@@ -54,6 +67,7 @@ type Row = Partial<WebhookRow> & {
   admitted: boolean | null;
   queue_wait_ms: number | null;
   team_wait_ms: number | null;
+  prior: RecordedAttemptJson | null;
 };
 
 /**
@@ -81,13 +95,18 @@ type Row = Partial<WebhookRow> & {
  * commit (or that held its webhook place already) is refused under the lock: it queues on the
  * team's row (the team's average hold ÷ team cap) and keeps its webhook place until it is
  * admitted or the lease expires; only deliveries of the same team compete for that place.
+ *
+ * Before all that, the same statement looks for this attempt's own record (delivery, `runId`,
+ * attempt): when it is there, the attempt was sent already and `recorded` answers it; no lease
+ * is taken and no slot reserved.
  */
 export async function loadTarget(
   db: Kysely<Database>,
   input: AttemptInput,
+  runId: string,
   cap: CapParams,
   reserve?: { clock: PgClock; leadMs: number },
-): Promise<Target | Busy | Stopped> {
+): Promise<Target | Busy | Stopped | Recorded> {
   const key = rateLimitKey(input.webhookId);
   const reserveSlot = reserve !== undefined;
   const lead = sql`make_interval(secs => ${Math.max(0, Math.round(reserve?.leadMs ?? 0)) / 1000})`;
@@ -119,11 +138,12 @@ export async function loadTarget(
   const { rows } = await sql<Row>`/*prepare*/
     with w as (select * from webhooks where id = ${input.webhookId} and team_id = ${input.teamId}),
     e as (select * from events where team_id = ${input.teamId} and id = ${input.eventId}),
+    prior as materialized (${recordedAttemptSql(d, runId, input.attempt)}),
     pre as materialized (select coalesce((select ${teamRoom('s')} from team_in_flight s where s.team_id = ${input.teamId}), true) as room),
     lease as (
       insert into webhook_in_flight as f (webhook_id, leases)
       select w.id, case when pre.room then ${newLease} else '{}'::jsonb end from w, pre
-      where w.active and ${live}
+      where w.active and ${live} and not exists (select 1 from prior)
       on conflict (webhook_id) do update set
         leases = case when ${admitW} then ${pruned} || excluded.leases else f.leases end,
         next_wake_at = case when ${admitW} then f.next_wake_at
@@ -153,12 +173,14 @@ export async function loadTarget(
     )
     select w.*, e.id as e_id, e.team_id as e_team_id, e.type as e_type, e.project_id as e_project_id, e.data as e_data, e.data_raw as e_data_raw,
            e.created_at as e_created_at, e.dispatched_at as e_dispatched_at, e.payload_erased_at as e_erased_at, slot.slot_at, slot.wait_ms,
-           coalesce(team_lease.admitted, false) as admitted, lease.queue_wait_ms, team_lease.team_wait_ms
+           coalesce(team_lease.admitted, false) as admitted, lease.queue_wait_ms, team_lease.team_wait_ms,
+           (select to_jsonb(prior) from prior) as prior
     from (select 1) one left join w on true left join e on true left join slot on true left join lease on true
       left join team_lease on true
   `.execute(db);
   const receivedAt = Date.now();
   const r = rows[0]!;
+  if (r.prior) return { kind: 'recorded', attempt: toRecordedAttempt(r.prior) };
   if (!r.id) return { kind: 'stopped', reason: reasons.webhookDeleted() };
   const {
     e_id,
@@ -175,6 +197,7 @@ export async function loadTarget(
     admitted,
     queue_wait_ms,
     team_wait_ms,
+    prior: _prior,
     ...w
   } = r;
   const webhook = w as WebhookRow;

@@ -37,7 +37,7 @@ export async function recordAttempt(db: Kysely<Database>, a: RecordInput): Promi
   const { deliveryId, runId, teamId, record: r } = a;
   const { rows } = await sql<{ raised: RaisedEvent[] | null }>`/*prepare*/
     with attempt as (
-      ${attemptLogSql({ deliveryId, runId, teamId, record: r })}
+      ${attemptLogSql({ deliveryId, runId, teamId, record: r, outcome: { status: a.status.status, reason: a.status.reason?.text ?? null } })}
     ), progress as (
       ${attemptStatusSql(deliveryId, runId, a.status)}
     ), released as (

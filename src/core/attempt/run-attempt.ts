@@ -4,7 +4,7 @@ import { capForState } from '../../delivery/state-record.js';
 import type { AttemptInput, AttemptOutcome } from './attempt-types.js';
 import { maxAttemptsOf } from '../../delivery/retry-schedule.js';
 import type { AttemptRecord } from '../../delivery/types.js';
-import { recordAttemptMetrics } from '../../observability/attempt-metrics.js';
+import { recordAttemptMetrics, recordAttemptRerun } from '../../observability/attempt-metrics.js';
 import { deactivateWebhook } from '../../repositories/webhooks-repo.js';
 import { redactUrl } from '../../security/redact-url.js';
 import { markCancelled } from '../delivery-status.js';
@@ -24,11 +24,25 @@ import { inStage, PostDeliveryError, PreDeliveryError } from './stage-errors.js'
  * decision's effects (the 410 deactivation through the webhooks' owner, the raised operational
  * events through the fan-out corridor). A first attempt that succeeds costs two statements (the
  * admit's load, the record) plus at most the clock's first sync (test/integration/lean-path.test.ts).
+ * A re-run of an attempt that was recorded already answers its recorded outcome from the admit's
+ * load and sends nothing (load-target.ts).
  * `runId` is the delivery workflow's run: attempt records are idempotent per (delivery, run, attempt).
  * `temporal`: the client the raised events are started with (the activity's own).
  */
 export async function runAttempt(deps: AttemptDeps, input: AttemptInput, runId: string, temporal: () => Client): Promise<AttemptOutcome> {
-  const admission = await admit(deps, input);
+  const admission = await admit(deps, input, runId);
+  if (admission.kind === 'recorded') {
+    // Sent and recorded by an earlier run of this attempt whose result never reached the
+    // workflow's history: answer that result, so the receiver gets no second copy of it.
+    const { record, status, reason } = admission.attempt;
+    deps.log.info('attempt already recorded: answering its outcome, not sending again', {
+      deliveryId: input.deliveryId,
+      attempt: input.attempt,
+      status,
+    });
+    recordAttemptRerun(deps.config);
+    return { kind: 'attempted', record: capForState(record), status, reason, attemptedAtMs: Date.parse(record.createdAt) };
+  }
   if (admission.kind === 'stopped') {
     await inStage(PreDeliveryError, 'stop could not be recorded', () => markCancelled(deps.db, input.deliveryId, runId, admission.reason));
     return { kind: 'stopped', reason: admission.reason.text };
