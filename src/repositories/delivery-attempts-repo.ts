@@ -57,24 +57,7 @@ export function recordedAttemptSql(deliveryId: string, runId: string, attempt: n
 
 /** A row of `recordedAttemptSql` (as jsonb, so timestamps are ISO text) shaped as the workflow's state has it. */
 export function toRecordedAttempt(row: RecordedAttemptJson): RecordedAttempt {
-  return {
-    status: row.status,
-    reason: row.reason,
-    record: {
-      id: row.id,
-      attempt: row.attempt,
-      webhookId: row.webhook_id,
-      address: row.address,
-      createdAt: new Date(row.created_at).toISOString(),
-      durationMs: row.duration_ms,
-      responseStatusCode: row.response_status_code,
-      responseHeaders: row.response_headers,
-      responseBody: row.response_body,
-      error: row.error ? { kind: row.error.kind as AttemptErrorKind, message: row.error.message } : null,
-      maxAttempts: row.max_attempts,
-      nextAttemptAt: row.next_attempt_at === null ? null : new Date(row.next_attempt_at).toISOString(),
-    },
-  };
+  return { status: row.status, reason: row.reason, record: attemptRecordOf(row) };
 }
 
 /** `to_jsonb` of a `delivery_attempts` row with an outcome. */
@@ -104,18 +87,29 @@ export async function findAttempts(db: Kysely<Database>, deliveryId: string, run
     .where('run_id', '=', runId)
     .orderBy('attempt')
     .execute();
-  return rows.map((r) => ({
+  return rows.map(attemptRecordOf);
+}
+
+/** A `delivery_attempts` row, as selected (timestamps as Date) or as `to_jsonb` gives it (ISO text). */
+type AttemptRow = Omit<RecordedAttemptJson, 'created_at' | 'next_attempt_at' | 'status' | 'reason'> & {
+  created_at: Date | string;
+  next_attempt_at: Date | string | null;
+};
+
+/** A `delivery_attempts` row shaped as the workflow's state has the record. */
+function attemptRecordOf(r: AttemptRow): AttemptRecord {
+  return {
     id: r.id,
     attempt: r.attempt,
     webhookId: r.webhook_id,
     address: r.address,
-    createdAt: r.created_at.toISOString(),
+    createdAt: new Date(r.created_at).toISOString(),
     durationMs: r.duration_ms,
     responseStatusCode: r.response_status_code,
     responseHeaders: r.response_headers,
     responseBody: r.response_body,
     error: r.error ? { kind: r.error.kind as AttemptErrorKind, message: r.error.message } : null,
     maxAttempts: r.max_attempts,
-    nextAttemptAt: r.next_attempt_at?.toISOString() ?? null,
-  }));
+    nextAttemptAt: r.next_attempt_at === null ? null : new Date(r.next_attempt_at).toISOString(),
+  };
 }
