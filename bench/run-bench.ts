@@ -15,7 +15,8 @@ import { runTemporalSides, startBenchCluster, writeSides } from './temporal-side
 // `npm run bench [-- options]`: brings up Herald and a receiver process, runs every scenario in
 // order, and writes bench/results/<date>.json and .md. Options: bench/options.ts.
 // `npm run bench -- --compare <git-ref> [...]` runs bench/compare/run-compare.ts instead, and
-// `npm run bench -- --floor [...]` bench/floor/run-floor.ts.
+// `npm run bench -- --floor [...]` bench/floor/run-floor.ts, and `npm run bench -- --attribution
+// [--rate N] [--duration S]` bench/attribution/run-attribution.ts.
 
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 
@@ -74,6 +75,10 @@ async function run(): Promise<void> {
   if (argv.includes('--observability-compare')) {
     const { runObservabilityCompare } = await import('./compare/run-observability-compare.js');
     return runObservabilityCompare(argv);
+  }
+  if (argv.includes('--attribution')) {
+    const { runAttribution } = await import('./attribution/run-attribution.js');
+    return runAttribution(argv);
   }
   if (argv.includes('--floor')) {
     const { runFloor } = await import('./floor/run-floor.js');
