@@ -13,7 +13,7 @@ import { ensureDefaultTeam } from './bootstrap-team.js';
 import type { Infrastructure } from './start-infrastructure.js';
 import { startWorkerMetricsServer } from '../observability/metrics-endpoint.js';
 import { startTracing, tracingOn } from '../observability/tracing.js';
-import { checkSecretKeys } from '../security/secret-key-usage.js';
+import { checkSecretKeys } from '../repositories/secret-key-usage.js';
 import { systemResolver } from '../security/url-safety.js';
 import { createActivityDeps } from '../worker/create-activity-deps.js';
 import { createHeraldWorker } from '../worker/create-worker.js';

@@ -4,8 +4,8 @@ import type { Kysely } from 'kysely';
 import type { HeraldConfig } from '../config.js';
 import type { Database } from '../db/database.js';
 import { KEY_ID } from '../security/encryption-keys.js';
-import { reencryptSecrets } from '../security/reencrypt-secrets.js';
-import { secretKeyUsage } from '../security/secret-key-usage.js';
+import { reencryptSecrets } from '../repositories/reencrypt-secrets.js';
+import { secretKeyUsage } from '../repositories/secret-key-usage.js';
 
 /** `id:base64` of 32 fresh random bytes: one entry for HERALD_ENCRYPTION_KEY. */
 export function newEncryptionKeyEntry(id: string): string {

@@ -9,9 +9,9 @@
  */
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
-import type { PreviousSecret } from './previous-secret.js';
-import type { Keyring } from './encryption-keys.js';
-import { needsReseal, openSecret, SecretKeyError, sealSecret } from './secret-envelope.js';
+import type { PreviousSecret } from '../security/previous-secret.js';
+import type { Keyring } from '../security/encryption-keys.js';
+import { needsReseal, openSecret, SecretKeyError, sealSecret } from '../security/secret-envelope.js';
 
 export interface ReencryptReport {
   /** Webhook rows looked at. */

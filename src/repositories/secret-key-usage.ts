@@ -6,7 +6,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../log.js';
-import type { Keyring } from './encryption-keys.js';
+import type { Keyring } from '../security/encryption-keys.js';
 
 /** Stored values (current and every previous secret, expired or not) per key id; `null` = in clear. */
 export type KeyUsage = { keyId: string | null; values: number }[];
