@@ -14,6 +14,7 @@ import * as eraseAndRetention from './2026-12-03T130001_erase_and_retention.js';
 import * as readPathIndexes from './2026-12-03T140001_read_path_indexes.js';
 import * as teamInFlight from './2026-12-03T120000_team_in_flight.js';
 import * as attemptOutcome from './2026-12-04T100000_attempt_outcome.js';
+import * as webhookFilter from './2026-12-05T100000_webhook_filter.js';
 
 /**
  * Registry of migrations in order; names are their timestamps and never change. A module that
@@ -35,4 +36,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-03T140001_read_path_indexes': readPathIndexes,
   '2026-12-03T120000_team_in_flight': teamInFlight,
   '2026-12-04T100000_attempt_outcome': attemptOutcome,
+  '2026-12-05T100000_webhook_filter': webhookFilter,
 };

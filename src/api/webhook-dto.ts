@@ -31,6 +31,7 @@ export const webhookOutputSchema = z.object({
     .nullable()
     .describe('Attempts in flight at once across all workers (1–50); null: the deployment default, HERALD_WEBHOOK_MAX_IN_FLIGHT.'),
   retryPolicy: retryPolicySchema,
+  filter: z.record(z.string(), z.unknown()).nullable().describe('The webhook filter (docs/filters.md), or null: every subscribed event.'),
   disabledReason: z
     .string()
     .nullable()
@@ -99,6 +100,7 @@ export function toWebhookDto(w: WebhookRow, reveal: boolean): WebhookDto {
     /** Null: the deployment default (HERALD_WEBHOOK_MAX_IN_FLIGHT). */
     maxInFlight: w.max_in_flight,
     retryPolicy: w.retry_policy,
+    filter: w.filter,
     disabledReason: w.disabled_reason,
     health: toWebhookHealth(w),
     createdAt: w.created_at.toISOString(),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EVENT_TYPE_NAME, EVENT_TYPE_PATTERN } from '../delivery/event-type-patterns.js';
 import { MAX_GRACE_PERIOD_SECONDS } from '../delivery/previous-secrets.js';
+import { FilterError, compileFilter } from '../delivery/webhook-filter.js';
 import { freeText, idText, nameText, textRule } from './text-fields.js';
 
 /** Header names that Herald owns or that would corrupt the request. Lower-case. */
@@ -59,6 +60,21 @@ export const eventTypeListSchema = z
   .max(500, 'at most 500 event types')
   .transform((a) => [...new Set(a)]);
 
+/** A webhook filter (delivery/webhook-filter.ts), checked by compiling it: the error names the filter's path and rule. */
+export const webhookFilterSchema = z
+  .record(z.string(), z.unknown())
+  .superRefine((filter, ctx) => {
+    try {
+      compileFilter(filter);
+    } catch (e) {
+      if (!(e instanceof FilterError)) throw e;
+      ctx.addIssue({ code: 'custom', path: e.issue.path ? e.issue.path.split('.') : [], message: e.issue.message });
+    }
+  })
+  .describe(
+    'Which subscribed events this webhook receives: paths over { type, data } (e.g. "data.amount") with $eq $ne $in $nin $gt $gte $lt $lte $exists, and $and $or $not; null: every subscribed event. See docs/filters.md.',
+  );
+
 const webhookFields = {
   name: nameText(47),
   description: freeText(255).nullable(),
@@ -72,6 +88,7 @@ const webhookFields = {
   maxInFlight: z.number().int('must be an integer').min(1, 'must be 1–50').max(50, 'must be 1–50').nullable(),
   retryPolicy: retryPolicySchema,
   projectId: idText(64).nullable(),
+  filter: webhookFilterSchema.nullable(),
 };
 
 export const webhookIdSchema = z.object({ id: idText(64) });
@@ -100,6 +117,7 @@ export const createWebhookSchema = z.object({
   maxInFlight: webhookFields.maxInFlight.optional(),
   retryPolicy: webhookFields.retryPolicy.optional(),
   projectId: webhookFields.projectId.optional(),
+  filter: webhookFields.filter.optional(),
 });
 
 export const updateWebhookSchema = z.object({
@@ -115,6 +133,8 @@ export const updateWebhookSchema = z.object({
   maxInFlight: webhookFields.maxInFlight.optional(),
   retryPolicy: webhookFields.retryPolicy.optional(),
   projectId: webhookFields.projectId.optional(),
+  /** null removes the filter. */
+  filter: webhookFields.filter.optional(),
 });
 
 /** webhooks.enable: `recover` replays what failed since the webhook was disabled or since it began failing. */

@@ -19,7 +19,7 @@ export async function dispatchEvent(deps: Omit<FanOutDeps, 'marker'>, event: Eve
     if (byRows.gone.length) await cancelTargetGone(db, byRows.gone);
     return fanOut(deps, event, { kind: 'direct', targets: byRows.targets });
   }
-  const hooks = await findMatchingWebhookIds(db, event.team_id, event.type, event.project_id, null, DIRECT_FANOUT_MAX + 1);
+  const hooks = await findMatchingWebhookIds(db, event.team_id, event.id, event.type, event.project_id, null, DIRECT_FANOUT_MAX + 1);
   const plan = planFor(hooks);
   if (plan.kind === 'direct') {
     await insertPendingDeliveries(

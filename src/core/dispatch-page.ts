@@ -21,7 +21,15 @@ export interface DispatchPageInput {
  * URL it gets is redacted (it is recorded in history and shown in the UI summary).
  */
 export async function dispatchPage(db: Kysely<Database>, input: DispatchPageInput) {
-  const hooks = await findMatchingWebhookIds(db, input.teamId, input.eventType, input.projectId, input.afterWebhookId, input.limit);
+  const hooks = await findMatchingWebhookIds(
+    db,
+    input.teamId,
+    input.eventId,
+    input.eventType,
+    input.projectId,
+    input.afterWebhookId,
+    input.limit,
+  );
   const subs = hooks.map((h) => ({
     webhookId: h.id,
     httpMethod: h.http_method,

@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { pendingRowsSql } from './delivery-status.js';
 import type { FanOutTarget } from './fan-out.js';
-import { subscribesSql } from '../delivery/subscribers.js';
+import { passesFilterSql, subscribesSql } from '../delivery/subscribers.js';
 import type { Database, EventRow } from '../db/database.js';
 
 export interface NewEvent {
@@ -17,7 +17,7 @@ export type MatchedWebhook = FanOutTarget;
 
 /**
  * The publish path's one round trip: inserts the event, finds up to `directMax + 1` active
- * webhooks that match it (same rule as findMatchingWebhookIds), and, when there are at most
+ * webhooks that match it (same rules as findMatchingWebhookIds: subscription and filter), and, when there are at most
  * `directMax`, inserts their pending delivery rows (id = `deliveryIdPrefix` + webhook id).
  * Returns undefined when an event with this id already exists (nothing is written then).
  */
@@ -33,16 +33,18 @@ export async function insertEventWithDeliveries(
       insert into events (team_id, id, type, project_id, data_raw, created_at)
       values (${e.teamId}, ${e.id}, ${e.type}, ${e.projectId}, ${e.data}, now())
       on conflict (team_id, id) do nothing
-      returning team_id, id, type, project_id, created_at, dispatched_at, dispatch_failures, dispatch_error
+      returning team_id, id, type, project_id, created_at, dispatched_at, dispatch_failures, dispatch_error, data_raw
     ), hooks as (
       select w.id, w.http_method, w.url from webhooks w
       where exists (select 1 from ins) and w.team_id = ${e.teamId} and w.active
         and ${subscribesSql('w.event_types', e.type)} and ${projectMatch}
+        and ${passesFilterSql('w.filter_path', sql`(select jsonb_build_object('type', ins.type, 'data', ins.data_raw::jsonb) from ins)`)}
       order by w.id limit ${directMax + 1}
     ), pending as (
       ${pendingRowsSql({ id: sql`${deliveryIdPrefix} || h.id`, teamId: e.teamId, eventId: e.id, webhookId: sql`h.id`, eventType: e.type }, sql`from hooks h where (select count(*) from hooks) <= ${directMax}`)}
     )
-    select ins.*, coalesce((select json_agg(hooks order by hooks.id) from hooks), '[]'::json) as hooks from ins
+    select ins.team_id, ins.id, ins.type, ins.project_id, ins.created_at, ins.dispatched_at, ins.dispatch_failures, ins.dispatch_error,
+      coalesce((select json_agg(hooks order by hooks.id) from hooks), '[]'::json) as hooks from ins
   `.execute(db);
   const row = rows[0];
   if (!row) return undefined;

@@ -68,6 +68,10 @@ export interface WebhooksTable {
   disabled_reason: string | null;
   /** Most attempts in flight at once, all workers; null: HERALD_WEBHOOK_MAX_IN_FLIGHT. */
   max_in_flight: ColumnType<number | null, number | null | undefined, number | null>;
+  /** The webhook filter as the API took it (delivery/webhook-filter.ts); null: no filter. Written as JSON text. */
+  filter: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  /** `filter` compiled to a jsonpath predicate over `{ type, data }`; null exactly when `filter` is. */
+  filter_path: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
   // Endpoint health (delivery/endpoint-health.ts), written with every attempt record.

@@ -45,3 +45,19 @@ export function subscribesToOperationalSql(column: string, typeExpr: RawBuilder<
     OPERATIONAL_EVENTS.map((e) => e.name),
   );
 }
+
+/**
+ * SQL: the webhook's filter (`filter_path`, a jsonpath compiled by delivery/webhook-filter.ts)
+ * passes the document `doc` (`{ type, data }` as jsonb), or it has none. A filter that cannot be
+ * evaluated (data erased) does not pass. Beside the subscription rule on the publish and dispatch
+ * corridors; test pings and operational events are not filtered.
+ */
+export function passesFilterSql(pathColumn: string, doc: RawBuilder<unknown>): RawBuilder<boolean> {
+  const path = sql.ref(pathColumn);
+  return sql<boolean>`(${path} is null or coalesce(jsonb_path_match(${doc}, ${path}, '{}'::jsonb, true), false))`;
+}
+
+/** SQL: the `{ type, data }` document a filter reads, for the stored event (`team`, `id`). */
+export function storedEventDocSql(teamId: string, eventId: string): RawBuilder<unknown> {
+  return sql`(select jsonb_build_object('type', e.type, 'data', coalesce(e.data_raw::jsonb, e.data)) from events e where e.team_id = ${teamId} and e.id = ${eventId})`;
+}

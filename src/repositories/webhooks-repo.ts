@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import { subscribesSql } from '../delivery/subscribers.js';
+import { passesFilterSql, storedEventDocSql, subscribesSql } from '../delivery/subscribers.js';
 import type { Database, NewWebhook, WebhookRow, WebhookUpdate } from '../db/database.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -85,11 +85,13 @@ export async function listWebhookRows(db: Db, teamId: string, f: WebhookFilter, 
 
 /**
  * Active webhooks subscribed to `type` for an event in `projectId` (team-wide webhooks match
- * every project), in id order after `afterId`: the dispatcher pages through these.
+ * every project) whose filter passes the stored event `eventId`, in id order after `afterId`:
+ * the dispatcher pages through these.
  */
 export async function findMatchingWebhookIds(
   db: Db,
   teamId: string,
+  eventId: string,
   type: string,
   projectId: string | null,
   afterId: string | null,
@@ -100,7 +102,8 @@ export async function findMatchingWebhookIds(
     .select(['id', 'http_method', 'url'])
     .where('team_id', '=', teamId)
     .where('active', '=', true)
-    .where(subscribesSql('event_types', type));
+    .where(subscribesSql('event_types', type))
+    .where(passesFilterSql('filter_path', storedEventDocSql(teamId, eventId)));
   q = projectId
     ? q.where((eb) => eb.or([eb('project_id', 'is', null), eb('project_id', '=', projectId)]))
     : q.where('project_id', 'is', null);

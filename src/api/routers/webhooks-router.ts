@@ -11,6 +11,7 @@ import { conflict, notFound } from '../../services/errors.js';
 import { reasons } from '../../core/delivery-reasons.js';
 import { sendTestPing } from '../../core/test-ping.js';
 import { newId } from '../../services/ids.js';
+import { filterColumns } from '../../delivery/webhook-filter-columns.js';
 import { adminProcedure, readProcedure, router } from '../trpc.js';
 import { toWebhookDto } from '../webhook-dto.js';
 import { assertActiveLimit, assertKnownEventTypes, assertProjectExists, assertSafeUrl } from '../../services/webhook-rules.js';
@@ -49,6 +50,7 @@ export const webhooksRouter = router({
         rate_limit_per_second: input.rateLimitPerSecond,
         max_in_flight: input.maxInFlight ?? null,
         retry_policy: JSON.stringify(input.retryPolicy ?? DEFAULT_RETRY_POLICY),
+        ...filterColumns(input.filter ?? null),
         // Sealed with HERALD_ENCRYPTION_KEY's first key; in clear when it is unset (development).
         secret: sealSecret(ctx.deps.config.encryptionKeys, id, secret),
       });
@@ -102,6 +104,7 @@ export const webhooksRouter = router({
         max_in_flight: input.maxInFlight,
         retry_policy: input.retryPolicy && JSON.stringify(input.retryPolicy),
         project_id: input.projectId,
+        ...(input.filter !== undefined ? filterColumns(input.filter) : {}),
       });
     });
     if (!row) throw notFound('webhook', input.id);
