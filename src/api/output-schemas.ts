@@ -56,6 +56,14 @@ export const webhookSecretOutput = z.object({
     .describe('Every previous secret still signing next to the current one, newest first (at most 5)'),
 });
 export const rotatedSecretOutput = z.object({ secret: z.string(), previousSecretExpiresAt: isoTime });
+export const filterPreviewOutput = z.object({
+  matches: z.boolean().describe('Whether the filter passes the sample: the webhook would receive it (when subscribed to its type).'),
+  filter: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .describe('The filter tried; null: the webhook has none, so every subscribed event passes.'),
+});
+
 export const testPingOutput = z.object({ deliveryId: z.string(), eventId: z.string() });
 
 export const eventOutput = z.object({

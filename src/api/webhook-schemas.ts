@@ -137,6 +137,16 @@ export const updateWebhookSchema = z.object({
   filter: webhookFields.filter.optional(),
 });
 
+/** webhooks.previewFilter: a dry run of a filter (given, or a webhook's stored one) on a sample event; nothing is sent. */
+export const previewFilterSchema = z
+  .object({
+    id: idText(64).optional().describe('A webhook whose stored filter is tried; or give `filter`.'),
+    filter: webhookFilterSchema.optional(),
+    type: idText(128).describe('The sample event type.'),
+    data: z.record(z.string(), z.unknown()).describe('The sample event data.'),
+  })
+  .refine((v) => (v.id === undefined) !== (v.filter === undefined), { message: 'give exactly one of id or filter', path: ['filter'] });
+
 /** webhooks.enable: `recover` replays what failed since the webhook was disabled or since it began failing. */
 export const enableWebhookSchema = z.object({
   id: webhookIdSchema.shape.id,

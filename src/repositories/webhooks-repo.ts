@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import { passesFilterSql, storedEventDocSql, subscribesSql } from '../delivery/subscribers.js';
 import type { Database, NewWebhook, WebhookRow, WebhookUpdate } from '../db/database.js';
 
@@ -118,4 +118,13 @@ export async function deactivateWebhook(db: Db, id: string, reason: string): Pro
     .set({ active: false, disabled_reason: reason, disabled_at: new Date(), updated_at: new Date() })
     .where('id', '=', id)
     .execute();
+}
+
+/** Whether the compiled filter `filterPath` (null: none) passes an event of `type` with the JSON text `data`, as publish decides it. */
+export async function filterPassesSample(db: Db, filterPath: string | null, type: string, data: string): Promise<boolean> {
+  const doc = sql`jsonb_build_object('type', ${type}::text, 'data', ${data}::jsonb)`;
+  const { rows } = await sql<{
+    ok: boolean;
+  }>`select ${passesFilterSql('f.p', doc)} as ok from (select ${filterPath}::jsonpath as p) f`.execute(db);
+  return rows[0]?.ok === true;
 }

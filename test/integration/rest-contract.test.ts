@@ -201,6 +201,14 @@ describe('REST API contract', () => {
     expect(progress.body).toMatchObject({ recoveryId, state: 'done', done: true, matched: 0, replayed: 0, skipped: 0 });
   });
 
+  it('dry-runs a filter on a sample event', async () => {
+    const r = await rest.call('POST', '/v1/webhooks/filter-preview', {
+      key,
+      body: { filter: { 'data.n': { $gte: 2 } }, type: 'video.encoded', data: { n: 2 } },
+    });
+    expect(r.body).toEqual({ matches: true, filter: { 'data.n': { $gte: 2 } } });
+  });
+
   it('sends a test ping and deletes a webhook', async () => {
     const ping = await rest.call('POST', '/v1/webhooks/{id}/test', { key, params: { id: ids.webhook } });
     expect(ping.body.deliveryId).toBe(`delivery:${ping.body.eventId}:${ids.webhook}`);

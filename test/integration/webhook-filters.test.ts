@@ -177,6 +177,28 @@ describe('webhook filters', () => {
     ).toEqual(['/hook/d0', '/hook/d2']);
   });
 
+  it("previews a given filter, or a webhook's stored one, on a sample event without sending, over tRPC and REST", async () => {
+    const t = await teamWithType(h, 'order.paid');
+    const before = rx.arrivals.length;
+    const filter = { 'data.amount': { $gt: 1000 } };
+    expect(await t.api.webhooks.previewFilter.mutate({ filter, type: 'order.paid', data: { amount: 1001 } })).toEqual({
+      matches: true,
+      filter,
+    });
+    expect((await t.api.webhooks.previewFilter.mutate({ filter, type: 'order.paid', data: { amount: 10 } })).matches).toBe(false);
+    const w = await t.api.webhooks.create.mutate({ name: 'p', url: `${rx.url}/p`, eventTypes: ['order.paid'], filter });
+    const res = await fetch(`${h.apiUrl}/v1/webhooks/filter-preview`, {
+      method: 'POST',
+      headers: { 'x-api-key': t.key, 'content-type': 'application/json' },
+      body: JSON.stringify({ id: w.id, type: 'order.paid', data: { amount: 5000 } }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ matches: true, filter });
+    const bad = await t.api.webhooks.previewFilter.mutate({ type: 'order.paid', data: {} } as never).catch((e: Error) => e);
+    expect((bad as Error).message).toContain('filter: give exactly one of id or filter');
+    expect(rx.arrivals.length).toBe(before);
+  });
+
   async function publishRaw(key: string, body: string): Promise<{ id: string }> {
     const res = await fetch(`${h.apiUrl}/v1/events`, {
       method: 'POST',

@@ -100,6 +100,13 @@ export const REST_ROUTES: readonly RestRoute[] = [
     out.rotatedSecretOutput,
     'Rotate the signing secret (the old one keeps signing for the grace period)',
   ),
+  route(
+    'POST',
+    '/v1/webhooks/filter-preview',
+    'webhooks.previewFilter',
+    out.filterPreviewOutput,
+    "Dry-run a filter (given, or a webhook's) on a sample event; nothing is sent",
+  ),
   route('POST', '/v1/webhooks/{id}/test', 'webhooks.test', out.testPingOutput, 'Send a webhook.test ping to this webhook'),
   route(
     'POST',

@@ -3,7 +3,14 @@ import { openStoredSecret } from '../../services/webhook-secrets.js';
 import { rotateWebhookSecret } from '../../services/rotate-webhook-secret.js';
 import { sealSecret } from '../../security/secret-envelope.js';
 import { DEFAULT_RETRY_POLICY } from '../../delivery/types.js';
-import { deleteWebhookRow, findWebhook, insertWebhook, listWebhookRows, updateWebhookRow } from '../../repositories/webhooks-repo.js';
+import {
+  deleteWebhookRow,
+  filterPassesSample,
+  findWebhook,
+  insertWebhook,
+  listWebhookRows,
+  updateWebhookRow,
+} from '../../repositories/webhooks-repo.js';
 import { webhookStats } from '../../repositories/deliveries-repo.js';
 import { insertWebhookPurge, purgeWebhookBatch } from '../../repositories/webhook-purges-repo.js';
 import { cancelWebhookDeliveries } from '../../services/cancel-webhook-deliveries.js';
@@ -19,6 +26,7 @@ import {
   createWebhookSchema,
   enableWebhookSchema,
   listWebhooksSchema,
+  previewFilterSchema,
   rotateSecretSchema,
   updateWebhookSchema,
   webhookIdSchema,
@@ -179,6 +187,18 @@ export const webhooksRouter = router({
    * is marked dispatched only once its workflow is durably started; if the start fails, the
    * caller gets the error and the undispatched-event sweep sends the ping later (to this webhook only).
    */
+  /** A dry run: does the filter (given, or the webhook's) pass this sample event? Nothing is stored or sent. */
+  previewFilter: readProcedure.input(previewFilterSchema).mutation(async ({ ctx, input }) => {
+    let filter = input.filter ?? null;
+    if (input.id !== undefined) {
+      const webhook = await findWebhook(ctx.deps.db, ctx.team.id, input.id);
+      if (!webhook) throw notFound('webhook', input.id);
+      filter = webhook.filter;
+    }
+    const { filter_path } = filterColumns(filter);
+    return { matches: await filterPassesSample(ctx.deps.db, filter_path, input.type, JSON.stringify(input.data)), filter };
+  }),
+
   test: adminProcedure.input(webhookIdSchema).mutation(async ({ ctx, input }) => {
     const webhook = await findWebhook(ctx.deps.db, ctx.team.id, input.id);
     if (!webhook) throw notFound('webhook', input.id);
