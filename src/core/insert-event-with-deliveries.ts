@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { pendingRowsSql } from './delivery-status.js';
 import type { FanOutTarget } from './fan-out.js';
-import { passesFilterSql, subscribesSql } from '../delivery/subscribers.js';
+import { filterDocSql, passesFilterSql, subscribesSql } from '../delivery/subscribers.js';
 import type { Database, EventRow } from '../db/database.js';
 
 export interface NewEvent {
@@ -38,7 +38,7 @@ export async function insertEventWithDeliveries(
       select w.id, w.http_method, w.url from webhooks w
       where exists (select 1 from ins) and w.team_id = ${e.teamId} and w.active
         and ${subscribesSql('w.event_types', e.type)} and ${projectMatch}
-        and ${passesFilterSql('w.filter_path', sql`(select jsonb_build_object('type', ins.type, 'data', ins.data_raw::jsonb) from ins)`)}
+        and ${passesFilterSql('w.filter_path', sql`(select ${filterDocSql(sql`ins.type`, sql`ins.data_raw::jsonb`)} from ins)`)}
       order by w.id limit ${directMax + 1}
     ), pending as (
       ${pendingRowsSql({ id: sql`${deliveryIdPrefix} || h.id`, teamId: e.teamId, eventId: e.id, webhookId: sql`h.id`, eventType: e.type }, sql`from hooks h where (select count(*) from hooks) <= ${directMax}`)}

@@ -57,7 +57,12 @@ export function passesFilterSql(pathColumn: string, doc: RawBuilder<unknown>): R
   return sql<boolean>`(${path} is null or coalesce(jsonb_path_match(${doc}, ${path}, '{}'::jsonb, true), false))`;
 }
 
-/** SQL: the `{ type, data }` document a filter reads, for the stored event (`team`, `id`). */
+/** SQL: the `{ type, data }` document a filter reads, from a type (text) and a data (jsonb) expression. */
+export function filterDocSql(type: RawBuilder<unknown>, data: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`jsonb_build_object('type', ${type}, 'data', ${data})`;
+}
+
+/** SQL: the filter document of the stored event (`teamId`, `eventId`). */
 export function storedEventDocSql(teamId: string, eventId: string): RawBuilder<unknown> {
-  return sql`(select jsonb_build_object('type', e.type, 'data', coalesce(e.data_raw::jsonb, e.data)) from events e where e.team_id = ${teamId} and e.id = ${eventId})`;
+  return sql`(select ${filterDocSql(sql`e.type`, sql`coalesce(e.data_raw::jsonb, e.data)`)} from events e where e.team_id = ${teamId} and e.id = ${eventId})`;
 }

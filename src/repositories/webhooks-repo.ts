@@ -1,5 +1,5 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
-import { passesFilterSql, storedEventDocSql, subscribesSql } from '../delivery/subscribers.js';
+import { filterDocSql, passesFilterSql, storedEventDocSql, subscribesSql } from '../delivery/subscribers.js';
 import type { Database, NewWebhook, WebhookRow, WebhookUpdate } from '../db/database.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -122,7 +122,7 @@ export async function deactivateWebhook(db: Db, id: string, reason: string): Pro
 
 /** Whether the compiled filter `filterPath` (null: none) passes an event of `type` with the JSON text `data`, as publish decides it. */
 export async function filterPassesSample(db: Db, filterPath: string | null, type: string, data: string): Promise<boolean> {
-  const doc = sql`jsonb_build_object('type', ${type}::text, 'data', ${data}::jsonb)`;
+  const doc = filterDocSql(sql`${type}::text`, sql`${data}::jsonb`);
   const { rows } = await sql<{
     ok: boolean;
   }>`select ${passesFilterSql('f.p', doc)} as ok from (select ${filterPath}::jsonpath as p) f`.execute(db);

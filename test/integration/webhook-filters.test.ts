@@ -1,7 +1,6 @@
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileFilter } from '../../src/delivery/webhook-filter.js';
-import { passesFilterSql } from '../../src/delivery/subscribers.js';
+import { filterPassesSample } from '../../src/repositories/webhooks-repo.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { type Receiver, startReceiver, waitFor } from '../support/receiver.js';
 import { teamWithType } from '../support/scenario.js';
@@ -21,11 +20,7 @@ describe('webhook filters', () => {
 
   /** Whether `filter` passes an event of type `order.paid` whose data is the JSON text `data`. */
   async function passes(filter: unknown, data: string, type = 'order.paid'): Promise<boolean> {
-    const doc = sql`jsonb_build_object('type', ${type}::text, 'data', ${data}::jsonb)`;
-    const { rows } = await sql<{
-      ok: boolean;
-    }>`select ${passesFilterSql('f.p', doc)} as ok from (select ${compileFilter(filter)}::jsonpath as p) f`.execute(h.db);
-    return rows[0]!.ok;
+    return filterPassesSample(h.db, compileFilter(filter), type, data);
   }
 
   it.each([

@@ -182,23 +182,24 @@ export const webhooksRouter = router({
     .input(rotateSecretSchema)
     .mutation(async ({ ctx, input }) => rotateWebhookSecret(ctx, input.id, input.gracePeriodSeconds)),
 
+  /** A dry run: does the filter (given, or the webhook's) pass this sample event? Nothing is stored or sent. */
+  previewFilter: readProcedure.input(previewFilterSchema).mutation(async ({ ctx, input }) => {
+    const data = JSON.stringify(input.data);
+    if (input.id === undefined) {
+      const filter = input.filter ?? null;
+      return { matches: await filterPassesSample(ctx.deps.db, filterColumns(filter).filter_path, input.type, data), filter };
+    }
+    const webhook = await findWebhook(ctx.deps.db, ctx.team.id, input.id);
+    if (!webhook) throw notFound('webhook', input.id);
+    // The stored compiled path: what publish evaluates for this webhook.
+    return { matches: await filterPassesSample(ctx.deps.db, webhook.filter_path, input.type, data), filter: webhook.filter };
+  }),
+
   /**
    * Sends a `webhook.test` ping to this webhook alone; returns the delivery to watch. The event
    * is marked dispatched only once its workflow is durably started; if the start fails, the
    * caller gets the error and the undispatched-event sweep sends the ping later (to this webhook only).
    */
-  /** A dry run: does the filter (given, or the webhook's) pass this sample event? Nothing is stored or sent. */
-  previewFilter: readProcedure.input(previewFilterSchema).mutation(async ({ ctx, input }) => {
-    let filter = input.filter ?? null;
-    if (input.id !== undefined) {
-      const webhook = await findWebhook(ctx.deps.db, ctx.team.id, input.id);
-      if (!webhook) throw notFound('webhook', input.id);
-      filter = webhook.filter;
-    }
-    const { filter_path } = filterColumns(filter);
-    return { matches: await filterPassesSample(ctx.deps.db, filter_path, input.type, JSON.stringify(input.data)), filter };
-  }),
-
   test: adminProcedure.input(webhookIdSchema).mutation(async ({ ctx, input }) => {
     const webhook = await findWebhook(ctx.deps.db, ctx.team.id, input.id);
     if (!webhook) throw notFound('webhook', input.id);
