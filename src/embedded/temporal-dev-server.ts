@@ -50,13 +50,28 @@ export interface DevServerOptions {
 }
 
 /**
+ * How long an empty workflow or activity poll waits at the server before it is answered empty
+ * (Temporal's default: 1 minute). The SDK's worker (core in @temporalio/worker 1.24.0) stops
+ * polling for new workflows while the last sticky-queue answer it saw reported a backlog larger
+ * than its open sticky polls, and only a sticky answer updates that figure; when the sticky
+ * queue then goes quiet (a burst ended, the rest hang in long attempts), every new delivery
+ * waited for the next empty sticky answer: 60 s, measured (test/integration/team-isolation).
+ * Fixed upstream in sdk-core (temporalio/sdk-rust#1579), not in a released TypeScript SDK yet.
+ * Under load (3 CPU hogs beside the test) it struck 5 of 8 runs; with 5 s the longest gap
+ * between arrivals was 4.5 s. The price is an empty answer per open poll every 5 s when idle:
+ * `npm start` idle went from 16 to 42 CPU-ms/s (node 21, dev server 20); 2 s cost 110.
+ * deploy/temporal/dynamicconfig/herald.yaml sets the same for the cluster.
+ */
+export const LONG_POLL_EXPIRATION = '5s';
+
+/**
  * The dev server's dynamic config flags Herald sets (`--dynamic-config-value KEY=JSON`). Task
  * queues keep the server's 4 partitions: Temporal keeps fairness within each, which is fair on
  * big backlogs (the noisy-neighbour figures: B's p99 327–360 ms with 4, 497–516 ms with one
  * partition) but not task by task on small ones; `partitions` (tests) sets another count.
  */
 export function devServerDynamicConfig(opts: Pick<DevServerOptions, 'fairness' | 'partitions'>): string[] {
-  const values: string[] = [];
+  const values: string[] = [`matching.longPollExpirationInterval=${JSON.stringify(LONG_POLL_EXPIRATION)}`];
   // enableFairness implies the priority matcher (matching.useNewMatcher).
   if (opts.fairness !== false) values.push('matching.enableFairness=true');
   if (opts.partitions)

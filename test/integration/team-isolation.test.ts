@@ -14,7 +14,11 @@ import { teamWithType } from '../support/scenario.js';
  * attempts would hang for the whole delivery timeout (120 s), far beyond the bounds on team B.
  */
 const TIMEOUT_MS = 120_000;
-/** B's publish → arrival, generous for a loaded 2-core box; a queued B waits about TIMEOUT_MS. */
+/**
+ * B's publish → arrival, generous for a loaded 2-core box; a queued B waits about TIMEOUT_MS. It
+ * also holds the SDK's stall of new workflow tasks after a sticky backlog (≤ 5 s, the dev server's
+ * LONG_POLL_EXPIRATION; 60 s before it: this test's failures in CI).
+ */
 const PROMPT_MS = 8_000;
 
 /**

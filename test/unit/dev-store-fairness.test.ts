@@ -43,11 +43,13 @@ describe('devStoreFairness', () => {
     expect(lines.join('\n')).toMatch(/fairness stays on/);
   });
 
-  it('turns the mode into the dev server flag, and a test partition count into two more', () => {
-    expect(devServerDynamicConfig({ fairness: true })).toEqual(['--dynamic-config-value', 'matching.enableFairness=true']);
-    expect(devServerDynamicConfig({})).toEqual(['--dynamic-config-value', 'matching.enableFairness=true']);
-    expect(devServerDynamicConfig({ fairness: false })).toEqual([]);
+  it('turns the mode into the dev server flag, and a test partition count into two more, always beside the 5 s long poll', () => {
+    const poll = ['--dynamic-config-value', 'matching.longPollExpirationInterval="5s"'];
+    expect(devServerDynamicConfig({ fairness: true })).toEqual([...poll, '--dynamic-config-value', 'matching.enableFairness=true']);
+    expect(devServerDynamicConfig({})).toEqual([...poll, '--dynamic-config-value', 'matching.enableFairness=true']);
+    expect(devServerDynamicConfig({ fairness: false })).toEqual(poll);
     expect(devServerDynamicConfig({ fairness: true, partitions: 1 })).toEqual([
+      ...poll,
       '--dynamic-config-value',
       'matching.enableFairness=true',
       '--dynamic-config-value',
