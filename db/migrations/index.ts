@@ -15,6 +15,7 @@ import * as readPathIndexes from './2026-12-03T140001_read_path_indexes.js';
 import * as teamInFlight from './2026-12-03T120000_team_in_flight.js';
 import * as attemptOutcome from './2026-12-04T100000_attempt_outcome.js';
 import * as webhookFilter from './2026-12-05T100000_webhook_filter.js';
+import * as webhookTransformation from './2026-12-06T100000_webhook_transformation.js';
 
 /**
  * Registry of migrations in order; names are their timestamps and never change. A module that
@@ -37,4 +38,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-03T120000_team_in_flight': teamInFlight,
   '2026-12-04T100000_attempt_outcome': attemptOutcome,
   '2026-12-05T100000_webhook_filter': webhookFilter,
+  '2026-12-06T100000_webhook_transformation': webhookTransformation,
 };

@@ -64,6 +64,24 @@ export const filterPreviewOutput = z.object({
     .describe('The filter tried; null: the webhook has none, so every subscribed event passes.'),
 });
 
+export const transformationPreviewOutput = z.object({
+  version: z.number().int().nullable().describe("The webhook's transformation version that ran; null for a given transformation."),
+  event: z.string().describe('The sample event as the transformation got it (the body Herald sends without one).'),
+  result: z
+    .union([
+      z.object({
+        kind: z.literal('ok'),
+        body: z.string().describe('The body that would be signed and sent.'),
+        headers: z.record(z.string(), z.string()).optional().describe('Headers it adds (names lower-cased).'),
+        method: z.enum(['POST', 'PUT', 'PATCH']).optional(),
+        url: z.string().optional(),
+      }),
+      z.object({ kind: z.literal('cancel') }).describe('The delivery would be cancelled.'),
+      z.object({ kind: z.literal('error'), message: z.string() }).describe('The attempt would end with a `transform` error.'),
+    ])
+    .describe('What the attempt would do.'),
+});
+
 export const testPingOutput = z.object({ deliveryId: z.string(), eventId: z.string() });
 
 export const eventOutput = z.object({
@@ -111,10 +129,18 @@ const attemptRecord = z.object({
   responseHeaders: z.record(z.string(), z.string()),
   responseBody: z.string(),
   error: z
-    .object({ kind: z.enum(['dns', 'connect', 'tls', 'timeout', 'reset', 'blocked', 'invalid', 'other']), message: z.string() })
+    .object({
+      kind: z.enum(['dns', 'connect', 'tls', 'timeout', 'reset', 'blocked', 'invalid', 'transform', 'other']),
+      message: z.string(),
+    })
     .nullable(),
   maxAttempts: z.number().int().nullable(),
   nextAttemptAt: nullableTime,
+  transformationVersion: z
+    .number()
+    .int()
+    .optional()
+    .describe("The webhook's transformation version that built this request; absent: none ran."),
 });
 export const deliveryDetailOutput = deliveryOutput.extend({
   reason: z.string().nullable(),

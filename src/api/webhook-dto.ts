@@ -32,6 +32,11 @@ export const webhookOutputSchema = z.object({
     .describe('Attempts in flight at once across all workers (1–50); null: the deployment default, HERALD_WEBHOOK_MAX_IN_FLIGHT.'),
   retryPolicy: retryPolicySchema,
   filter: z.record(z.string(), z.unknown()).nullable().describe('The webhook filter (docs/filters.md), or null: every subscribed event.'),
+  transformation: z.string().nullable().describe('The transformation run before every attempt (docs/transformations.md), or null.'),
+  transformationVersion: z
+    .number()
+    .int()
+    .describe('Raised by every change of the transformation (0: never set); attempt records name the version that ran.'),
   disabledReason: z
     .string()
     .nullable()
@@ -101,6 +106,8 @@ export function toWebhookDto(w: WebhookRow, reveal: boolean): WebhookDto {
     maxInFlight: w.max_in_flight,
     retryPolicy: w.retry_policy,
     filter: w.filter,
+    transformation: w.transformation,
+    transformationVersion: w.transformation_version,
     disabledReason: w.disabled_reason,
     health: toWebhookHealth(w),
     createdAt: w.created_at.toISOString(),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { EVENT_TYPE_NAME, EVENT_TYPE_PATTERN } from '../delivery/event-type-patterns.js';
 import { MAX_GRACE_PERIOD_SECONDS } from '../delivery/previous-secrets.js';
 import { FilterError, compileFilter } from '../delivery/webhook-filter.js';
+import { checkTransformSource, TRANSFORM_LIMITS, transformEngine } from '../delivery/transform-sandbox.js';
 import { freeText, idText, nameText, textRule } from './text-fields.js';
 
 /** Header names that Herald owns or that would corrupt the request. Lower-case. */
@@ -75,6 +76,18 @@ export const webhookFilterSchema = z
     'Which subscribed events this webhook receives: paths over { type, data } (e.g. "data.amount") with $eq $ne $in $nin $gt $gte $lt $lte $exists, and $and $or $not; null: every subscribed event. See docs/filters.md.',
   );
 
+/** A transformation's source (delivery/transform-sandbox.ts), checked by compiling it in the sandbox. */
+export const transformationSchema = z
+  .string()
+  .max(TRANSFORM_LIMITS.sourceChars, `must be at most ${TRANSFORM_LIMITS.sourceChars} characters`)
+  .superRefine(async (source, ctx) => {
+    const problem = checkTransformSource(await transformEngine(), source);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .describe(
+    'A JavaScript function (event) => ({ body?, headers?, method?, url?, cancel? }) run before every attempt in a sandbox (50 ms, 16 MiB, no host access; the clock fixed); its body is what is signed and sent. null: the event as it is. See docs/transformations.md.',
+  );
+
 const webhookFields = {
   name: nameText(47),
   description: freeText(255).nullable(),
@@ -89,6 +102,7 @@ const webhookFields = {
   retryPolicy: retryPolicySchema,
   projectId: idText(64).nullable(),
   filter: webhookFilterSchema.nullable(),
+  transformation: transformationSchema.nullable(),
 };
 
 export const webhookIdSchema = z.object({ id: idText(64) });
@@ -118,6 +132,7 @@ export const createWebhookSchema = z.object({
   retryPolicy: webhookFields.retryPolicy.optional(),
   projectId: webhookFields.projectId.optional(),
   filter: webhookFields.filter.optional(),
+  transformation: webhookFields.transformation.optional(),
 });
 
 export const updateWebhookSchema = z.object({
@@ -135,7 +150,22 @@ export const updateWebhookSchema = z.object({
   projectId: webhookFields.projectId.optional(),
   /** null removes the filter. */
   filter: webhookFields.filter.optional(),
+  /** null removes the transformation; every change raises its version. */
+  transformation: webhookFields.transformation.optional(),
 });
+
+/** webhooks.previewTransformation: a dry run of a transformation (given, or a webhook's) on a sample event; nothing is sent. */
+export const previewTransformationSchema = z
+  .object({
+    id: idText(64).optional().describe('A webhook whose stored transformation is run; or give `transformation`.'),
+    transformation: transformationSchema.optional(),
+    type: idText(128).describe('The sample event type.'),
+    data: z.record(z.string(), z.unknown()).describe('The sample event data.'),
+  })
+  .refine((v) => (v.id === undefined) !== (v.transformation === undefined), {
+    message: 'give exactly one of id or transformation',
+    path: ['transformation'],
+  });
 
 /** webhooks.previewFilter: a dry run of a filter (given, or a webhook's stored one) on a sample event; nothing is sent. */
 export const previewFilterSchema = z

@@ -13,6 +13,7 @@ export const REASON_CODES = [
   'blocked_target',
   'data_error',
   'cancelled_by_operator',
+  'cancelled_by_transformation',
   'workflow_closed',
   'workflow_missing',
 ] as const;
@@ -41,6 +42,10 @@ export const reasons = {
   }),
   cancelledByOperator: (text?: string | null): Reason => ({ code: 'cancelled_by_operator', text: text || 'cancelled by operator' }),
   /** `text`: how it closed (core/delivery-outcome.ts). */
+  cancelledByTransformation: (version: number): Reason => ({
+    code: 'cancelled_by_transformation',
+    text: `cancelled by the webhook's transformation (version ${version})`,
+  }),
   workflowClosed: (text: string | null): Reason => ({ code: 'workflow_closed', text: text ?? 'workflow closed in Temporal' }),
   workflowMissing: (): Reason => ({ code: 'workflow_missing', text: 'workflow not found in Temporal (deleted, or past retention)' }),
 };

@@ -72,6 +72,10 @@ export interface WebhooksTable {
   filter: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
   /** `filter` compiled to a jsonpath predicate over `{ type, data }`; null exactly when `filter` is. */
   filter_path: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The transformation's JavaScript source (delivery/transform-sandbox.ts); null: sent as it is. */
+  transformation: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Raised by every change of `transformation`; attempt records name the version that ran. */
+  transformation_version: Generated<number>;
   created_at: Timestamp;
   updated_at: Timestamp;
   // Endpoint health (delivery/endpoint-health.ts), written with every attempt record.
@@ -156,6 +160,8 @@ export interface DeliveryAttemptsTable {
   status: 'succeeded' | 'failed' | 'retrying' | null;
   /** Why it failed (a reason's text); null when it succeeded or is retrying. */
   reason: string | null;
+  /** The webhook's transformation version that built the request; null: none ran. */
+  transformation_version: Generated<number | null>;
 }
 
 export interface RateLimitsTable {
@@ -203,6 +209,15 @@ export interface Database {
   webhook_in_flight: WebhookInFlightTable;
   webhook_purges: WebhookPurgesTable;
   team_in_flight: TeamInFlightTable;
+  webhook_transformations: WebhookTransformationsTable;
+}
+
+/** Every version of a webhook's transformation (null source: removed at that version). */
+export interface WebhookTransformationsTable {
+  webhook_id: string;
+  version: number;
+  source: string | null;
+  created_at: Generated<Date>;
 }
 
 export type Team = Selectable<TeamsTable>;

@@ -14,7 +14,8 @@ export type RetryPolicy =
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { kind: 'window', windowMinutes: 1440 };
 
 /** `invalid`: nothing was sent, the request could not be built from the stored data. */
-export type AttemptErrorKind = 'dns' | 'connect' | 'tls' | 'timeout' | 'reset' | 'blocked' | 'invalid' | 'other';
+/** `transform`: the webhook's transformation threw, hit a limit or returned a bad result; nothing was sent. */
+export type AttemptErrorKind = 'dns' | 'connect' | 'tls' | 'timeout' | 'reset' | 'blocked' | 'invalid' | 'transform' | 'other';
 
 export interface AttemptError {
   kind: AttemptErrorKind;
@@ -74,4 +75,6 @@ export interface AttemptRecord {
   error: AttemptError | null;
   maxAttempts: number | null;
   nextAttemptAt: string | null;
+  /** The webhook's transformation version that built this request; absent: none ran. */
+  transformationVersion?: number;
 }

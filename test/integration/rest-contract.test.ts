@@ -209,6 +209,14 @@ describe('REST API contract', () => {
     expect(r.body).toEqual({ matches: true, filter: { 'data.n': { $gte: 2 } } });
   });
 
+  it('dry-runs a transformation on a sample event', async () => {
+    const r = await rest.call('POST', '/v1/webhooks/transformation-preview', {
+      key,
+      body: { transformation: '(e) => ({ body: String(e.data.n * 2) })', type: 'video.encoded', data: { n: 2 } },
+    });
+    expect(r.body).toMatchObject({ version: null, result: { kind: 'ok', body: '4' } });
+  });
+
   it('sends a test ping and deletes a webhook', async () => {
     const ping = await rest.call('POST', '/v1/webhooks/{id}/test', { key, params: { id: ids.webhook } });
     expect(ping.body.deliveryId).toBe(`delivery:${ping.body.eventId}:${ids.webhook}`);

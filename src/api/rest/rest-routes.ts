@@ -107,6 +107,13 @@ export const REST_ROUTES: readonly RestRoute[] = [
     out.filterPreviewOutput,
     "Dry-run a filter (given, or a webhook's) on a sample event; nothing is sent",
   ),
+  route(
+    'POST',
+    '/v1/webhooks/transformation-preview',
+    'webhooks.previewTransformation',
+    out.transformationPreviewOutput,
+    "Dry-run a transformation (given, or a webhook's) on a sample event; nothing is sent",
+  ),
   route('POST', '/v1/webhooks/{id}/test', 'webhooks.test', out.testPingOutput, 'Send a webhook.test ping to this webhook'),
   route(
     'POST',

@@ -19,6 +19,8 @@ import { reasons } from '../../core/delivery-reasons.js';
 import { sendTestPing } from '../../core/test-ping.js';
 import { newId } from '../../services/ids.js';
 import { filterColumns } from '../../delivery/webhook-filter-columns.js';
+import { setTransformation } from '../../repositories/webhook-transformations-repo.js';
+import { previewTransformation } from './preview-transformation.js';
 import { adminProcedure, readProcedure, router } from '../trpc.js';
 import { toWebhookDto } from '../webhook-dto.js';
 import { assertActiveLimit, assertKnownEventTypes, assertProjectExists, assertSafeUrl } from '../../services/webhook-rules.js';
@@ -44,7 +46,7 @@ export const webhooksRouter = router({
     const id = newId('wh');
     const row = await db.transaction().execute(async (trx) => {
       if (input.active) await assertActiveLimit(trx, ctx.deps, ctx.team.id);
-      return insertWebhook(trx, {
+      const inserted = await insertWebhook(trx, {
         id,
         team_id: ctx.team.id,
         project_id: input.projectId ?? null,
@@ -62,6 +64,8 @@ export const webhooksRouter = router({
         // Sealed with HERALD_ENCRYPTION_KEY's first key; in clear when it is unset (development).
         secret: sealSecret(ctx.deps.config.encryptionKeys, id, secret),
       });
+      const transformation = input.transformation ?? null;
+      return transformation === null ? inserted : ((await setTransformation(trx, ctx.team.id, id, transformation)) ?? inserted);
     });
     // The secret is returned once here for convenience; webhooks.getSecret reads it later.
     return { ...toWebhookDto(row, ctx.scope === 'admin'), secret };
@@ -96,7 +100,7 @@ export const webhooksRouter = router({
     const reactivated = input.active === true && !current.active;
     const row = await db.transaction().execute(async (trx) => {
       if (reactivated) await assertActiveLimit(trx, ctx.deps, ctx.team.id, current.id);
-      return updateWebhookRow(trx, ctx.team.id, input.id, {
+      const updated = await updateWebhookRow(trx, ctx.team.id, input.id, {
         ...(reactivated ? reenablePatch(current) : {}),
         name: input.name,
         description: input.description,
@@ -114,6 +118,9 @@ export const webhooksRouter = router({
         project_id: input.projectId,
         ...(input.filter !== undefined ? filterColumns(input.filter) : {}),
       });
+      // A changed transformation is a new version; the same source again changes nothing.
+      if (!updated || input.transformation === undefined || input.transformation === current.transformation) return updated;
+      return setTransformation(trx, ctx.team.id, input.id, input.transformation);
     });
     if (!row) throw notFound('webhook', input.id);
     // Deactivated: its running deliveries end now (a repeated call signals any left again).
@@ -181,6 +188,8 @@ export const webhooksRouter = router({
   rotateSecret: adminProcedure
     .input(rotateSecretSchema)
     .mutation(async ({ ctx, input }) => rotateWebhookSecret(ctx, input.id, input.gracePeriodSeconds)),
+
+  previewTransformation,
 
   /** A dry run: does the filter (given, or the webhook's) pass this sample event? Nothing is stored or sent. */
   previewFilter: readProcedure.input(previewFilterSchema).mutation(async ({ ctx, input }) => {

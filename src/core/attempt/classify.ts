@@ -18,7 +18,8 @@ export function classify(result: SendResult, nowMs: number): Classification {
   return {
     outcome,
     overloaded: isOverload(result.statusCode, result.error?.kind),
-    verdict: outcome.kind === 'success' ? 'success' : outcome.kind === 'invalid' ? null : 'failure',
+    // A data error or a transformation's error sent nothing: it says nothing about the endpoint.
+    verdict: outcome.kind === 'success' ? 'success' : outcome.kind === 'invalid' || result.error?.kind === 'transform' ? null : 'failure',
     endMs: Date.parse(result.startedAt) + result.durationMs,
   };
 }

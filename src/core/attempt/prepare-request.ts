@@ -27,12 +27,18 @@ export type PreparedRequest =
  * throwing would have Temporal retry the attempt forever. The delivery fails with the key id
  * named; once the key is back, `deliveries.recover` resends.
  */
-export function prepareRequest(target: Extract<Target, { kind: 'ready' }>, nowMs: number, keyring: Keyring): PreparedRequest {
+export function prepareRequest(
+  target: Extract<Target, { kind: 'ready' }>,
+  nowMs: number,
+  keyring: Keyring,
+  transformed?: { body: string; headers: Record<string, string> },
+): PreparedRequest {
   const { webhook, event } = target;
   try {
     const secrets = target.secrets.map((stored) => openSecret(keyring, webhook.id, stored));
-    // `data` goes out as the text the publisher sent; the signature covers exactly this string.
-    const body = eventBody(event);
+    // `data` goes out as the text the publisher sent (or the transformation's body); the
+    // signature covers exactly this string.
+    const body = transformed?.body ?? eventBody(event);
     const standard = buildWebhookHeaders({
       msgId: messageId(event.team_id, event.id),
       timestampSeconds: Math.floor(nowMs / 1000),
@@ -40,7 +46,7 @@ export function prepareRequest(target: Extract<Target, { kind: 'ready' }>, nowMs
       secrets,
       userAgent: USER_AGENT,
     });
-    return { ok: true, body, headers: { ...webhook.headers, ...standard } };
+    return { ok: true, body, headers: { ...webhook.headers, ...transformed?.headers, ...standard } };
   } catch (err) {
     const text = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').trim();
     return {

@@ -1,32 +1,64 @@
-import { prepareRequest } from './prepare-request.js';
+import type { QuickJSWASMModule } from 'quickjs-emscripten';
+import { eventBody } from '../../delivery/event-body.js';
+import { runTransform } from '../../delivery/transform-sandbox.js';
 import type { SendResult } from '../../delivery/types.js';
 import { checkUrlSyntax } from '../../security/url-safety.js';
 import type { Ready } from './admit.js';
 import type { AttemptDeps } from './attempt-deps.js';
+import { prepareRequest } from './prepare-request.js';
 
-/** A request ready to send, or the result of an attempt that sent nothing (a blocked target, a data error). */
-export type Prepared = { ok: true; headers: Record<string, string>; body: string } | { ok: false; result: SendResult };
+/** A request ready to send; the result of an attempt that sent nothing (a blocked target, a data or transform error); or the transformation's cancel. */
+export type Prepared =
+  | { ok: true; url: string; method: 'POST' | 'PUT' | 'PATCH'; headers: Record<string, string>; body: string }
+  | { ok: false; result: SendResult }
+  | { ok: false; cancel: true };
 
 /**
  * The prepare stage: the URL's static rules again (config or stored data may have changed since
- * the webhook was saved), then body, signatures and headers from the stored rows
- * (prepare-request.ts). In memory only; what fails here is the data's fault and is never retried.
+ * the webhook was saved), the webhook's transformation if it has one (in the sandbox, on the
+ * body Herald would send; a changed URL passes the same rules, and the connect-time guard of the
+ * team's agent as any other), then body, signatures and headers from the stored rows
+ * (prepare-request.ts). In memory only; what fails here is the data's fault. `engine`: the
+ * sandbox's module, loaded by the caller when the webhook has a transformation.
  */
-export function prepare(deps: AttemptDeps, target: Ready, nowMs: number): Prepared {
+export function prepare(deps: AttemptDeps, target: Ready, nowMs: number, engine?: QuickJSWASMModule): Prepared {
   const { webhook } = target;
   const startedAt = new Date(nowMs).toISOString();
   const nothingSent = (error: NonNullable<SendResult['error']>): Prepared => ({
     ok: false,
     result: { startedAt, durationMs: 0, responseHeaders: {}, responseBody: '', responseBodyTruncated: false, error },
   });
-  const syntax = checkUrlSyntax(webhook.url, { allowPrivate: deps.config.delivery.allowPrivateTargets });
+  const allowPrivate = deps.config.delivery.allowPrivateTargets;
+  const syntax = checkUrlSyntax(webhook.url, { allowPrivate });
   if (!syntax.ok) return nothingSent({ kind: 'blocked', message: syntax.message });
-  const request = prepareRequest(target, nowMs, deps.config.encryptionKeys);
+  let url = webhook.url;
+  let method = webhook.http_method;
+  let transformed: { body: string; headers: Record<string, string> } | undefined;
+  if (webhook.transformation !== null && engine) {
+    const body = eventBody(target.event);
+    const t0 = performance.now();
+    const r = runTransform(engine, webhook.transformation, body, nowMs);
+    const ms = Math.round(performance.now() - t0);
+    if (r.kind === 'cancel') return { ok: false, cancel: true };
+    if (r.kind === 'error') {
+      const failed = nothingSent({ kind: 'transform', message: r.message }) as Extract<Prepared, { result: SendResult }>;
+      failed.result.durationMs = ms;
+      return failed;
+    }
+    if (r.url !== undefined) {
+      const changed = checkUrlSyntax(r.url, { allowPrivate });
+      if (!changed.ok) return nothingSent({ kind: 'transform', message: `transformation's ${changed.message}` });
+      url = r.url;
+    }
+    method = r.method ?? method;
+    transformed = { body: r.body ?? body, headers: r.headers ?? {} };
+  }
+  const request = prepareRequest(target, nowMs, deps.config.encryptionKeys, transformed);
   if (!request.ok) {
     // Key errors are the operator's to fix: say so in the worker's log (ids only, never key or secret bytes).
     if (request.keyError)
       deps.log.error('signing secret cannot be decrypted; delivery fails', { webhookId: webhook.id, reason: request.message });
     return nothingSent({ kind: 'invalid', message: request.message });
   }
-  return { ok: true, headers: request.headers, body: request.body };
+  return { ok: true, url, method, headers: request.headers, body: request.body };
 }

@@ -8,6 +8,8 @@ import { recordAttemptMetrics, recordAttemptRerun } from '../../observability/at
 import { deactivateWebhook } from '../../repositories/webhooks-repo.js';
 import { redactUrl } from '../../security/redact-url.js';
 import { markCancelled } from '../delivery-status.js';
+import { reasons } from '../delivery-reasons.js';
+import { transformEngine } from '../../delivery/transform-sandbox.js';
 import { disableReason } from '../endpoint-health-sql.js';
 import { startRaisedEvents } from '../start-raised-events.js';
 import { admit } from './admit.js';
@@ -51,7 +53,14 @@ export async function runAttempt(deps: AttemptDeps, input: AttemptInput, runId: 
   const { target } = admission;
   const { webhook, event } = target;
 
-  const prepared = prepare(deps, target, Date.now());
+  // The sandbox's module loads once per process, on the first webhook with a transformation.
+  const engine = webhook.transformation === null ? undefined : await transformEngine();
+  const prepared = prepare(deps, target, Date.now(), engine);
+  if (!prepared.ok && 'cancel' in prepared) {
+    const reason = reasons.cancelledByTransformation(webhook.transformation_version);
+    await inStage(PreDeliveryError, 'stop could not be recorded', () => markCancelled(deps.db, input.deliveryId, runId, reason));
+    return { kind: 'stopped', reason: reason.text };
+  }
   const result = prepared.ok ? await send(deps, target, prepared) : prepared.result;
   const classification = classify(result, Date.now());
   const decision = decide({
@@ -69,7 +78,7 @@ export async function runAttempt(deps: AttemptDeps, input: AttemptInput, runId: 
     id: `att_${randomUUID()}`,
     attempt: input.attempt,
     webhookId: webhook.id,
-    address: webhook.url,
+    address: prepared.ok ? prepared.url : webhook.url,
     createdAt: result.startedAt,
     durationMs: result.durationMs,
     responseStatusCode: result.statusCode ?? null,
@@ -78,6 +87,7 @@ export async function runAttempt(deps: AttemptDeps, input: AttemptInput, runId: 
     error: result.error ?? null,
     maxAttempts: maxAttemptsOf(webhook.retry_policy),
     nextAttemptAt: decision.nextAttemptAtMs === null ? null : new Date(decision.nextAttemptAtMs).toISOString(),
+    ...(engine ? { transformationVersion: webhook.transformation_version } : {}),
   };
   const lastError = record.error ? `${record.error.kind}: ${record.error.message}` : (decision.reason?.text ?? null);
   const raised = await inStage(PostDeliveryError, 'attempt could not be recorded', async () => {

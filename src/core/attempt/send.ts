@@ -8,21 +8,21 @@ import { AttemptError, inStage } from './stage-errors.js';
 
 /**
  * The send stage: one HTTP request (send-attempt.ts reports receiver and network failures as a
- * result, never by throwing), inside the outbound request's span when tracing is on (the URL
+ * result, never by throwing) to the prepared URL (the webhook's, or its transformation's), inside the outbound request's span when tracing is on (the URL
  * redacted as in the Temporal UI), on the team's own HTTP agent (team-agents.ts).
  */
 export async function send(
   deps: AttemptDeps,
   target: Ready,
-  request: { headers: Record<string, string>; body: string },
+  request: { url: string; method: 'POST' | 'PUT' | 'PATCH'; headers: Record<string, string>; body: string },
 ): Promise<SendResult> {
   const { webhook } = target;
   return inStage(AttemptError, 'attempt could not be sent', () =>
-    withSpan(webhook.http_method, SpanKind.CLIENT, async (span) => {
-      span?.setAttributes({ 'http.request.method': webhook.http_method, 'url.full': redactUrl(webhook.url) });
+    withSpan(request.method, SpanKind.CLIENT, async (span) => {
+      span?.setAttributes({ 'http.request.method': request.method, 'url.full': redactUrl(request.url) });
       const result = await sendAttempt(deps.agents.for(webhook.team_id), {
-        url: webhook.url,
-        method: webhook.http_method,
+        url: request.url,
+        method: request.method,
         headers: request.headers,
         body: request.body,
         timeoutMs: deps.config.delivery.timeoutMs,
