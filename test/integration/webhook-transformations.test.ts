@@ -87,20 +87,33 @@ describe('webhook transformations', () => {
     expect(rx.arrivals.filter((a) => a.path === '/small').map((a) => JSON.parse(a.body).data.amount)).toEqual([5]);
   });
 
-  it('ends an endless loop as a transform error within its limit while another webhook of the same event is delivered', async () => {
+  it('ends an endless loop, a memory bomb and deep recursion as transform errors within their limits while another webhook of the same event is delivered', async () => {
     const t = await teamWithType(h, 'order.paid');
-    const loop = await t.api.webhooks.create.mutate({
-      name: 'loop',
-      url: `${base}/loop`,
-      eventTypes: [t.type],
-      retryPolicy: { kind: 'attempts', maxAttempts: 1, intervalSeconds: 1 },
-      transformation: '(event) => { for (;;) {} }',
-    });
+    const hostile = {
+      loop: ['(event) => { for (;;) {} }', /^time limit of 50 ms exceeded$/],
+      bomb: ['(event) => { const a = []; for (;;) a.push("x".repeat(4096) + a.length); }', /out of memory|time limit/],
+      recursion: ['(event) => { const f = (n) => f(n + 1) + 1; return { body: String(f(0)) }; }', /stack overflow/],
+    } as const;
+    const hooks = await Promise.all(
+      Object.entries(hostile).map(([name, [transformation]]) =>
+        t.api.webhooks.create.mutate({
+          name,
+          url: `${base}/${name}`,
+          eventTypes: [t.type],
+          retryPolicy: { kind: 'attempts', maxAttempts: 1, intervalSeconds: 1 },
+          transformation,
+        }),
+      ),
+    );
     const plain = await t.api.webhooks.create.mutate({ name: 'plain', url: `${base}/other`, eventTypes: [t.type] });
     const ev = await t.api.events.publish.mutate({ type: t.type, data: { x: 1 } });
-    const failed = await waitForDelivery(t.api, deliveryIdOf(ev.id, loop.id), ['failed']);
-    expect(failed.attemptRecords[0]?.error).toEqual({ kind: 'transform', message: 'time limit of 50 ms exceeded' });
+    for (const hook of hooks) {
+      const failed = await waitForDelivery(t.api, deliveryIdOf(ev.id, hook.id), ['failed']);
+      const [, rule] = hostile[hook.name as keyof typeof hostile];
+      expect(failed.attemptRecords[0]?.error).toEqual({ kind: 'transform', message: expect.stringMatching(rule) });
+    }
     await waitForDelivery(t.api, deliveryIdOf(ev.id, plain.id), ['succeeded']);
+    expect(rx.arrivals.filter((a) => ['/loop', '/bomb', '/recursion'].includes(a.path))).toEqual([]);
   });
 
   it('refuses a transformation that does not compile to a function, naming the field, and stores nothing', async () => {

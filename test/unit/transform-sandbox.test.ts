@@ -83,8 +83,19 @@ describe('webhook transformation sandbox', () => {
     ]) })`;
     const r = run(probe);
     expect(r).toEqual({ kind: 'ok', body: JSON.stringify(Array(10).fill('undefined')) });
-    expect(run('(e) => { import("fs"); return {}; }').kind).toBe('ok'); // a dynamic import is a rejected promise, never a module
-    expect(run('(e) => ({ body: String(typeof import.meta) })').kind).toBe('error');
+  });
+
+  it.each([
+    ['process', '(e) => ({ body: String(process.pid) })', /ReferenceError: 'process' is not defined/],
+    ['require', '(e) => ({ body: require("fs").readFileSync("/etc/passwd", "utf8") })', /ReferenceError: 'require' is not defined/],
+    ['the global constructor', '(e) => ({ body: globalThis.constructor.constructor("return process")().pid })', /ReferenceError: 'process'/],
+    ['Function("return this")', '(e) => ({ body: Function("return this")().process.env })', /TypeError/],
+    ['import()', '(e) => import("fs")', /must not be async/],
+    ['import.meta', '(e) => ({ body: import.meta.url })', /SyntaxError/],
+    ['timers', '(e) => { setTimeout(() => {}, 1); return {}; }', /ReferenceError: 'setTimeout' is not defined/],
+    ['the network', '(e) => { fetch("http://127.0.0.1:1/"); return {}; }', /ReferenceError: 'fetch' is not defined/],
+  ])('ends a transformation that reaches for %s as a transform error', (_what, source, message) => {
+    expect(run(source)).toEqual({ kind: 'error', message: expect.stringMatching(message) });
   });
 
   it('reports a syntax error, a throw, a non-function and a promise as transform errors', () => {
