@@ -88,7 +88,11 @@ describe('webhook transformation sandbox', () => {
   it.each([
     ['process', '(e) => ({ body: String(process.pid) })', /ReferenceError: 'process' is not defined/],
     ['require', '(e) => ({ body: require("fs").readFileSync("/etc/passwd", "utf8") })', /ReferenceError: 'require' is not defined/],
-    ['the global constructor', '(e) => ({ body: globalThis.constructor.constructor("return process")().pid })', /ReferenceError: 'process'/],
+    [
+      'the global constructor',
+      '(e) => ({ body: globalThis.constructor.constructor("return process")().pid })',
+      /ReferenceError: 'process'/,
+    ],
     ['Function("return this")', '(e) => ({ body: Function("return this")().process.env })', /TypeError/],
     ['import()', '(e) => import("fs")', /must not be async/],
     ['import.meta', '(e) => ({ body: import.meta.url })', /SyntaxError/],
