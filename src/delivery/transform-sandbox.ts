@@ -1,4 +1,10 @@
-import { newQuickJSWASMModule, type QuickJSContext, type QuickJSWASMModule, shouldInterruptAfterDeadline } from 'quickjs-emscripten';
+import {
+  newQuickJSWASMModule,
+  type QuickJSContext,
+  type QuickJSRuntime,
+  type QuickJSWASMModule,
+  shouldInterruptAfterDeadline,
+} from 'quickjs-emscripten';
 
 /**
  * Webhook transformations (issue 27): a JavaScript function `(event) => ({ body?, headers?,
@@ -69,17 +75,14 @@ export function transformEngine(): Promise<QuickJSWASMModule> {
  */
 export function runTransform(module: QuickJSWASMModule, source: string, eventJson: string, nowMs: number): TransformResult {
   if (source.length > TRANSFORM_LIMITS.sourceChars) return fail(`source is longer than ${TRANSFORM_LIMITS.sourceChars} characters`);
-  const runtime = module.newRuntime();
-  runtime.setMemoryLimit(TRANSFORM_LIMITS.memoryBytes);
-  runtime.setMaxStackSize(TRANSFORM_LIMITS.stackBytes);
+  const runtime = limitedRuntime(module);
   const vm = runtime.newContext();
   let disposable = true;
   try {
     const input = vm.newString(eventJson);
     vm.setProp(vm.global, '__heraldEvent', input);
     input.dispose();
-    // The time limit counts the source's own compile and run, not the context's creation.
-    runtime.setInterruptHandler(shouldInterruptAfterDeadline(Date.now() + TRANSFORM_LIMITS.timeMs));
+    startClock(runtime);
     const result = vm.evalCode(program(source, nowMs), 'transformation.js');
     if (result.error) {
       const message = errorMessage(vm, result.error);
@@ -88,7 +91,9 @@ export function runTransform(module: QuickJSWASMModule, source: string, eventJso
     }
     const text = vm.typeof(result.value) === 'string' ? vm.getString(result.value) : undefined;
     result.value.dispose();
-    return validate(parseResult(text));
+    const parsed = parseResult(text);
+    // Unreadable only when the source replaced the sandbox's JSON.stringify: its body was no JSON value.
+    return parsed ? validate(parsed) : fail('body: must be a string or a JSON value');
   } catch (err) {
     // A host-level failure (Node's own stack): the runtime may be inconsistent, so it is left
     // to the garbage collector instead of freed, and the next run loads a fresh module.
@@ -110,12 +115,10 @@ export function runTransform(module: QuickJSWASMModule, source: string, eventJso
  */
 export function checkTransformSource(module: QuickJSWASMModule, source: string): string | null {
   if (source.length > TRANSFORM_LIMITS.sourceChars) return `must be at most ${TRANSFORM_LIMITS.sourceChars} characters`;
-  const runtime = module.newRuntime();
-  runtime.setMemoryLimit(TRANSFORM_LIMITS.memoryBytes);
-  runtime.setMaxStackSize(TRANSFORM_LIMITS.stackBytes);
+  const runtime = limitedRuntime(module);
   const vm = runtime.newContext();
   try {
-    runtime.setInterruptHandler(shouldInterruptAfterDeadline(Date.now() + TRANSFORM_LIMITS.timeMs));
+    startClock(runtime);
     const r = vm.evalCode(`"use strict";\nconst __heraldFn = (\n${source}\n);\ntypeof __heraldFn === 'function'`, 'transformation.js');
     if (r.error) {
       const message = errorMessage(vm, r.error);
@@ -208,13 +211,26 @@ function validate(r: Record<string, unknown>): TransformResult {
   return out;
 }
 
-/** The sandbox's JSON text (its JSON.stringify may have been replaced by the source: not trusted). */
-function parseResult(text: string | undefined): Record<string, unknown> {
+/** A fresh runtime under the memory and stack limits. */
+function limitedRuntime(module: QuickJSWASMModule): QuickJSRuntime {
+  const runtime = module.newRuntime();
+  runtime.setMemoryLimit(TRANSFORM_LIMITS.memoryBytes);
+  runtime.setMaxStackSize(TRANSFORM_LIMITS.stackBytes);
+  return runtime;
+}
+
+/** Starts the time limit: it counts the source's own compile and run, not the context's creation. */
+function startClock(runtime: QuickJSRuntime): void {
+  runtime.setInterruptHandler(shouldInterruptAfterDeadline(Date.now() + TRANSFORM_LIMITS.timeMs));
+}
+
+/** The sandbox's JSON text, as an object; undefined when it is not one (the source may have replaced JSON.stringify). */
+function parseResult(text: string | undefined): Record<string, unknown> | undefined {
   try {
     const v: unknown = text === undefined ? undefined : JSON.parse(text);
     if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
   } catch {}
-  return { body: 0 };
+  return undefined;
 }
 
 function errorMessage(vm: QuickJSContext, handle: Parameters<QuickJSContext['dump']>[0]): string {

@@ -1,3 +1,4 @@
+import { eventBody } from '../../delivery/event-body.js';
 import { runTransform, transformEngine } from '../../delivery/transform-sandbox.js';
 import { findWebhook } from '../../repositories/webhooks-repo.js';
 import { notFound } from '../../services/errors.js';
@@ -21,7 +22,7 @@ export const previewTransformation = readProcedure.input(previewTransformationSc
     version = webhook.transformation_version;
   }
   const now = Date.now();
-  const event = `{"id":${JSON.stringify(newId('evt'))},"type":${JSON.stringify(input.type)},"timestamp":${JSON.stringify(new Date(now).toISOString())},"data":${JSON.stringify(input.data)}}`;
+  const event = eventBody({ id: newId('evt'), type: input.type, created_at: new Date(now), data: input.data, data_raw: null });
   if (source === null) return { version, result: { kind: 'ok' as const, body: event }, event };
   const r = runTransform(await transformEngine(), source, event, now);
   return { version, result: r.kind === 'ok' ? { ...r, body: r.body ?? event } : r, event };

@@ -24,9 +24,9 @@ export type Prepared =
 export function prepare(deps: AttemptDeps, target: Ready, nowMs: number, engine?: QuickJSWASMModule): Prepared {
   const { webhook } = target;
   const startedAt = new Date(nowMs).toISOString();
-  const nothingSent = (error: NonNullable<SendResult['error']>): Prepared => ({
+  const nothingSent = (error: NonNullable<SendResult['error']>, durationMs = 0): Prepared => ({
     ok: false,
-    result: { startedAt, durationMs: 0, responseHeaders: {}, responseBody: '', responseBodyTruncated: false, error },
+    result: { startedAt, durationMs, responseHeaders: {}, responseBody: '', responseBodyTruncated: false, error },
   });
   const allowPrivate = deps.config.delivery.allowPrivateTargets;
   const syntax = checkUrlSyntax(webhook.url, { allowPrivate });
@@ -38,13 +38,8 @@ export function prepare(deps: AttemptDeps, target: Ready, nowMs: number, engine?
     const body = eventBody(target.event);
     const t0 = performance.now();
     const r = runTransform(engine, webhook.transformation, body, nowMs);
-    const ms = Math.round(performance.now() - t0);
     if (r.kind === 'cancel') return { ok: false, cancel: true };
-    if (r.kind === 'error') {
-      const failed = nothingSent({ kind: 'transform', message: r.message }) as Extract<Prepared, { result: SendResult }>;
-      failed.result.durationMs = ms;
-      return failed;
-    }
+    if (r.kind === 'error') return nothingSent({ kind: 'transform', message: r.message }, Math.round(performance.now() - t0));
     if (r.url !== undefined) {
       const changed = checkUrlSyntax(r.url, { allowPrivate });
       if (!changed.ok) return nothingSent({ kind: 'transform', message: `transformation's ${changed.message}` });
