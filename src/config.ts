@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { type Keyring, parseKeyring } from './security/encryption-keys.js';
+import { PROXY_URL } from './security/egress-proxy.js';
 
 /**
  * Herald's whole configuration, parsed once from the environment and frozen.
@@ -73,6 +74,13 @@ const schema = z.object({
   HERALD_TEAM_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(50),
   HERALD_TEAM_CONNECTIONS_PER_ORIGIN: z.coerce.number().int().min(1).max(1000).default(50),
   HERALD_TEAM_POOLS: z.coerce.number().int().min(1).max(100_000).default(256),
+  // An http:// or https:// forward proxy (CONNECT) every delivery goes through; empty: none.
+  HERALD_EGRESS_PROXY: z
+    .string()
+    .default('')
+    .refine((v) => v === '' || PROXY_URL.test(v), 'must be http(s)://[user:password@]host[:port], or empty'),
+  // OAuth2 token requests' whole budget, ms (connect, answer and body).
+  HERALD_OAUTH_TOKEN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   HERALD_RESPONSE_BODY_MAX_BYTES: z.coerce.number().int().min(0).max(1_048_576).default(4096),
   HERALD_RETRY_TIME_SCALE: z.coerce.number().positive().max(1).default(1),
   HERALD_SECRET_ROTATION_GRACE_HOURS: z.coerce.number().min(0).max(720).default(24),
@@ -195,6 +203,10 @@ export interface HeraldConfig {
     readonly teamConnectionsPerOrigin: number;
     /** Teams whose connection pools a worker keeps at once; the least recently used beyond it are closed. */
     readonly teamPools: number;
+    /** The deployment's forward proxy for deliveries (core/attempt/egress.ts); null: none. May carry credentials: never log it. */
+    readonly egressProxy: string | null;
+    /** Budget of one OAuth2 token request, ms. */
+    readonly oauthTokenTimeoutMs: number;
     /** An endpoint whose every attempt failed for this long (ms) is disabled; 0 = never. */
     readonly disableAfterFailingMs: number;
   };
@@ -307,6 +319,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
       teamMaxInFlight: e.HERALD_TEAM_MAX_IN_FLIGHT,
       teamConnectionsPerOrigin: e.HERALD_TEAM_CONNECTIONS_PER_ORIGIN,
       teamPools: e.HERALD_TEAM_POOLS,
+      egressProxy: e.HERALD_EGRESS_PROXY === '' ? null : e.HERALD_EGRESS_PROXY,
+      oauthTokenTimeoutMs: e.HERALD_OAUTH_TOKEN_TIMEOUT_MS,
       disableAfterFailingMs: Math.round(e.HERALD_ENDPOINT_DISABLE_AFTER_MINUTES * 60_000),
     },
     retention: { days: e.HERALD_RETENTION_DAYS, batchSize: e.HERALD_RETENTION_BATCH, everyMs: e.HERALD_RETENTION_EVERY_MS },

@@ -16,6 +16,7 @@ import * as teamInFlight from './2026-12-03T120000_team_in_flight.js';
 import * as attemptOutcome from './2026-12-04T100000_attempt_outcome.js';
 import * as webhookFilter from './2026-12-05T100000_webhook_filter.js';
 import * as webhookTransformation from './2026-12-06T100000_webhook_transformation.js';
+import * as receiverAuth from './2026-12-07T100000_receiver_auth.js';
 
 /**
  * Registry of migrations in order; names are their timestamps and never change. A module that
@@ -39,4 +40,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-04T100000_attempt_outcome': attemptOutcome,
   '2026-12-05T100000_webhook_filter': webhookFilter,
   '2026-12-06T100000_webhook_transformation': webhookTransformation,
+  '2026-12-07T100000_receiver_auth': receiverAuth,
 };

@@ -130,7 +130,7 @@ const attemptRecord = z.object({
   responseBody: z.string(),
   error: z
     .object({
-      kind: z.enum(['dns', 'connect', 'tls', 'timeout', 'reset', 'blocked', 'invalid', 'transform', 'other']),
+      kind: z.enum(['dns', 'connect', 'tls', 'timeout', 'reset', 'blocked', 'invalid', 'transform', 'auth', 'other']),
       message: z.string(),
     })
     .nullable(),
@@ -141,6 +141,10 @@ const attemptRecord = z.object({
     .int()
     .optional()
     .describe("The webhook's transformation version that built this request; absent: none ran."),
+  auth: z
+    .enum(['basic', 'bearer', 'oauth2_client_credentials', 'mtls'])
+    .optional()
+    .describe('The receiver-auth kind this attempt authenticated with (never the credential); absent: none.'),
 });
 export const deliveryDetailOutput = deliveryOutput.extend({
   reason: z.string().nullable(),

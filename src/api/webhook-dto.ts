@@ -1,11 +1,36 @@
 import { z } from 'zod';
 import type { WebhookRow } from '../db/database.js';
+import { describeEgressProxy } from '../security/egress-proxy.js';
+import { describeReceiverAuth } from '../security/receiver-auth.js';
 import { maskHeaders } from './sensitive-headers.js';
 import { headersSchema, retryPolicySchema } from './webhook-schemas.js';
 import { toWebhookHealth, webhookHealthSchema } from './webhook-health.js';
 import { recoverOutput } from './output-schemas.js';
 
 const isoTime = z.iso.datetime({ offset: true });
+
+const certificateOutput = z.object({ subject: z.string(), issuer: z.string(), notAfter: isoTime, fingerprint256: z.string() });
+const fingerprint = z.string().describe('Changes exactly when the credentials do (12 hex digits of a salted SHA-256).');
+/** What the API shows of receiver auth (security/receiver-auth.ts describeReceiverAuth). */
+const receiverAuthOutputSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('basic'), username: z.string(), fingerprint }),
+  z.object({ kind: z.literal('bearer'), fingerprint }),
+  z.object({
+    kind: z.literal('oauth2_client_credentials'),
+    tokenUrl: z.string(),
+    clientId: z.string(),
+    scope: z.string().nullable(),
+    audience: z.string().nullable(),
+    clientAuthMethod: z.enum(['client_secret_basic', 'client_secret_post']),
+    fingerprint,
+  }),
+  z.object({
+    kind: z.literal('mtls'),
+    certificate: certificateOutput.describe('The client certificate: watch notAfter, it is when the receiver starts refusing Herald.'),
+    customCa: z.boolean().describe("The receiver's certificate must chain to the webhook's own CA bundle, not the system store."),
+    fingerprint,
+  }),
+]);
 
 /**
  * The public shape of a webhook, and the one place it is described: `toWebhookDto` is typed
@@ -37,6 +62,15 @@ export const webhookOutputSchema = z.object({
     .number()
     .int()
     .describe('Raised by every change of the transformation (0: never set); attempt records name the version that ran.'),
+  auth: receiverAuthOutputSchema
+    .nullable()
+    .describe(
+      'Receiver authentication (docs/receiver-auth.md): its kind, non-secret fields and fingerprint; never the credential. null: none.',
+    ),
+  egressProxy: z
+    .string()
+    .nullable()
+    .describe("This webhook's egress: 'direct', its own proxy (credentials masked), or null: the deployment's HERALD_EGRESS_PROXY."),
   disabledReason: z
     .string()
     .nullable()
@@ -108,6 +142,8 @@ export function toWebhookDto(w: WebhookRow, reveal: boolean): WebhookDto {
     filter: w.filter,
     transformation: w.transformation,
     transformationVersion: w.transformation_version,
+    auth: describeReceiverAuth(w.auth),
+    egressProxy: describeEgressProxy(w.egress_proxy),
     disabledReason: w.disabled_reason,
     health: toWebhookHealth(w),
     createdAt: w.created_at.toISOString(),

@@ -3,6 +3,8 @@ import { EVENT_TYPE_NAME, EVENT_TYPE_PATTERN } from '../delivery/event-type-patt
 import { MAX_GRACE_PERIOD_SECONDS } from '../delivery/previous-secrets.js';
 import { FilterError, compileFilter } from '../delivery/webhook-filter.js';
 import { checkTransformSource, TRANSFORM_LIMITS, transformEngine } from '../delivery/transform-sandbox.js';
+import { PROXY_URL } from '../security/egress-proxy.js';
+import { inspectMtls, ReceiverAuthError } from '../security/receiver-auth.js';
 import { freeText, idText, nameText, textRule } from './text-fields.js';
 
 /** Header names that Herald owns or that would corrupt the request. Lower-case. */
@@ -88,6 +90,74 @@ export const transformationSchema = z
     'A JavaScript function (event) => ({ body?, headers?, method?, url?, cancel? }) run before every attempt in a sandbox (50 ms, 16 MiB, no host access; the clock fixed); its body is what is signed and sent. null: the event as it is. See docs/transformations.md.',
   );
 
+// Visible ASCII only: these values go into a header (Authorization) as they are.
+const HEADER_TOKEN = /^[\x21-\x7e]+$/;
+const secretText = (max: number) => z.string().min(1, `is required (1–${max} characters)`).max(max, `must be at most ${max} characters`);
+const pem = (max: number) => z.string().min(1, 'is required (PEM)').max(max, `must be at most ${max} characters`);
+
+/**
+ * Receiver authentication (security/receiver-auth.ts): write-only, never answered back (the API
+ * shows the kind, its non-secret fields and a fingerprint). The mTLS pair is checked here (key
+ * matches certificate, not expired, bundle parses); the token URL's address rules in the router.
+ */
+export const receiverAuthSchema = z
+  .discriminatedUnion('kind', [
+    z
+      .object({
+        kind: z.literal('basic'),
+        username: secretText(256).refine((v) => /^[^:\x00-\x1f\x7f]+$/.test(v), 'must not contain ":" or control characters'),
+        password: secretText(1024).refine((v) => !/[\x00-\x1f\x7f]/.test(v), 'must not contain control characters'),
+      })
+      .strict(),
+    z
+      .object({
+        kind: z.literal('bearer'),
+        token: secretText(4096).refine((v) => HEADER_TOKEN.test(v), 'must be visible ASCII without spaces'),
+      })
+      .strict(),
+    z
+      .object({
+        kind: z.literal('oauth2_client_credentials'),
+        tokenUrl: z.string().min(1, 'is required (1–4096 characters)').max(4096, 'must be at most 4096 characters'),
+        clientId: secretText(256),
+        clientSecret: secretText(1024),
+        scope: z.string().max(1024, 'must be at most 1024 characters').nullable().default(null),
+        audience: z.string().max(1024, 'must be at most 1024 characters').nullable().default(null),
+        clientAuthMethod: z
+          .enum(['client_secret_basic', 'client_secret_post'], 'must be client_secret_basic or client_secret_post')
+          .default('client_secret_basic'),
+      })
+      .strict(),
+    z
+      .object({
+        kind: z.literal('mtls'),
+        cert: pem(65_536),
+        key: pem(65_536),
+        ca: pem(262_144).nullable().default(null),
+      })
+      .strict()
+      .superRefine((v, ctx) => {
+        try {
+          inspectMtls(v.cert, v.key, v.ca, Date.now());
+        } catch (e) {
+          if (!(e instanceof ReceiverAuthError)) throw e;
+          ctx.addIssue({ code: 'custom', path: [e.field], message: e.message });
+        }
+      }),
+  ])
+  .describe(
+    'How Herald authenticates to the receiver besides the signature: basic, bearer, oauth2_client_credentials or mtls (docs/receiver-auth.md). Write-only; null: none.',
+  );
+
+/** A webhook's own egress: 'direct' (no proxy) or a forward proxy URL; null: the deployment's HERALD_EGRESS_PROXY. */
+export const egressProxySchema = z
+  .string()
+  .max(2048, 'must be at most 2048 characters')
+  .refine((v) => v === 'direct' || PROXY_URL.test(v), "must be 'direct' or http(s)://[user:password@]host[:port]")
+  .describe(
+    "This webhook's egress: 'direct' (no proxy, whatever the deployment's) or its own forward proxy (CONNECT); null: the deployment's HERALD_EGRESS_PROXY. Write-only credentials.",
+  );
+
 const webhookFields = {
   name: nameText(47),
   description: freeText(255).nullable(),
@@ -103,6 +173,8 @@ const webhookFields = {
   projectId: idText(64).nullable(),
   filter: webhookFilterSchema.nullable(),
   transformation: transformationSchema.nullable(),
+  auth: receiverAuthSchema.nullable(),
+  egressProxy: egressProxySchema.nullable(),
 };
 
 export const webhookIdSchema = z.object({ id: idText(64) });
@@ -133,6 +205,8 @@ export const createWebhookSchema = z.object({
   projectId: webhookFields.projectId.optional(),
   filter: webhookFields.filter.optional(),
   transformation: webhookFields.transformation.optional(),
+  auth: webhookFields.auth.optional(),
+  egressProxy: webhookFields.egressProxy.optional(),
 });
 
 export const updateWebhookSchema = z.object({
@@ -152,6 +226,10 @@ export const updateWebhookSchema = z.object({
   filter: webhookFields.filter.optional(),
   /** null removes the transformation; every change raises its version. */
   transformation: webhookFields.transformation.optional(),
+  /** null removes it; credentials apply from the next attempt. */
+  auth: webhookFields.auth.optional(),
+  /** null: back to the deployment's proxy. */
+  egressProxy: webhookFields.egressProxy.optional(),
 });
 
 /** webhooks.previewTransformation: a dry run of a transformation (given, or a webhook's) on a sample event; nothing is sent. */

@@ -2,6 +2,8 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from '
 import type { PreviousSecret } from '../security/previous-secret.js';
 import type { RetryPolicy } from '../delivery/types.js';
 import type { ApiKeyScope } from '../security/api-key-scopes.js';
+import type { StoredEgressProxy } from '../security/egress-proxy.js';
+import type { StoredReceiverAuth } from '../security/receiver-auth.js';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
@@ -76,6 +78,10 @@ export interface WebhooksTable {
   transformation: ColumnType<string | null, string | null | undefined, string | null>;
   /** Raised by every change of `transformation`; attempt records name the version that ran. */
   transformation_version: Generated<number>;
+  /** Receiver credentials (security/receiver-auth.ts), secrets sealed; null: none. Written as JSON text. */
+  auth: ColumnType<StoredReceiverAuth | null, string | null | undefined, string | null>;
+  /** null: the deployment's HERALD_EGRESS_PROXY; else the webhook's own (security/egress-proxy.ts). Written as JSON text. */
+  egress_proxy: ColumnType<StoredEgressProxy | null, string | null | undefined, string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
   // Endpoint health (delivery/endpoint-health.ts), written with every attempt record.
@@ -162,6 +168,8 @@ export interface DeliveryAttemptsTable {
   reason: string | null;
   /** The webhook's transformation version that built the request; null: none ran. */
   transformation_version: Generated<number | null>;
+  /** The receiver-auth kind the attempt authenticated with (security/receiver-auth.ts); null: none. */
+  auth_kind: Generated<string | null>;
 }
 
 export interface RateLimitsTable {

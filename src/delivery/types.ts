@@ -15,7 +15,8 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = { kind: 'window', windowMinutes
 
 /** `invalid`: nothing was sent, the request could not be built from the stored data. */
 /** `transform`: the webhook's transformation threw, hit a limit or returned a bad result; nothing was sent. */
-export type AttemptErrorKind = 'dns' | 'connect' | 'tls' | 'timeout' | 'reset' | 'blocked' | 'invalid' | 'transform' | 'other';
+/** `auth`: the receiver's OAuth2 token endpoint refused or failed; nothing was sent to the receiver. */
+export type AttemptErrorKind = 'dns' | 'connect' | 'tls' | 'timeout' | 'reset' | 'blocked' | 'invalid' | 'transform' | 'auth' | 'other';
 
 export interface AttemptError {
   kind: AttemptErrorKind;
@@ -77,4 +78,6 @@ export interface AttemptRecord {
   nextAttemptAt: string | null;
   /** The webhook's transformation version that built this request; absent: none ran. */
   transformationVersion?: number;
+  /** The receiver-auth kind this attempt authenticated with (never a credential); absent: none. */
+  auth?: 'basic' | 'bearer' | 'oauth2_client_credentials' | 'mtls';
 }

@@ -22,16 +22,16 @@ export function attemptLogSql(a: {
   const headers = Object.fromEntries(Object.entries(r.responseHeaders).map(([k, v]) => [k, pgText(v)]));
   const error = r.error ? JSON.stringify({ kind: r.error.kind, message: pgText(r.error.message) }) : null;
   return sql`insert into delivery_attempts as d (delivery_id, run_id, attempt, id, team_id, webhook_id, address, created_at, duration_ms,
-        response_status_code, response_headers, response_body, error, max_attempts, next_attempt_at, status, reason, transformation_version)
+        response_status_code, response_headers, response_body, error, max_attempts, next_attempt_at, status, reason, transformation_version, auth_kind)
       values (${deliveryId}, ${runId}, ${r.attempt}, ${r.id}, ${teamId}, ${r.webhookId}, ${pgText(r.address)}, ${r.createdAt}::timestamptz, ${r.durationMs},
         ${r.responseStatusCode}, ${JSON.stringify(headers)}::jsonb, ${pgText(r.responseBody)}, ${error}::jsonb, ${r.maxAttempts}, ${r.nextAttemptAt}::timestamptz,
-        ${outcome.status}, ${outcome.reason === null ? null : pgText(outcome.reason)}, ${r.transformationVersion ?? null}::int)
+        ${outcome.status}, ${outcome.reason === null ? null : pgText(outcome.reason)}, ${r.transformationVersion ?? null}::int, ${r.auth ?? null})
       on conflict (delivery_id, run_id, attempt) do update set
         id = excluded.id, webhook_id = excluded.webhook_id, address = excluded.address, created_at = excluded.created_at,
         duration_ms = excluded.duration_ms, response_status_code = excluded.response_status_code,
         response_headers = excluded.response_headers, response_body = excluded.response_body, error = excluded.error,
         max_attempts = excluded.max_attempts, next_attempt_at = excluded.next_attempt_at, status = excluded.status,
-        reason = excluded.reason, transformation_version = excluded.transformation_version, recorded_at = now()`;
+        reason = excluded.reason, transformation_version = excluded.transformation_version, auth_kind = excluded.auth_kind, recorded_at = now()`;
 }
 
 /** An attempt's decided outcome as its record keeps it. */
@@ -77,6 +77,7 @@ export interface RecordedAttemptJson {
   status: RecordedOutcome['status'];
   reason: string | null;
   transformation_version: number | null;
+  auth_kind: string | null;
 }
 
 /** The attempt records of one run of a delivery, in order, shaped as the workflow's state has them. */
@@ -113,5 +114,6 @@ function attemptRecordOf(r: AttemptRow): AttemptRecord {
     maxAttempts: r.max_attempts,
     nextAttemptAt: r.next_attempt_at === null ? null : new Date(r.next_attempt_at).toISOString(),
     ...(r.transformation_version === null ? {} : { transformationVersion: r.transformation_version }),
+    ...(r.auth_kind === null || r.auth_kind === undefined ? {} : { auth: r.auth_kind as NonNullable<AttemptRecord['auth']> }),
   };
 }

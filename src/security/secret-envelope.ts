@@ -24,7 +24,12 @@ export class SecretKeyError extends Error {
   override readonly name = 'SecretKeyError';
 }
 
-const aad = (webhookId: string) => Buffer.from(`herald:webhook-secret:${webhookId}`, 'utf8');
+/**
+ * `purpose` keeps the webhook's sealed values apart: a receiver credential (receiver-auth.ts)
+ * does not open as its signing secret, nor the other way round.
+ */
+const what = (purpose: string) => (purpose === 'webhook-secret' ? 'signing secret' : 'receiver credential');
+const aad = (webhookId: string, purpose: string) => Buffer.from(`herald:${purpose}:${webhookId}`, 'utf8');
 
 /** True for an `enc:` value (any version): it must be opened, not used as is. */
 export function isSealed(stored: string): boolean {
@@ -38,12 +43,12 @@ export function sealedKeyId(stored: string): string | null {
 }
 
 /** Seals with the keyring's first key; with an empty keyring returns the secret in clear (development). */
-export function sealSecret(keyring: Keyring, webhookId: string, secret: string): string {
+export function sealSecret(keyring: Keyring, webhookId: string, secret: string, purpose = 'webhook-secret'): string {
   const current = keyring[0];
   if (!current) return secret;
   const nonce = randomBytes(NONCE_BYTES);
   const cipher = createCipheriv(ALGORITHM, current.key, nonce, { authTagLength: TAG_BYTES });
-  cipher.setAAD(aad(webhookId));
+  cipher.setAAD(aad(webhookId, purpose));
   const sealed = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final(), cipher.getAuthTag()]);
   return `${ENVELOPE_PREFIX}${current.id}:${nonce.toString('base64url')}:${sealed.toString('base64url')}`;
 }
@@ -54,33 +59,33 @@ export function sealSecret(keyring: Keyring, webhookId: string, secret: string):
  * keyring, the envelope is malformed, or it fails authentication (wrong key bytes under that id,
  * a tampered value, or a value moved from another webhook).
  */
-export function openSecret(keyring: Keyring, webhookId: string, stored: string): string {
+export function openSecret(keyring: Keyring, webhookId: string, stored: string, purpose = 'webhook-secret'): string {
   if (!isSealed(stored)) return stored;
   if (!stored.startsWith(ENVELOPE_PREFIX))
-    throw new SecretKeyError(`signing secret of webhook ${webhookId} has an unknown envelope version; this Herald is too old to read it`);
+    throw new SecretKeyError(`${what(purpose)} of webhook ${webhookId} has an unknown envelope version; this Herald is too old to read it`);
   const parts = stored.slice(ENVELOPE_PREFIX.length).split(':');
   const [keyId, nonceText, sealedText] = parts;
   if (parts.length !== 3 || !keyId || !nonceText || !sealedText)
-    throw new SecretKeyError(`signing secret of webhook ${webhookId} is a malformed envelope`);
+    throw new SecretKeyError(`${what(purpose)} of webhook ${webhookId} is a malformed envelope`);
   const entry = keyring.find((k) => k.id === keyId);
   if (!entry) {
     const held = keyring.length ? `it holds ${keyring.map((k) => `"${k.id}"`).join(', ')}` : 'it is unset';
     throw new SecretKeyError(
-      `signing secret of webhook ${webhookId} is encrypted with key "${keyId}", which HERALD_ENCRYPTION_KEY does not hold (${held})`,
+      `${what(purpose)} of webhook ${webhookId} is encrypted with key "${keyId}", which HERALD_ENCRYPTION_KEY does not hold (${held})`,
     );
   }
   const nonce = Buffer.from(nonceText, 'base64url');
   const sealed = Buffer.from(sealedText, 'base64url');
   if (nonce.length !== NONCE_BYTES || sealed.length <= TAG_BYTES)
-    throw new SecretKeyError(`signing secret of webhook ${webhookId} is a malformed envelope`);
+    throw new SecretKeyError(`${what(purpose)} of webhook ${webhookId} is a malformed envelope`);
   try {
     const decipher = createDecipheriv(ALGORITHM, entry.key, nonce, { authTagLength: TAG_BYTES });
-    decipher.setAAD(aad(webhookId));
+    decipher.setAAD(aad(webhookId, purpose));
     decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
     return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES)), decipher.final()]).toString('utf8');
   } catch {
     throw new SecretKeyError(
-      `signing secret of webhook ${webhookId} does not decrypt with key "${keyId}" of HERALD_ENCRYPTION_KEY (wrong key bytes under that id, or the stored value was altered)`,
+      `${what(purpose)} of webhook ${webhookId} does not decrypt with key "${keyId}" of HERALD_ENCRYPTION_KEY (wrong key bytes under that id, or the stored value was altered)`,
     );
   }
 }

@@ -21,6 +21,7 @@ import { newId } from '../../services/ids.js';
 import { filterColumns } from '../../delivery/webhook-filter-columns.js';
 import { setTransformation } from '../../repositories/webhook-transformations-repo.js';
 import { previewTransformation } from './preview-transformation.js';
+import { assertNoAuthorizationHeader, assertSafeAuthTargets, receiverAuthColumns } from '../../services/receiver-auth-rules.js';
 import { adminProcedure, readProcedure, router } from '../trpc.js';
 import { toWebhookDto } from '../webhook-dto.js';
 import { assertActiveLimit, assertKnownEventTypes, assertProjectExists, assertSafeUrl } from '../../services/webhook-rules.js';
@@ -40,6 +41,8 @@ export const webhooksRouter = router({
   create: adminProcedure.input(createWebhookSchema).mutation(async ({ ctx, input }) => {
     const { db } = ctx.deps;
     await assertSafeUrl(ctx.deps, input.url);
+    await assertSafeAuthTargets(ctx.deps, input.auth, input.egressProxy);
+    assertNoAuthorizationHeader(input.headers, input.auth ?? null);
     if (input.projectId) await assertProjectExists(db, ctx.team.id, input.projectId);
     await assertKnownEventTypes(db, ctx.team.id, input.eventTypes);
     const secret = generateWebhookSecret();
@@ -63,6 +66,7 @@ export const webhooksRouter = router({
         ...filterColumns(input.filter ?? null),
         // Sealed with HERALD_ENCRYPTION_KEY's first key; in clear when it is unset (development).
         secret: sealSecret(ctx.deps.config.encryptionKeys, id, secret),
+        ...receiverAuthColumns(ctx.deps.config.encryptionKeys, id, input.auth, input.egressProxy),
       });
       const transformation = input.transformation ?? null;
       return transformation === null ? inserted : ((await setTransformation(trx, ctx.team.id, id, transformation)) ?? inserted);
@@ -95,6 +99,8 @@ export const webhooksRouter = router({
     const current = await findWebhook(db, ctx.team.id, input.id);
     if (!current) throw notFound('webhook', input.id);
     if (input.url !== undefined) await assertSafeUrl(ctx.deps, input.url);
+    await assertSafeAuthTargets(ctx.deps, input.auth, input.egressProxy);
+    assertNoAuthorizationHeader(input.headers ?? current.headers, input.auth === undefined ? current.auth : input.auth);
     if (input.projectId) await assertProjectExists(db, ctx.team.id, input.projectId);
     if (input.eventTypes) await assertKnownEventTypes(db, ctx.team.id, input.eventTypes);
     const reactivated = input.active === true && !current.active;
@@ -117,6 +123,7 @@ export const webhooksRouter = router({
         retry_policy: input.retryPolicy && JSON.stringify(input.retryPolicy),
         project_id: input.projectId,
         ...(input.filter !== undefined ? filterColumns(input.filter) : {}),
+        ...receiverAuthColumns(ctx.deps.config.encryptionKeys, input.id, input.auth, input.egressProxy),
       });
       // A changed transformation is a new version; the same source again changes nothing.
       if (!updated || input.transformation === undefined || input.transformation === current.transformation) return updated;

@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { PgClock } from './pg-clock.js';
 import type { ReplyLag } from './reply-lag.js';
-import type { TeamAgents } from './team-agents.js';
+import type { Egress } from './egress.js';
+import type { OAuthTokens } from './oauth-tokens.js';
 import type { HeraldConfig } from '../../config.js';
 import type { Database } from '../../db/database.js';
 import type { Logger } from '../../log.js';
@@ -10,8 +11,10 @@ import type { Logger } from '../../log.js';
 export interface AttemptDeps {
   db: Kysely<Database>;
   config: HeraldConfig;
-  /** Delivery HTTP agents, one per team (team-agents.ts); their DNS lookup vets every address they dial. */
-  agents: TeamAgents;
+  /** Delivery dispatchers (egress.ts): one agent per team, and one per webhook with a client certificate or a proxy of its own; every address they dial is vetted. */
+  egress: Egress;
+  /** OAuth2 client-credentials tokens of receiver auth, per webhook, in this process (oauth-tokens.ts). */
+  oauthTokens: OAuthTokens;
   log: Logger;
   /** Places rate-limit slots (reserved on Postgres' clock) on this process' clock. */
   pgClock: PgClock;

@@ -2,14 +2,28 @@ import type { QuickJSWASMModule } from 'quickjs-emscripten';
 import { eventBody } from '../../delivery/event-body.js';
 import { runTransform } from '../../delivery/transform-sandbox.js';
 import type { SendResult } from '../../delivery/types.js';
+import { openReceiverAuth, type ReceiverCredentials } from '../../security/receiver-auth.js';
+import { openEgressProxy } from '../../security/egress-proxy.js';
+import { SecretKeyError } from '../../security/secret-envelope.js';
 import { checkUrlSyntax } from '../../security/url-safety.js';
 import type { Ready } from './admit.js';
 import type { AttemptDeps } from './attempt-deps.js';
 import { prepareRequest } from './prepare-request.js';
 
-/** A request ready to send; the result of an attempt that sent nothing (a blocked target, a data or transform error); or the transformation's cancel. */
+/**
+ * A request ready to send; the result of an attempt that sent nothing (a blocked target, a data or transform error); or the transformation's cancel.
+ * `auth`: the webhook's receiver credentials, opened; `ownProxy`: its own egress setting, opened (null: the deployment's).
+ */
 export type Prepared =
-  | { ok: true; url: string; method: 'POST' | 'PUT' | 'PATCH'; headers: Record<string, string>; body: string }
+  | {
+      ok: true;
+      url: string;
+      method: 'POST' | 'PUT' | 'PATCH';
+      headers: Record<string, string>;
+      body: string;
+      auth: ReceiverCredentials | null;
+      ownProxy: string | null;
+    }
   | { ok: false; result: SendResult }
   | { ok: false; cancel: true };
 
@@ -55,5 +69,16 @@ export function prepare(deps: AttemptDeps, target: Ready, nowMs: number, engine?
       deps.log.error('signing secret cannot be decrypted; delivery fails', { webhookId: webhook.id, reason: request.message });
     return nothingSent({ kind: 'invalid', message: request.message });
   }
-  return { ok: true, url, method, headers: request.headers, body: request.body };
+  let auth: ReceiverCredentials | null = null;
+  let ownProxy: string | null = null;
+  try {
+    if (webhook.auth) auth = openReceiverAuth(deps.config.encryptionKeys, webhook.id, webhook.auth);
+    if (webhook.egress_proxy) ownProxy = openEgressProxy(deps.config.encryptionKeys, webhook.id, webhook.egress_proxy);
+  } catch (err) {
+    // Like a signing secret's: the stored data's fault (a missing key, a malformed value), not worth retrying.
+    const message = err instanceof SecretKeyError ? err.message : `receiver credentials of webhook ${webhook.id} are malformed`;
+    deps.log.error('receiver credentials cannot be opened; delivery fails', { webhookId: webhook.id, reason: message });
+    return nothingSent({ kind: 'invalid', message });
+  }
+  return { ok: true, url, method, headers: request.headers, body: request.body, auth, ownProxy };
 }

@@ -88,6 +88,7 @@ export async function runAttempt(deps: AttemptDeps, input: AttemptInput, runId: 
     maxAttempts: maxAttemptsOf(webhook.retry_policy),
     nextAttemptAt: decision.nextAttemptAtMs === null ? null : new Date(decision.nextAttemptAtMs).toISOString(),
     ...(engine ? { transformationVersion: webhook.transformation_version } : {}),
+    ...(webhook.auth ? { auth: webhook.auth.kind } : {}),
   };
   const lastError = record.error ? `${record.error.kind}: ${record.error.message}` : (decision.reason?.text ?? null);
   const raised = await inStage(PostDeliveryError, 'attempt could not be recorded', async () => {

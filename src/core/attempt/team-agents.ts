@@ -21,14 +21,14 @@ export class TeamAgents {
   ) {}
 
   /**
-   * The team's agent, created on first use. Dispatch on it at once (before awaiting anything):
+   * The team's agent (or any key's: egress.ts keys webhook agents here), created on first use, by `create` when given. Dispatch on it at once (before awaiting anything):
    * an agent handed out is only closed by a later call, and close lets running requests finish.
    */
-  for(teamId: string): Dispatcher {
+  for(teamId: string, create: () => Dispatcher = this.create): Dispatcher {
     const now = Date.now();
     let entry = this.agents.get(teamId);
     if (entry) this.agents.delete(teamId);
-    else entry = { agent: this.create(), usedAt: now };
+    else entry = { agent: create(), usedAt: now };
     entry.usedAt = now;
     this.agents.set(teamId, entry);
     // Oldest first; stops at the first one that may stay, so this is O(1) but for evictions.

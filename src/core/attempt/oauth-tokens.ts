@@ -1,0 +1,133 @@
+/**
+ * OAuth2 client-credentials tokens for receiver auth (RFC 6749 §4.4). A token is fetched on a
+ * webhook's first attempt that needs it and kept in this worker process, keyed by webhook and
+ * credential fingerprint (a credential change starts afresh), until REFRESH_MARGIN before it
+ * expires. Concurrent attempts of one webhook share one fetch. Tokens live in memory only: never
+ * in PostgreSQL, Temporal history, logs or metrics. Every worker process fetches its own.
+ */
+import { performance } from 'node:perf_hooks';
+import { request, type Dispatcher } from 'undici';
+import type { AttemptError } from '../../delivery/types.js';
+import type { ReceiverCredentials } from '../../security/receiver-auth.js';
+import { checkUrlSyntax } from '../../security/url-safety.js';
+import { classifyNetworkError } from './send-attempt.js';
+
+type OAuth2 = Extract<ReceiverCredentials, { kind: 'oauth2_client_credentials' }>;
+
+export type TokenResult = { ok: true; token: string; fresh: boolean } | { ok: false; error: AttemptError; durationMs: number };
+
+/** A token is renewed this long before it expires (or at half its life, if that is shorter), ms. */
+export const REFRESH_MARGIN_MS = 60_000;
+/** Lifetime assumed when the token endpoint gives no `expires_in`, s. */
+export const DEFAULT_EXPIRES_IN_S = 300;
+/** Tokens kept at once; beyond it the oldest is dropped (it is fetched again when needed). */
+const MAX_TOKENS = 10_000;
+const MAX_ANSWER_BYTES = 16 * 1024;
+const MAX_MESSAGE_BODY_CHARS = 200;
+
+export class OAuthTokens {
+  private readonly tokens = new Map<string, { token: string; renewAtMs: number }>();
+  private readonly fetching = new Map<string, Promise<TokenResult>>();
+
+  constructor(private readonly timeoutMs: number) {}
+
+  /** The cached token for `key`, or one fetched now through `dispatcher`. */
+  async get(key: string, creds: OAuth2, dispatcher: Dispatcher, opts: { allowPrivate: boolean; nowMs?: number }): Promise<TokenResult> {
+    const now = opts.nowMs ?? Date.now();
+    const cached = this.tokens.get(key);
+    if (cached && cached.renewAtMs > now) return { ok: true, token: cached.token, fresh: false };
+    let pending = this.fetching.get(key);
+    if (!pending) {
+      pending = this.fetch(key, creds, dispatcher, opts.allowPrivate).finally(() => this.fetching.delete(key));
+      this.fetching.set(key, pending);
+    }
+    return pending;
+  }
+
+  /** Drops `token` for `key` (the receiver answered 401 with it), unless a newer one replaced it already. */
+  invalidate(key: string, token: string): void {
+    if (this.tokens.get(key)?.token === token) this.tokens.delete(key);
+  }
+
+  /** Tokens held now (tests). */
+  get size(): number {
+    return this.tokens.size;
+  }
+
+  private async fetch(key: string, creds: OAuth2, dispatcher: Dispatcher, allowPrivate: boolean): Promise<TokenResult> {
+    const t0 = performance.now();
+    const failed = (message: string): TokenResult => ({
+      ok: false,
+      error: { kind: 'auth', message: redact(message, creds) },
+      durationMs: Math.round(performance.now() - t0),
+    });
+    const syntax = checkUrlSyntax(creds.tokenUrl, { allowPrivate });
+    if (!syntax.ok) return failed(`token endpoint ${syntax.message}`);
+    const form = new URLSearchParams({ grant_type: 'client_credentials' });
+    if (creds.scope) form.set('scope', creds.scope);
+    if (creds.audience) form.set('audience', creds.audience);
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+    if (creds.clientAuthMethod === 'client_secret_basic') {
+      // RFC 6749 §2.3.1: both parts form-urlencoded before Basic.
+      const pair = `${encodeURIComponent(creds.clientId)}:${encodeURIComponent(creds.clientSecret)}`;
+      headers.authorization = `Basic ${Buffer.from(pair, 'utf8').toString('base64')}`;
+    } else {
+      form.set('client_id', creds.clientId);
+      form.set('client_secret', creds.clientSecret);
+    }
+    let status: number;
+    let text: string;
+    try {
+      const res = await request(creds.tokenUrl, {
+        dispatcher,
+        method: 'POST',
+        headers,
+        body: form.toString(),
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      status = res.statusCode;
+      text = await readCapped(res.body);
+    } catch (err) {
+      return failed(`token endpoint: ${classifyNetworkError(err).message}`);
+    }
+    const cut = text.replace(/\s+/g, ' ').trim().slice(0, MAX_MESSAGE_BODY_CHARS);
+    if (status < 200 || status >= 300) return failed(`token endpoint answered ${status}: ${cut}`);
+    let answer: { access_token?: unknown; expires_in?: unknown };
+    try {
+      answer = JSON.parse(text) as typeof answer;
+    } catch {
+      return failed(`token endpoint answered ${status} with a body that is not JSON: ${cut}`);
+    }
+    if (typeof answer.access_token !== 'string' || answer.access_token === '')
+      return failed(`token endpoint answered ${status} without an access_token`);
+    const lifetimeMs = (typeof answer.expires_in === 'number' && answer.expires_in > 0 ? answer.expires_in : DEFAULT_EXPIRES_IN_S) * 1000;
+    const renewAtMs = Date.now() + lifetimeMs - Math.min(REFRESH_MARGIN_MS, lifetimeMs / 2);
+    if (this.tokens.size >= MAX_TOKENS) this.tokens.delete(this.tokens.keys().next().value!);
+    this.tokens.set(key, { token: answer.access_token, renewAtMs });
+    return { ok: true, token: answer.access_token, fresh: true };
+  }
+}
+
+/** The body as text, at most MAX_ANSWER_BYTES (the rest is dropped with the connection). */
+async function readCapped(body: Dispatcher.ResponseData['body']): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= MAX_ANSWER_BYTES) break;
+    }
+  } finally {
+    if (!body.destroyed) body.destroy();
+  }
+  return Buffer.concat(chunks).subarray(0, MAX_ANSWER_BYTES).toString('utf8');
+}
+
+/** A token endpoint may echo what it was sent: the client secret never reaches a record. */
+function redact(message: string, creds: OAuth2): string {
+  if (!creds.clientSecret) return message;
+  return message.split(creds.clientSecret).join('***').split(encodeURIComponent(creds.clientSecret)).join('***');
+}
