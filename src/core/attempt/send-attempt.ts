@@ -26,6 +26,8 @@ const CODE_KINDS: Record<string, AttemptErrorKind> = {
   ENOTFOUND: 'dns',
   EAI_AGAIN: 'dns',
   ECONNREFUSED: 'connect',
+  // The egress proxy refused or botched CONNECT (egress-tunnel.ts): the receiver was never reached.
+  EHERALDPROXY: 'connect',
   EHOSTUNREACH: 'connect',
   ENETUNREACH: 'connect',
   UND_ERR_CONNECT_TIMEOUT: 'connect',
