@@ -17,6 +17,8 @@ import * as attemptOutcome from './2026-12-04T100000_attempt_outcome.js';
 import * as webhookFilter from './2026-12-05T100000_webhook_filter.js';
 import * as webhookTransformation from './2026-12-06T100000_webhook_transformation.js';
 import * as receiverAuth from './2026-12-07T100000_receiver_auth.js';
+import * as orderedDelivery from './2026-12-08T100000_ordered_delivery.js';
+import * as deliverySequenceIndex from './2026-12-08T100001_delivery_sequence_index.js';
 
 /**
  * Registry of migrations in order; names are their timestamps and never change. A module that
@@ -41,4 +43,6 @@ export const migrations: Record<string, Migration> = {
   '2026-12-05T100000_webhook_filter': webhookFilter,
   '2026-12-06T100000_webhook_transformation': webhookTransformation,
   '2026-12-07T100000_receiver_auth': receiverAuth,
+  '2026-12-08T100000_ordered_delivery': orderedDelivery,
+  '2026-12-08T100001_delivery_sequence_index': deliverySequenceIndex,
 };

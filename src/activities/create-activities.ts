@@ -8,6 +8,7 @@ import { recoverPage, type RecoverPageInput } from '../core/recover-page.js';
 import { recordDeliveryEnded } from '../observability/attempt-metrics.js';
 import type { AttemptInput } from '../core/attempt/attempt-types.js';
 import { withHeartbeat } from './with-heartbeat.js';
+import { deliveryTurn, releaseNext } from '../core/ordering/delivery-turn.js';
 
 export type ActivityDeps = AttemptDeps;
 
@@ -44,6 +45,16 @@ export function createActivities(deps: ActivityDeps) {
         throw ApplicationFailure.nonRetryable(`markDelivery: status must be cancelled (got ${input.status})`);
       await markCancelled(deps.db, input.deliveryId, runId, cancelReasonOf(input.reason));
       recordDeliveryEnded(deps.config, input.status);
+    },
+
+    /** Whether an ordered delivery may make its first attempt (core/ordering/delivery-turn.ts). */
+    async awaitTurn(input: { deliveryId: string }) {
+      return deliveryTurn(deps.db, input.deliveryId);
+    },
+
+    /** Signals the next delivery of an ordered sequence, with the activity's own Temporal client. */
+    async releaseNext(input: { deliveryId: string }) {
+      return releaseNext(deps.db, Context.current().client, input.deliveryId);
     },
 
     /** One page of a recovery (recover-workflow.ts), replayed with the activity's own Temporal client. */

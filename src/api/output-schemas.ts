@@ -92,6 +92,7 @@ export const eventOutput = z.object({
   createdAt: isoTime,
   dispatchedAt: nullableTime,
   payloadErasedAt: nullableTime.describe('When events.erasePayload erased the payload; null while it is kept.'),
+  orderingKey: z.string().nullable().describe("The publish's ordering key; null: none."),
 });
 export const erasedEventOutput = eventOutput.extend({
   cancelledDeliveries: z.number().int().describe('Running deliveries of the event signalled to cancel.'),
@@ -115,6 +116,20 @@ export const deliveryOutput = z.object({
   nextAttemptAt: nullableTime,
   createdAt: isoTime,
   updatedAt: isoTime,
+  orderingKey: z
+    .string()
+    .nullable()
+    .describe("A fifo webhook's delivery: the event's ordering key; null: the default sequence, or not ordered."),
+  sequence: z
+    .number()
+    .int()
+    .nullable()
+    .describe("A fifo webhook's delivery: its number in the (webhook, ordering key) sequence; null: not ordered."),
+  position: z
+    .number()
+    .int()
+    .nullable()
+    .describe('An unfinished fifo delivery: how many unfinished ones of its sequence come before it (0: the head); null otherwise.'),
 });
 export const deliveryListOutput = z.object({ data: z.array(deliveryOutput), nextCursor });
 

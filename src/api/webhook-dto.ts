@@ -71,6 +71,10 @@ export const webhookOutputSchema = z.object({
     .string()
     .nullable()
     .describe("This webhook's egress: 'direct', its own proxy (credentials masked), or null: the deployment's HERALD_EGRESS_PROXY."),
+  ordering: z
+    .enum(['none', 'fifo'])
+    .describe("'fifo': one delivery at a time per ordering key, in accepted order (docs/ordered-delivery.md)."),
+  blockOnFailure: z.boolean().describe('fifo only: the next waits for the one before to end (true) or only for its first attempt (false).'),
   disabledReason: z
     .string()
     .nullable()
@@ -144,6 +148,8 @@ export function toWebhookDto(w: WebhookRow, reveal: boolean): WebhookDto {
     transformationVersion: w.transformation_version,
     auth: describeReceiverAuth(w.auth),
     egressProxy: describeEgressProxy(w.egress_proxy),
+    ordering: w.ordering,
+    blockOnFailure: w.block_on_failure,
     disabledReason: w.disabled_reason,
     health: toWebhookHealth(w),
     createdAt: w.created_at.toISOString(),

@@ -175,6 +175,16 @@ const webhookFields = {
   transformation: transformationSchema.nullable(),
   auth: receiverAuthSchema.nullable(),
   egressProxy: egressProxySchema.nullable(),
+  ordering: z
+    .enum(['none', 'fifo'], "must be 'none' or 'fifo'")
+    .describe(
+      "'fifo': one delivery at a time per ordering key, in the order Herald accepted the events; 'none': each on its own (docs/ordered-delivery.md).",
+    ),
+  blockOnFailure: z
+    .boolean('must be true or false')
+    .describe(
+      'fifo only. true: the next event waits until the one before it succeeds, fails (exhausted) or is cancelled; false: only for its first attempt.',
+    ),
 };
 
 export const webhookIdSchema = z.object({ id: idText(64) });
@@ -207,6 +217,8 @@ export const createWebhookSchema = z.object({
   transformation: webhookFields.transformation.optional(),
   auth: webhookFields.auth.optional(),
   egressProxy: webhookFields.egressProxy.optional(),
+  ordering: webhookFields.ordering.default('none'),
+  blockOnFailure: webhookFields.blockOnFailure.default(true),
 });
 
 export const updateWebhookSchema = z.object({
@@ -230,6 +242,9 @@ export const updateWebhookSchema = z.object({
   auth: webhookFields.auth.optional(),
   /** null: back to the deployment's proxy. */
   egressProxy: webhookFields.egressProxy.optional(),
+  /** Applies to events accepted from now on; deliveries already numbered keep their order. */
+  ordering: webhookFields.ordering.optional(),
+  blockOnFailure: webhookFields.blockOnFailure.optional(),
 });
 
 /** webhooks.previewTransformation: a dry run of a transformation (given, or a webhook's) on a sample event; nothing is sent. */

@@ -37,7 +37,8 @@ export async function startDelivery(
   eager = false,
 ): Promise<{ workflowId: string; runId: string; eagerlyStarted: boolean }> {
   const spec = deliveryStartSpec(target);
-  const handle = await client.workflow.start('deliveryWorkflowV2', {
+  // A fifo webhook's deliveries wait their turn (ordered-delivery-workflow.ts); every other is V2.
+  const handle = await client.workflow.start(target.order ? 'orderedDeliveryWorkflow' : 'deliveryWorkflowV2', {
     ...spec,
     taskQueue,
     workflowIdReusePolicy: allowRerun ? WorkflowIdReusePolicy.ALLOW_DUPLICATE : spec.workflowIdReusePolicy,

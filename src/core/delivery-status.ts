@@ -50,11 +50,20 @@ export async function insertPendingDeliveries(db: Db, rows: NewDelivery[]): Prom
  * tail), the columns given as SQL expressions over it.
  */
 export function pendingRowsSql(
-  cols: { id: RawBuilder<unknown>; teamId: unknown; eventId: unknown; webhookId: RawBuilder<unknown>; eventType: unknown },
+  cols: {
+    id: RawBuilder<unknown>;
+    teamId: unknown;
+    eventId: unknown;
+    webhookId: RawBuilder<unknown>;
+    eventType: unknown;
+    /** A fifo webhook's rows: the ordering key ('' for none) and the sequence number. */
+    ordering?: { key: unknown; sequence: RawBuilder<unknown> };
+  },
   from: RawBuilder<unknown>,
 ): RawBuilder<unknown> {
-  return sql`insert into deliveries (id, team_id, event_id, webhook_id, event_type, status, created_at, updated_at)
-      select ${cols.id}, ${cols.teamId}, ${cols.eventId}, ${cols.webhookId}, ${cols.eventType}, ${PENDING}, now(), now()
+  const ordering = cols.ordering;
+  return sql`insert into deliveries (id, team_id, event_id, webhook_id, event_type, status, created_at, updated_at${ordering ? sql`, ordering_key, sequence` : sql``})
+      select ${cols.id}, ${cols.teamId}, ${cols.eventId}, ${cols.webhookId}, ${cols.eventType}, ${PENDING}, now(), now()${ordering ? sql`, ${ordering.key}, ${ordering.sequence}` : sql``}
       ${from}
       on conflict (id) do nothing`;
 }

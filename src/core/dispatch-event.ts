@@ -3,13 +3,14 @@ import { findMatchingWebhookIds } from '../repositories/webhooks-repo.js';
 import { deliveryWorkflowId } from '../workflows/delivery-contract.js';
 import { cancelTargetGone, insertPendingDeliveries } from './delivery-status.js';
 import { DIRECT_FANOUT_MAX, type FanOutDeps, fanOut, planFor } from './fan-out.js';
-import { rowTargets } from './row-targets.js';
+import { fifoTargets, rowTargets } from './row-targets.js';
 
 /**
  * Hands an accepted event to Temporal through the fan-out corridor, when its first dispatch did
  * not finish (the undispatched sweep, a re-published id). Pings and operational events go to the
  * webhooks of their rows (a row whose webhook is gone is cancelled); any other event to its
- * matching subscribers, whose pending rows are written first for a direct fan-out.
+ * matching subscribers, whose pending rows are written first for a direct fan-out, and to the
+ * fifo webhooks whose numbered rows publish wrote with it.
  * (The first publish of an event takes the one-statement path in events-router instead.)
  */
 export async function dispatchEvent(deps: Omit<FanOutDeps, 'marker'>, event: EventRow): Promise<void> {
@@ -20,7 +21,7 @@ export async function dispatchEvent(deps: Omit<FanOutDeps, 'marker'>, event: Eve
     return fanOut(deps, event, { kind: 'direct', targets: byRows.targets });
   }
   const hooks = await findMatchingWebhookIds(db, event.team_id, event.id, event.type, event.project_id, null, DIRECT_FANOUT_MAX + 1);
-  const plan = planFor(hooks);
+  const plan = planFor(hooks, await fifoTargets(db, event));
   if (plan.kind === 'direct') {
     await insertPendingDeliveries(
       db,

@@ -39,11 +39,21 @@ export interface FanOutDeps {
  * exist already; `dispatch`, one dispatch workflow that pages through the subscribers itself
  * (more than DIRECT_FANOUT_MAX of them; no rows written yet).
  */
-export type FanOutPlan = { kind: 'direct'; targets: readonly FanOutTarget[] } | { kind: 'dispatch' };
+export type FanOutPlan = ({ kind: 'direct'; targets: readonly FanOutTarget[] } | { kind: 'dispatch' }) & {
+  /** Fifo webhooks' deliveries (rows numbered by publish): always started here, as orderedDeliveryWorkflow. */
+  ordered?: readonly OrderedTarget[];
+};
 
-/** The plan for `matched` subscribers (at most DIRECT_FANOUT_MAX + 1 of them need be known). */
-export function planFor(matched: readonly FanOutTarget[]): FanOutPlan {
-  return matched.length > DIRECT_FANOUT_MAX ? { kind: 'dispatch' } : { kind: 'direct', targets: matched };
+/** A fifo webhook's delivery: its place in the (webhook, ordering key) sequence, for the UI summary. */
+export interface OrderedTarget extends FanOutTarget {
+  ordering_key: string;
+  sequence: number;
+}
+
+/** The plan for `matched` unordered subscribers (at most DIRECT_FANOUT_MAX + 1 of them need be known) and the fifo ones. */
+export function planFor(matched: readonly FanOutTarget[], ordered: readonly OrderedTarget[] = []): FanOutPlan {
+  const base: FanOutPlan = matched.length > DIRECT_FANOUT_MAX ? { kind: 'dispatch' } : { kind: 'direct', targets: matched };
+  return ordered.length ? { ...base, ordered } : base;
 }
 
 /**
@@ -61,21 +71,29 @@ export async function fanOut(deps: FanOutDeps, event: FanOutEvent, plan: FanOutP
       eventType: event.type,
       projectId: event.project_id,
     });
-  } else {
-    await Promise.all(
-      plan.targets.map((h) =>
-        startDelivery(
-          deps.temporal,
-          taskQueue,
-          { teamId: event.team_id, eventId: event.id, webhookId: h.id, eventType: event.type, httpMethod: h.http_method, url: h.url },
-          false,
-          deps.eagerStart,
-        ).catch((err) => {
-          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-        }),
-      ),
-    );
   }
+  const targets: (FanOutTarget & Partial<OrderedTarget>)[] = [...(plan.kind === 'direct' ? plan.targets : []), ...(plan.ordered ?? [])];
+  await Promise.all(
+    targets.map((h) =>
+      startDelivery(
+        deps.temporal,
+        taskQueue,
+        {
+          teamId: event.team_id,
+          eventId: event.id,
+          webhookId: h.id,
+          eventType: event.type,
+          httpMethod: h.http_method,
+          url: h.url,
+          ...(h.sequence !== undefined ? { order: { key: h.ordering_key ?? '', sequence: h.sequence } } : {}),
+        },
+        false,
+        deps.eagerStart,
+      ).catch((err) => {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }),
+    ),
+  );
   if (deps.marker) deps.marker.mark(event.team_id, event.id);
   else await markDispatched(deps.db, [{ teamId: event.team_id, id: event.id }]);
 }

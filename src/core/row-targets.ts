@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { isOperationalEventType } from '../catalogs/operational-events.js';
 import type { Database, EventRow } from '../db/database.js';
-import type { FanOutTarget } from './fan-out.js';
+import type { FanOutTarget, OrderedTarget } from './fan-out.js';
 
 /** Event type of `webhooks.test` pings; outside any catalog, sent to one webhook only. */
 export const TEST_EVENT_TYPE = 'webhook.test';
@@ -33,4 +33,27 @@ export async function rowTargets(db: Kysely<Database>, event: EventRow): Promise
     targets: rows.flatMap((r) => (r.id && r.http_method && r.url ? [{ id: r.id, http_method: r.http_method, url: r.url }] : [])),
     gone: rows.filter((r) => r.id === null).map((r) => r.deliveryId),
   };
+}
+
+/**
+ * A stored event's fifo deliveries: the rows publish numbered in the event's own statement
+ * (insert-event-with-deliveries.ts), with their webhooks' method and URL. Each is started as an
+ * ordered delivery; a fifo webhook matching now but not then has no row and gets none.
+ */
+export async function fifoTargets(db: Kysely<Database>, event: EventRow): Promise<OrderedTarget[]> {
+  const rows = await db
+    .selectFrom('deliveries as d')
+    .innerJoin('webhooks as w', (j) => j.onRef('w.id', '=', 'd.webhook_id').onRef('w.team_id', '=', 'd.team_id'))
+    .select(['w.id', 'w.http_method', 'w.url', 'd.ordering_key', 'd.sequence'])
+    .where('d.team_id', '=', event.team_id)
+    .where('d.event_id', '=', event.id)
+    .where('d.sequence', 'is not', null)
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    http_method: r.http_method,
+    url: r.url,
+    ordering_key: r.ordering_key ?? '',
+    sequence: Number(r.sequence),
+  }));
 }

@@ -82,6 +82,10 @@ export interface WebhooksTable {
   auth: ColumnType<StoredReceiverAuth | null, string | null | undefined, string | null>;
   /** null: the deployment's HERALD_EGRESS_PROXY; else the webhook's own (security/egress-proxy.ts). Written as JSON text. */
   egress_proxy: ColumnType<StoredEgressProxy | null, string | null | undefined, string | null>;
+  /** 'fifo': one delivery at a time per ordering key, in the order Herald accepted the events (docs/ordered-delivery.md). */
+  ordering: Generated<'none' | 'fifo'>;
+  /** fifo only: the next waits until the one before it succeeds, fails or is cancelled (true), or only for its first attempt (false). */
+  block_on_failure: Generated<boolean>;
   created_at: Timestamp;
   updated_at: Timestamp;
   // Endpoint health (delivery/endpoint-health.ts), written with every attempt record.
@@ -115,6 +119,8 @@ export interface EventsTable {
   dispatch_error: string | null;
   /** Set by events.erasePayload, which clears `data` and `data_raw`; id, type and times stay. */
   payload_erased_at: NullableTimestamp;
+  /** The publish's `orderingKey`; null: none (fifo webhooks use their default sequence). */
+  ordering_key: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface DeliveriesTable {
@@ -140,6 +146,17 @@ export interface DeliveriesTable {
   reason_code: string | null;
   /** When the reconcile sweep last found its workflow running (rows pending or retrying only). */
   reconciled_at: NullableTimestamp;
+  /** On a fifo webhook's deliveries only: the event's ordering key ('' for none) and its number in that sequence (1, 2, …). */
+  ordering_key: ColumnType<string | null, string | null | undefined, string | null>;
+  sequence: ColumnType<string | null, number | null | undefined, number | null>;
+}
+
+/** The last sequence number given per (fifo webhook, ordering key); its row lock orders concurrent publishes. */
+export interface DeliverySequencesTable {
+  webhook_id: string;
+  ordering_key: string;
+  team_id: string;
+  last_sequence: ColumnType<string, number, number>;
 }
 
 /** One attempt record of one workflow run, kept beyond Temporal's retention. */
@@ -205,6 +222,7 @@ export interface TeamInFlightTable {
 }
 
 export interface Database {
+  delivery_sequences: DeliverySequencesTable;
   teams: TeamsTable;
   api_keys: ApiKeysTable;
   projects: ProjectsTable;
@@ -239,7 +257,8 @@ export type WebhookUpdate = Updateable<WebhooksTable>;
  * An event as publish and delivery see it; the sweep's bookkeeping columns are left out, and
  * `payload_erased_at` is there only where it was selected (reads, the attempt's load).
  */
-export type EventRow = Omit<Selectable<EventsTable>, 'dispatch_failures' | 'dispatch_error' | 'payload_erased_at'> & {
+export type EventRow = Omit<Selectable<EventsTable>, 'dispatch_failures' | 'dispatch_error' | 'payload_erased_at' | 'ordering_key'> & {
   payload_erased_at?: Date | null;
+  ordering_key?: string | null;
 };
 export type DeliveryRow = Selectable<DeliveriesTable>;

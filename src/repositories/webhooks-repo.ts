@@ -36,8 +36,10 @@ export async function lockWebhookSecrets(trx: Transaction<Database>, teamId: str
     .executeTakeFirst();
 }
 
+/** Deletes the webhook and its ordering counters (a fifo webhook's; its deliveries go by the purge). */
 export async function deleteWebhookRow(db: Db, teamId: string, id: string): Promise<boolean> {
   const r = await db.deleteFrom('webhooks').where('team_id', '=', teamId).where('id', '=', id).executeTakeFirst();
+  if (r.numDeletedRows > 0n) await db.deleteFrom('delivery_sequences').where('team_id', '=', teamId).where('webhook_id', '=', id).execute();
   return r.numDeletedRows > 0n;
 }
 
@@ -86,7 +88,8 @@ export async function listWebhookRows(db: Db, teamId: string, f: WebhookFilter, 
 /**
  * Active webhooks subscribed to `type` for an event in `projectId` (team-wide webhooks match
  * every project) whose filter passes the stored event `eventId`, in id order after `afterId`:
- * the dispatcher pages through these.
+ * the dispatcher pages through these. Unordered ones only: fifo webhooks get their rows from the
+ * publish statement and are started from those (fifoTargets).
  */
 export async function findMatchingWebhookIds(
   db: Db,
@@ -102,6 +105,8 @@ export async function findMatchingWebhookIds(
     .select(['id', 'http_method', 'url'])
     .where('team_id', '=', teamId)
     .where('active', '=', true)
+    // A fifo webhook's rows are numbered and its deliveries started by publish (insert-event-with-deliveries.ts).
+    .where('ordering', '<>', 'fifo')
     .where(subscribesSql('event_types', type))
     .where(passesFilterSql('filter_path', storedEventDocSql(teamId, eventId)));
   q = projectId

@@ -3,6 +3,7 @@ import type { DeliveryRow } from '../db/database.js';
 import type { AttemptRecord } from '../delivery/types.js';
 import { ACTIVE_STATUSES } from '../core/delivery-transitions.js';
 import { findAttempts } from '../repositories/delivery-attempts-repo.js';
+import { queuePositions } from '../core/ordering/queue-positions.js';
 import { outcomeOf } from '../core/delivery-outcome.js';
 import { redactAttempt } from '../delivery/redact-attempt.js';
 import { type DeliveryState, stateQuery } from '../workflows/delivery-contract.js';
@@ -10,7 +11,8 @@ import type { ServiceDeps } from './service-deps.js';
 
 const isActive = (status: string) => (ACTIVE_STATUSES as readonly string[]).includes(status);
 
-export const deliveryDto = (d: DeliveryRow) => ({
+/** `position`: queue-positions.ts's, for an unfinished fifo delivery; null otherwise. */
+export const deliveryDto = (d: DeliveryRow, position: number | null = null) => ({
   id: d.id,
   eventId: d.event_id,
   webhookId: d.webhook_id,
@@ -23,6 +25,9 @@ export const deliveryDto = (d: DeliveryRow) => ({
   nextAttemptAt: d.next_attempt_at?.toISOString() ?? null,
   createdAt: d.created_at.toISOString(),
   updatedAt: d.updated_at.toISOString(),
+  orderingKey: d.sequence === null ? null : d.ordering_key || null,
+  sequence: d.sequence === null ? null : Number(d.sequence),
+  position,
 });
 
 export interface DeliveryView extends ReturnType<typeof deliveryDto> {
@@ -45,10 +50,13 @@ export interface DeliveryView extends ReturnType<typeof deliveryDto> {
  * (delivery/redact-attempt.ts): no URL path or query, no response headers or body.
  */
 export async function readDelivery(deps: Pick<ServiceDeps, 'db' | 'temporal'>, found: DeliveryRow): Promise<DeliveryView> {
-  const [view, webhook] = await Promise.all([
+  const [stored, webhook, positions] = await Promise.all([
     readStored(deps, found),
     deps.db.selectFrom('webhooks').select('id').where('id', '=', found.webhook_id).executeTakeFirst(),
+    queuePositions(deps.db, [found]),
   ]);
+  const position = positions.get(found.id);
+  const view = position !== undefined && (ACTIVE_STATUSES as readonly string[]).includes(stored.status) ? { ...stored, position } : stored;
   // Its webhook deleted: shown redacted whichever store answered, before the purge reaches it at rest.
   return webhook ? view : { ...view, attemptRecords: view.attemptRecords.map(redactAttempt) };
 }

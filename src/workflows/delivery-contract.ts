@@ -30,6 +30,8 @@ export interface DeliveryState {
 
 export const cancelSignal = defineSignal<[reason?: string]>('cancel');
 export const retryNowSignal = defineSignal('retryNow');
+/** To an ordered delivery waiting for its turn: the one before it may have ended (orderedDeliveryWorkflow checks). */
+export const releaseSignal = defineSignal('release');
 export const stateQuery = defineQuery<DeliveryState>('state');
 
 /** `delivery:<eventId>:<webhookId>`: one delivery per event and webhook, found by id alone. */

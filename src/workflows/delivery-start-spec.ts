@@ -14,6 +14,8 @@ import { type DeliveryInput, type DispatchInput, deliverySummary, deliveryWorkfl
 export interface DeliveryTarget extends DeliveryInput {
   httpMethod: string;
   url: string;
+  /** A fifo webhook's delivery (started by the client only): its ordering key ('' none) and number, shown in the summary. */
+  order?: { key: string; sequence: number };
 }
 
 export function deliveryStartSpec(t: DeliveryTarget) {
@@ -23,7 +25,9 @@ export function deliveryStartSpec(t: DeliveryTarget) {
     args,
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     // The URL may carry a token in its path or query; the summary is shown to anyone with UI access.
-    staticSummary: deliverySummary(t.httpMethod, t.url, t.eventType),
+    staticSummary: t.order
+      ? `${deliverySummary(t.httpMethod, t.url, t.eventType)} · fifo ${orderLabel(t.order.key)} #${t.order.sequence}`
+      : deliverySummary(t.httpMethod, t.url, t.eventType),
     typedSearchAttributes: [
       { key: TeamIdKey, value: t.teamId },
       { key: WebhookIdKey, value: t.webhookId },
@@ -48,4 +52,10 @@ export function dispatchStartSpec(input: DispatchInput) {
       { key: EventTypeKey, value: input.eventType },
     ],
   };
+}
+
+/** An ordering key as the UI shows it: `(default)` for none, else at most 40 characters. */
+function orderLabel(key: string): string {
+  if (key === '') return '(default)';
+  return key.length > 40 ? `${key.slice(0, 39)}…` : key;
 }

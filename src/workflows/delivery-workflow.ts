@@ -50,8 +50,19 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
   return runDelivery(input, false);
 }
 
-/** `closeStatus`: V2's terminal states (see deliveryWorkflowV2); false replays the first type. */
-async function runDelivery(input: DeliveryInput, closeStatus: boolean): Promise<DeliveryState> {
+/** What orderedDeliveryWorkflow adds to a delivery: its turn before the first attempt, and a hook after it. */
+export interface DeliveryOrder {
+  /** Resolves when the first attempt may be made, or as soon as `cancelled()` is true. */
+  waitTurn(cancelled: () => boolean): Promise<void>;
+  /** Runs once the first attempt is recorded (whatever its outcome), before anything else. */
+  afterFirstAttempt(): Promise<void>;
+}
+
+/**
+ * `closeStatus`: V2's terminal states (see deliveryWorkflowV2); false replays the first type.
+ * `order`: orderedDeliveryWorkflow's; without it the commands are exactly those recorded before it existed.
+ */
+export async function runDelivery(input: DeliveryInput, closeStatus: boolean, order?: DeliveryOrder): Promise<DeliveryState> {
   const deliveryId = workflowInfo().workflowId;
   const state: DeliveryState = { status: 'pending', reason: null, attempts: [], nextAttemptAt: null };
   let cancelRequested: string | undefined;
@@ -84,6 +95,7 @@ async function runDelivery(input: DeliveryInput, closeStatus: boolean): Promise<
     return state;
   };
 
+  if (order) await order.waitTurn(() => cancelRequested !== undefined);
   let firstAttemptAtMs: number | undefined;
   let reservedSlotAtMs: number | undefined;
   for (;;) {
@@ -111,6 +123,7 @@ async function runDelivery(input: DeliveryInput, closeStatus: boolean): Promise<
     state.attempts.push(outcome.record);
     state.nextAttemptAt = outcome.record.nextAttemptAt;
     state.reason = outcome.reason;
+    if (order && state.attempts.length === 1) await order.afterFirstAttempt();
     if (outcome.status !== 'retrying' && closeStatus) {
       state.status = outcome.status;
       if (outcome.status === 'failed') {

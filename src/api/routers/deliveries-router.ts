@@ -1,4 +1,5 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { queuePositions } from '../../core/ordering/queue-positions.js';
 import { z } from 'zod';
 import type { DeliveryRow } from '../../db/database.js';
 import { DELIVERY_STATUSES } from '../../core/delivery-transitions.js';
@@ -53,7 +54,8 @@ export const deliveriesRouter = router({
       if (input.eventId) q = q.where('event_id', '=', input.eventId);
       if (input.status) q = q.where('status', '=', input.status);
       const { page, nextCursor } = await keysetPage<typeof q, DeliveryRow>(q, input);
-      return { data: page.map(deliveryDto), nextCursor };
+      const positions = await queuePositions(ctx.deps.db, page);
+      return { data: page.map((d) => deliveryDto(d, positions.get(d.id) ?? null)), nextCursor };
     }),
 
   /** Status plus every attempt: from the running workflow, or from PostgreSQL once it has closed (read-delivery.ts). */

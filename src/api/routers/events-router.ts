@@ -33,6 +33,7 @@ const toDto = (e: EventRow) => ({
   createdAt: e.created_at.toISOString(),
   dispatchedAt: e.dispatched_at?.toISOString() ?? null,
   payloadErasedAt: e.payload_erased_at?.toISOString() ?? null,
+  orderingKey: e.ordering_key ?? null,
 });
 
 const publishSchema = z.object({
@@ -40,6 +41,11 @@ const publishSchema = z.object({
   data: z.record(z.string(), z.unknown(), 'must be a JSON object'),
   id: z.string().regex(EVENT_ID, 'must be 1–128 letters, digits, `.`, `_` or `-`').optional(),
   projectId: idText(64).optional(),
+  orderingKey: idText(256)
+    .optional()
+    .describe(
+      'On fifo webhooks, events of one key are delivered one at a time in publish order; keys proceed independently (docs/ordered-delivery.md).',
+    ),
 });
 
 export const eventsRouter = router({
@@ -86,13 +92,13 @@ export const eventsRouter = router({
       // One round trip: event, matching webhooks and their pending rows (publish-repo.ts).
       const inserted = await insertEventWithDeliveries(
         db,
-        { teamId, id, type: input.type, projectId: input.projectId ?? null, data: dataText },
+        { teamId, id, type: input.type, projectId: input.projectId ?? null, data: dataText, orderingKey: input.orderingKey ?? null },
         deliveryWorkflowId(id, ''),
         DIRECT_FANOUT_MAX,
       );
       if (inserted) {
         await startWithinPublishDeadline(ctx.deps, id, () =>
-          fanOut({ ...ctx.deps, marker: ctx.deps.dispatched }, inserted.event, planFor(inserted.hooks)),
+          fanOut({ ...ctx.deps, marker: ctx.deps.dispatched }, inserted.event, planFor(inserted.hooks, inserted.ordered)),
         );
         return { ...toDto(inserted.event), duplicate: false };
       }

@@ -62,6 +62,8 @@ export const webhooksRouter = router({
         active: input.active,
         rate_limit_per_second: input.rateLimitPerSecond,
         max_in_flight: input.maxInFlight ?? null,
+        ordering: input.ordering,
+        block_on_failure: input.blockOnFailure,
         retry_policy: JSON.stringify(input.retryPolicy ?? DEFAULT_RETRY_POLICY),
         ...filterColumns(input.filter ?? null),
         // Sealed with HERALD_ENCRYPTION_KEY's first key; in clear when it is unset (development).
@@ -120,6 +122,8 @@ export const webhooksRouter = router({
         ...(input.active === false && current.active ? { disabled_at: new Date() } : {}),
         rate_limit_per_second: input.rateLimitPerSecond,
         max_in_flight: input.maxInFlight,
+        ordering: input.ordering,
+        block_on_failure: input.blockOnFailure,
         retry_policy: input.retryPolicy && JSON.stringify(input.retryPolicy),
         project_id: input.projectId,
         ...(input.filter !== undefined ? filterColumns(input.filter) : {}),
