@@ -71,7 +71,12 @@ describe('ordered delivery across failures and a worker crash', () => {
       await Promise.all(
         Array.from({ length: KEYS }, async (_, k) => {
           for (let i = 0; i < PER_KEY; i++)
-            await t.api.events.publish.mutate({ type: t.type, id: `k${k}-${String(i).padStart(3, '0')}`, data: { i }, orderingKey: `k${k}` });
+            await t.api.events.publish.mutate({
+              type: t.type,
+              id: `k${k}-${String(i).padStart(3, '0')}`,
+              data: { i },
+              orderingKey: `k${k}`,
+            });
         }),
       );
       await waitFor(() => ok.length >= 300, 120_000, '300 deliveries before the crash');

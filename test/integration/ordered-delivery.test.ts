@@ -37,7 +37,10 @@ describe('ordered delivery', () => {
   const arrivalsOf = (path: string) => rx.arrivals.filter((a) => a.path === `/hook/${path}`);
   let hooks = 0;
   type RetryPolicy = NonNullable<Parameters<Team['api']['webhooks']['create']['mutate']>[0]['retryPolicy']>;
-  async function fifoHook(blockOnFailure = true, retryPolicy: RetryPolicy = { kind: 'attempts', maxAttempts: 3, intervalSeconds: 1, backoff: 'fixed' }) {
+  async function fifoHook(
+    blockOnFailure = true,
+    retryPolicy: RetryPolicy = { kind: 'attempts', maxAttempts: 3, intervalSeconds: 1, backoff: 'fixed' },
+  ) {
     const name = `fifo-${++hooks}`;
     const type = `order.${name}`;
     await t.api.eventTypes.create.mutate({ name: type, description: '' });
@@ -118,7 +121,11 @@ describe('ordered delivery', () => {
     await t.api.deliveries.cancel.mutate({ id: delivery(w, 'h1'), reason: 'stuck head' });
     await waitForDelivery(t.api, delivery(w, 'h3'), ['succeeded'], 20_000);
     expect((await t.api.deliveries.get.query({ id: delivery(w, 'h1') })).status).toBe('cancelled');
-    expect(arrivalsOf(w.path).map(eventIdOf).filter((id) => id !== `${w.path}-h1`)).toEqual([`${w.path}-h2`, `${w.path}-h3`]);
+    expect(
+      arrivalsOf(w.path)
+        .map(eventIdOf)
+        .filter((id) => id !== `${w.path}-h1`),
+    ).toEqual([`${w.path}-h2`, `${w.path}-h3`]);
   });
 
   it('cancels a waiting delivery on request without sending it, and the next goes on', async () => {
@@ -144,7 +151,11 @@ describe('ordered delivery', () => {
     for (const id of ['f1', 'f2', 'f3', 'f4', 'f5']) await publish(w, id, 'fast');
     await waitForDelivery(t.api, delivery(w, 'f5'), ['succeeded'], 20_000);
     const took = Date.now() - t0;
-    expect(arrivalsOf(w.path).map(eventIdOf).filter((id) => id.includes('-f'))).toEqual(['f1', 'f2', 'f3', 'f4', 'f5'].map((i) => `${w.path}-${i}`));
+    expect(
+      arrivalsOf(w.path)
+        .map(eventIdOf)
+        .filter((id) => id.includes('-f')),
+    ).toEqual(['f1', 'f2', 'f3', 'f4', 'f5'].map((i) => `${w.path}-${i}`));
     // Five serial deliveries of another key while `slow` hangs: seconds, not the hang's length.
     expect(took).toBeLessThan(15_000);
     expect(arrivalsOf(w.path).some((a) => eventIdOf(a) === `${w.path}-slow2`)).toBe(false);
@@ -175,6 +186,18 @@ describe('ordered delivery', () => {
     expect(arrivalsOf(w.path).map(eventIdOf)).toEqual(bySeq);
   });
 
+  it('cancels a deactivated webhook’s queued deliveries without sending them', async () => {
+    const w = await fifoHook(true, { kind: 'window', windowMinutes: 60 });
+    holding.add(`${w.path}-q1`);
+    for (const id of ['q1', 'q2', 'q3', 'q4']) await publish(w, id, 'q');
+    await waitFor(() => held.has(`${w.path}-q1`), 20_000, 'the head in flight');
+    await t.api.webhooks.update.mutate({ id: w.id, active: false });
+    for (const id of ['q2', 'q3', 'q4']) await waitForDelivery(t.api, delivery(w, id), ['cancelled']);
+    held.get(`${w.path}-q1`)!();
+    await waitForDelivery(t.api, delivery(w, 'q1'), ['succeeded', 'cancelled']);
+    expect(arrivalsOf(w.path).map(eventIdOf)).toEqual([`${w.path}-q1`]);
+  });
+
   it('leaves an unordered webhook’s deliveries unnumbered and on the unordered workflow', async () => {
     await t.api.eventTypes.create.mutate({ name: 'order.plain', description: '' });
     const w = await t.api.webhooks.create.mutate({ name: 'plain', url: `${rx.url}/plain`, eventTypes: ['order.plain'] });
@@ -188,13 +211,18 @@ describe('ordered delivery', () => {
 
   it('refuses a bad ordering setting or key with a 400 naming the field', async () => {
     const bad = async (f: () => Promise<unknown>) => {
-      const err = await f().then(() => null, (e: { data?: { httpStatus?: number }; message: string }) => e);
+      const err = await f().then(
+        () => null,
+        (e: { data?: { httpStatus?: number }; message: string }) => e,
+      );
       expect(err?.data?.httpStatus).toBe(400);
       return err!.message;
     };
-    expect(await bad(() => t.api.webhooks.create.mutate({ name: 'x', url: `${rx.url}/x`, eventTypes: [t.type], ordering: 'lifo' as never }))).toMatch(
-      /ordering.*'none' or 'fifo'/,
+    expect(
+      await bad(() => t.api.webhooks.create.mutate({ name: 'x', url: `${rx.url}/x`, eventTypes: [t.type], ordering: 'lifo' as never })),
+    ).toMatch(/ordering.*'none' or 'fifo'/);
+    expect(await bad(() => t.api.events.publish.mutate({ type: t.type, data: {}, orderingKey: 'k'.repeat(257) }))).toMatch(
+      /orderingKey.*256/,
     );
-    expect(await bad(() => t.api.events.publish.mutate({ type: t.type, data: {}, orderingKey: 'k'.repeat(257) }))).toMatch(/orderingKey.*256/);
   });
 });

@@ -25,6 +25,10 @@ export const SHAPES = [
   'dispatch-continue-as-new',
   'dispatch-last-batch',
   'delivery-started-by-dispatch',
+  'ordered-head',
+  'ordered-waited-for-release',
+  'ordered-cancelled-while-waiting',
+  'ordered-failing-head-passed',
 ] as const;
 export type Shape = (typeof SHAPES)[number];
 
