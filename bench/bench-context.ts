@@ -23,7 +23,7 @@ export async function setUpScenario(
   ctx: BenchContext,
   scenario: string,
   count: number,
-  opts: { rateLimitPerSecond?: number; retryPolicy?: RetryPolicy } = {},
+  opts: { rateLimitPerSecond?: number; retryPolicy?: RetryPolicy; ordering?: 'none' | 'fifo' } = {},
 ): Promise<string> {
   const type = `bench.${scenario}`;
   await ctx.h.api.eventTypes.create.mutate({ name: type, description: `benchmark scenario ${scenario}` });
@@ -33,6 +33,7 @@ export async function setUpScenario(
       url: `${ctx.rx.url}/${scenario}/${n}`,
       eventTypes: [type],
       rateLimitPerSecond: opts.rateLimitPerSecond ?? 1000,
+      ...(opts.ordering ? { ordering: opts.ordering, maxInFlight: 50 } : {}),
       retryPolicy: opts.retryPolicy ?? { kind: 'attempts', maxAttempts: 5, intervalSeconds: 1, backoff: 'fixed' },
     });
   }

@@ -91,7 +91,8 @@ export function padding(payloadBytes: number): string {
   return 'x'.repeat(Math.max(0, payloadBytes - skeleton));
 }
 
-export type Publish = (type: string, data: Record<string, unknown>) => Promise<unknown>;
+/** `orderingKey`: for fifo webhooks (the ordered scenario). */
+export type Publish = (type: string, data: Record<string, unknown>, orderingKey?: string) => Promise<unknown>;
 
 /**
  * Publishes over HTTP as curl would: `POST /trpc/events.publish` with a JSON body, on a keep-alive
@@ -100,12 +101,12 @@ export type Publish = (type: string, data: Record<string, unknown>) => Promise<u
  */
 export function httpPublisher(apiUrl: string, apiKey: string, connections = 50) {
   const pool = new Pool(apiUrl, { connections, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 30_000, bodyTimeout: 30_000 });
-  const publish: Publish = async (type, data) => {
+  const publish: Publish = async (type, data, orderingKey) => {
     const res = await pool.request({
       path: '/trpc/events.publish',
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
-      body: JSON.stringify({ type, data }),
+      body: JSON.stringify(orderingKey === undefined ? { type, data } : { type, data, orderingKey }),
     });
     const text = await res.body.text();
     if (res.statusCode !== 200) throw new Error(`publish answered ${res.statusCode}: ${text.slice(0, 200)}`);

@@ -71,6 +71,8 @@ export interface BenchOptions {
   fanOutEvents: [number, number];
   fanOutWebhooks: number;
   retryEvents: number;
+  /** Events per case of the ordered scenario (unordered, fifo 1 key, fifo 100 keys). */
+  orderedEvents: number;
   rateLimit: number;
   only: Set<Scenario>;
   temporal: 'dev' | 'cluster' | 'both';
@@ -78,7 +80,7 @@ export interface BenchOptions {
   scaleOut: boolean;
 }
 
-export const SCENARIOS = ['ladder', 'latency', 'publish', 'fanout', 'retry', 'ratelimit', 'parked'] as const;
+export const SCENARIOS = ['ladder', 'latency', 'publish', 'fanout', 'ordered', 'retry', 'ratelimit', 'parked'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 const LADDER = [25, 50, 75, 100, 125, 150, 200, 250, 300, 400, 600, 800, 1000];
@@ -97,6 +99,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     '--connections',
     '--only',
     '--fanout-webhooks',
+    '--ordered-events',
     '--temporal',
     '--rounds',
     '--scale-out',
@@ -142,6 +145,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     // Past 1,000 webhooks, one event (the point is the fan-out, not the rate).
     fanOutEvents: [quick ? 5 : 20, num('fanout-webhooks', 100, 1, 20_000) > 1_000 ? 1 : quick ? 2 : 10],
     retryEvents: quick ? 10 : 20,
+    orderedEvents: Math.round(num('ordered-events', quick ? 200 : 600, 10, 100_000)),
     rateLimit: 20,
     only,
     temporal,
@@ -161,7 +165,8 @@ export const HELP = `npm run bench [-- options]
   --parked P       parked retries for the memory figure (default 10000; quick 1000)
   --connections C  raw baseline connections (default 50)
   --fanout-webhooks W  webhooks of the second fan-out case (default 100; e.g. 10000)
-  --only LIST      scenarios to run: ladder,latency,publish,fanout,retry,ratelimit,parked (default all)
+  --only LIST      scenarios to run: ladder,latency,publish,fanout,ordered,retry,ratelimit,parked (default all)
+  --ordered-events N  events per case of the ordered scenario (default 600; quick 200)
   --temporal T     dev (default), cluster (a fresh real cluster), or both (interleaved, ladder only)
   --rounds N       with --temporal both: rounds of (dev, cluster) (default 1)
   --scale-out      one cluster; ladder with 1/2 worker processes × 1/2 API processes

@@ -41,6 +41,11 @@ export function toMarkdown(r: BenchResults): string {
       `| fan-out: 1 event → ${fo.webhooks} webhooks, deliveries/s (${fo.events} events) | ${f(fo.deliveriesPerSecond)} | ${f(c.perSecond)} | ${x(fo.deliveriesPerSecond, c.perSecond)} |`,
     );
   }
+  for (const o of r.ordered ?? []) {
+    L.push(
+      `| ordered delivery, ${o.case}: deliveries/s (${o.events} events, 10 publishers); CPU ms/delivery Herald / Temporal / Postgres | ${f(o.deliveriesPerSecond)}; ${f(o.cpuPerDelivery.herald, 2)} / ${f(o.cpuPerDelivery.temporal, 2)} / ${f(o.cpuPerDelivery.postgres, 2)} | n/a | ÷ unordered: rate ${x(o.deliveriesPerSecond, r.ordered![0]!.deliveriesPerSecond)}, CPU ${x(o.cpuPerDelivery.total, r.ordered![0]!.cpuPerDelivery.total)} |`,
+    );
+  }
   const rt = r.retryTiming;
   if (rt)
     L.push(

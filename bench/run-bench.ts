@@ -7,6 +7,7 @@ import { type HeraldUnderTest, startHeraldUnderTest } from './herald-under-test.
 import { HELP, parseOptions } from './options.js';
 import { toMarkdown } from './report.js';
 import { runFanOut, runParked, runRateLimit, runRetryTiming } from './scenario-engine.js';
+import { runOrdered } from './scenario-ordered.js';
 import { measureCeiling, runLadder, runLatency, runPublishOnly } from './scenario-load.js';
 import { startReceiverProcess } from './receiver-client.js';
 import { runScaleOut, scaleOutMarkdown } from './scale-out.js';
@@ -37,6 +38,7 @@ async function runAll(ctx: BenchContext, startedAt: string, fresh: () => Promise
   const fanOut = on.has('fanout')
     ? [await runFanOut(ctx, 10, ctx.opts.fanOutEvents[0]), await runFanOut(ctx, ctx.opts.fanOutWebhooks, ctx.opts.fanOutEvents[1])]
     : null;
+  const ordered = on.has('ordered') ? await runOrdered(ctx, ctx.opts.orderedEvents) : null;
   const retryTiming = on.has('retry') ? await runRetryTiming(ctx) : null;
   const rateLimit = on.has('ratelimit') ? await runRateLimit(ctx) : null;
   const services = `${ctx.opts.temporal === 'cluster' ? 'a fresh real cluster (4 temporal-server processes, PostgreSQL)' : ctx.h.external.temporal ? 'external Temporal' : 'embedded Temporal dev server (SQLite)'}, ${ctx.h.external.database ? 'external PostgreSQL' : 'embedded PostgreSQL'}`;
@@ -63,6 +65,7 @@ async function runAll(ctx: BenchContext, startedAt: string, fresh: () => Promise
     latency,
     publishOnly,
     fanOut,
+    ordered,
     retryTiming,
     rateLimit,
     parked,
