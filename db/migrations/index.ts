@@ -19,6 +19,8 @@ import * as webhookTransformation from './2026-12-06T100000_webhook_transformati
 import * as receiverAuth from './2026-12-07T100000_receiver_auth.js';
 import * as orderedDelivery from './2026-12-08T100000_ordered_delivery.js';
 import * as deliverySequenceIndex from './2026-12-08T100001_delivery_sequence_index.js';
+import * as oauthTokens from './2026-12-09T100000_oauth_tokens.js';
+import * as consumers from './2026-12-10T100000_consumers.js';
 
 /**
  * Registry of migrations in order; names are their timestamps and never change. A module that
@@ -45,4 +47,6 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07T100000_receiver_auth': receiverAuth,
   '2026-12-08T100000_ordered_delivery': orderedDelivery,
   '2026-12-08T100001_delivery_sequence_index': deliverySequenceIndex,
+  '2026-12-09T100000_oauth_tokens': oauthTokens,
+  '2026-12-10T100000_consumers': consumers,
 };

@@ -3,6 +3,7 @@ import { deliveriesRouter } from './routers/deliveries-router.js';
 import { eventTypesRouter } from './routers/event-types-router.js';
 import { eventsRouter } from './routers/events-router.js';
 import { healthRouter } from './routers/health-router.js';
+import { portalRouter } from './routers/portal-router.js';
 import { projectsRouter } from './routers/projects-router.js';
 import { webhooksRouter } from './routers/webhooks-router.js';
 import { router } from './trpc.js';
@@ -15,6 +16,7 @@ export const appRouter = router({
   webhooks: webhooksRouter,
   events: eventsRouter,
   deliveries: deliveriesRouter,
+  portal: portalRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -24,8 +24,21 @@ export const apiKeyListOutput = z.object({
 });
 export const revokedOutput = z.object({ id: z.string(), revoked: z.literal(true) });
 
-export const projectOutput = z.object({ id: z.string(), name: z.string(), createdAt: isoTime });
+export const projectOutput = z.object({
+  id: z.string(),
+  name: z.string(),
+  uid: z.string().nullable().describe("The platform's own id for this consumer; null: none."),
+  createdAt: isoTime,
+});
 export const projectListOutput = z.object({ data: z.array(projectOutput) });
+export const portalSessionOutput = z.object({
+  id: z.string(),
+  projectId: z.string().describe('The consumer (project) the session is bound to.'),
+  permissions: z.enum(['read', 'manage']),
+  expiresAt: isoTime,
+  url: z.string().describe('One-time link: its first load exchanges the token for an HttpOnly session cookie.'),
+});
+export const revokedSessionsOutput = z.object({ projectId: z.string(), revoked: z.number().int().describe('Live sessions revoked.') });
 export const deletedOutput = z.object({ id: z.string(), deleted: z.literal(true) });
 
 export const eventTypeOutput = z.object({

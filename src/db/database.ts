@@ -34,11 +34,29 @@ export interface ApiKeysTable {
   scope: Generated<ApiKeyScope>;
 }
 
+/** A project is also the consumer of the portal (docs/consumers.md): the platform customer owning its webhooks. */
 export interface ProjectsTable {
   id: string;
   team_id: string;
   name: string;
+  /** The platform's own id for the consumer, unique per team; null: none. */
+  uid: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Timestamp;
+}
+
+/** A consumer-portal session (services/portal-sessions.ts); the secrets kept as SHA-256 hex only. */
+export interface PortalSessionsTable {
+  id: string;
+  team_id: string;
+  project_id: string;
+  permissions: 'read' | 'manage';
+  theme: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  token_hash: string;
+  cookie_hash: string | null;
+  created_at: Generated<Date>;
+  expires_at: Timestamp;
+  exchanged_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
 }
 
 export interface EventTypesTable {
@@ -151,6 +169,17 @@ export interface DeliveriesTable {
   sequence: ColumnType<string | null, number | null | undefined, number | null>;
 }
 
+/** OAuth2 tokens shared by the worker processes (core/attempt/oauth-tokens.ts); the token sealed. */
+export interface OAuthTokensTable {
+  webhook_id: string;
+  fingerprint: string;
+  team_id: string;
+  sealed: string;
+  /** SHA-256 hex of the token: a 401 drops exactly the token it was answered to. */
+  token_hash: string;
+  renew_at: Timestamp;
+}
+
 /** The last sequence number given per (fifo webhook, ordering key); its row lock orders concurrent publishes. */
 export interface DeliverySequencesTable {
   webhook_id: string;
@@ -222,6 +251,8 @@ export interface TeamInFlightTable {
 }
 
 export interface Database {
+  portal_sessions: PortalSessionsTable;
+  oauth_tokens: OAuthTokensTable;
   delivery_sequences: DeliverySequencesTable;
   teams: TeamsTable;
   api_keys: ApiKeysTable;

@@ -36,10 +36,13 @@ export async function lockWebhookSecrets(trx: Transaction<Database>, teamId: str
     .executeTakeFirst();
 }
 
-/** Deletes the webhook and its ordering counters (a fifo webhook's; its deliveries go by the purge). */
+/** Deletes the webhook, its ordering counters and its shared OAuth2 tokens (its deliveries go by the purge). */
 export async function deleteWebhookRow(db: Db, teamId: string, id: string): Promise<boolean> {
   const r = await db.deleteFrom('webhooks').where('team_id', '=', teamId).where('id', '=', id).executeTakeFirst();
-  if (r.numDeletedRows > 0n) await db.deleteFrom('delivery_sequences').where('team_id', '=', teamId).where('webhook_id', '=', id).execute();
+  if (r.numDeletedRows > 0n) {
+    await db.deleteFrom('delivery_sequences').where('team_id', '=', teamId).where('webhook_id', '=', id).execute();
+    await db.deleteFrom('oauth_tokens').where('team_id', '=', teamId).where('webhook_id', '=', id).execute();
+  }
   return r.numDeletedRows > 0n;
 }
 

@@ -8,6 +8,7 @@ import { createPgClock } from '../core/attempt/pg-clock.js';
 import { createReplyLag } from '../core/attempt/reply-lag.js';
 import { Egress } from '../core/attempt/egress.js';
 import { OAuthTokens } from '../core/attempt/oauth-tokens.js';
+import { pgTokenStore } from '../repositories/oauth-token-store.js';
 
 /**
  * The delivery agents (one per team, each with HERALD_TEAM_CONNECTIONS_PER_ORIGIN connections per
@@ -22,7 +23,7 @@ export function createActivityDeps(opts: { db: Kysely<Database>; config: HeraldC
     config: opts.config,
     log: opts.log,
     egress: new Egress({ config: opts.config, resolve, lookup }),
-    oauthTokens: new OAuthTokens(opts.config.delivery.oauthTokenTimeoutMs),
+    oauthTokens: new OAuthTokens(opts.config.delivery.oauthTokenTimeoutMs, pgTokenStore(opts.db, opts.config.encryptionKeys)),
     pgClock: createPgClock(),
     replyLag: createReplyLag(),
   };

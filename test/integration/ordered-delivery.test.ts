@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIRECT_FANOUT_MAX } from '../../src/core/fan-out.js';
+import { insertEventWithDeliveries } from '../../src/core/insert-event-with-deliveries.js';
+import { sweepUndispatched } from '../../src/worker/sweep-undispatched.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { type Arrival, type Receiver, startReceiver, waitFor } from '../support/receiver.js';
 import { deliveryIdOf, teamWithType, waitForDelivery } from '../support/scenario.js';
@@ -196,6 +199,23 @@ describe('ordered delivery', () => {
     held.get(`${w.path}-q1`)!();
     await waitForDelivery(t.api, delivery(w, 'q1'), ['succeeded', 'cancelled']);
     expect(arrivalsOf(w.path).map(eventIdOf)).toEqual([`${w.path}-q1`]);
+  });
+
+  it('starts the numbered deliveries of events a crashed API stored but never started, from the undispatched sweep, in order', async () => {
+    const w = await fifoHook();
+    // As an API that died right after its publish statement committed leaves them: rows numbered, nothing started.
+    for (const id of ['s1', 's2', 's3'])
+      await insertEventWithDeliveries(
+        h.db,
+        { teamId: t.teamId, id: `${w.path}-${id}`, type: w.type, projectId: null, data: `{"id":"${id}"}`, orderingKey: 'sweep' },
+        deliveryIdOf(`${w.path}-${id}`, ''),
+        DIRECT_FANOUT_MAX,
+      );
+    const swept = await sweepUndispatched(h.deps, 0);
+    expect(swept.dispatched).toBeGreaterThanOrEqual(3);
+    await waitForDelivery(t.api, delivery(w, 's3'), ['succeeded'], 20_000);
+    expect(arrivalsOf(w.path).map(eventIdOf)).toEqual(['s1', 's2', 's3'].map((i) => `${w.path}-${i}`));
+    expect((await h.temporal.workflow.getHandle(delivery(w, 's1')).describe()).type).toBe('orderedDeliveryWorkflow');
   });
 
   it('leaves an unordered webhook’s deliveries unnumbered and on the unordered workflow', async () => {

@@ -4,6 +4,9 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Agent } from 'undici';
+import { OAuthTokens } from '../../src/core/attempt/oauth-tokens.js';
+import { pgTokenStore } from '../../src/repositories/oauth-token-store.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { type Receiver, startReceiver, waitFor } from '../support/receiver.js';
 import { type OAuthServer, startOAuthServer } from '../support/oauth-server.js';
@@ -144,6 +147,20 @@ describe('receiver authentication', () => {
     }
     expect(oauth.grants - before).toBe(1);
     expect(oauth.calls.at(-1)).toMatchObject({ authMethod: 'basic', ok: true });
+    // Shared with every worker process through PostgreSQL, sealed: a second worker's cache takes it.
+    const row = await h.db.selectFrom('oauth_tokens').selectAll().where('webhook_id', '=', w.id).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ fingerprint: w.auth!.fingerprint, sealed: expect.stringMatching(/^enc:v1:k1:/) });
+    const used = rx.arrivals.filter((a) => a.path === '/hook/oauth').at(-1)!.headers.authorization!;
+    expect(row.sealed.includes(used.replace('Bearer ', ''))).toBe(false);
+    const secondWorker = new OAuthTokens(1_000, pgTokenStore(h.db, h.config.encryptionKeys));
+    const key = { teamId: t.teamId, webhookId: w.id, fingerprint: w.auth!.fingerprint };
+    const creds = { ...oauthCreds(), audience: null, clientAuthMethod: 'client_secret_basic' as const };
+    expect(await secondWorker.get(key, creds, new Agent(), { allowPrivate: true })).toEqual({
+      ok: true,
+      token: used.replace('Bearer ', ''),
+      fresh: false,
+    });
+    expect(oauth.grants - before).toBe(1);
     expect(oauth.calls.at(-1)!.form.get('scope')).toBe('webhooks');
   });
 

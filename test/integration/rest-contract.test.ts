@@ -63,6 +63,17 @@ describe('REST API contract', () => {
     });
   });
 
+  it('reads and updates a project as a consumer, and opens and revokes its portal sessions', async () => {
+    const updated = await rest.call('PATCH', '/v1/projects/{id}', { key, params: { id: ids.project }, body: { uid: 'cust_studio' } });
+    expect(updated.body).toMatchObject({ id: ids.project, name: 'studio', uid: 'cust_studio' });
+    expect((await rest.call('GET', '/v1/projects/{id}', { key, params: { id: ids.project } })).body.uid).toBe('cust_studio');
+    const session = await rest.call('POST', '/v1/portal/sessions', { key, body: { uid: 'cust_studio', ttlSeconds: 120 } });
+    expect(session.status).toBe(201);
+    expect(session.body).toMatchObject({ projectId: ids.project, permissions: 'read' });
+    const revoked = await rest.call('POST', '/v1/portal/sessions/revoke', { key, body: { projectId: ids.project } });
+    expect(revoked.body).toEqual({ projectId: ids.project, revoked: 1 });
+  });
+
   it('manages event types', async () => {
     const created = await rest.call('POST', '/v1/event-types', {
       key,

@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import { createPortalHttp } from '../portal/portal-http.js';
 import type { ApiDeps } from '../context.js';
 import { createDevEcho } from '../dev-echo.js';
 import { serveDocs } from './docs-page.js';
@@ -13,6 +14,7 @@ import { createRestHandler } from './rest-handler.js';
 export function mountRest(deps: ApiDeps, maxBodyBytes: number) {
   const rest = createRestHandler(deps, maxBodyBytes);
   const echo = deps.config.delivery.allowPrivateTargets ? createDevEcho(maxBodyBytes) : undefined;
+  const portal = createPortalHttp(deps);
   return async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean> {
     const pathname = (req.url ?? '/').split('?')[0]!;
     if (pathname === '/v1' || pathname.startsWith('/v1/')) {
@@ -24,6 +26,7 @@ export function mountRest(deps: ApiDeps, maxBodyBytes: number) {
       return true;
     }
     if (serveDocs(req, res, pathname)) return true;
+    if (await portal(req, res, pathname)) return true;
     return echo ? echo(req, res, pathname) : false;
   };
 }

@@ -63,6 +63,12 @@ export const REST_ROUTES: readonly RestRoute[] = [
 
   route('POST', '/v1/projects', 'projects.create', out.projectOutput, 'Create a project', { status: 201 }),
   route('GET', '/v1/projects', 'projects.list', out.projectListOutput, 'List projects'),
+  route('POST', '/v1/portal/sessions', 'portal.createSession', out.portalSessionOutput, 'Create a consumer-portal session link', {
+    status: 201,
+  }),
+  route('POST', '/v1/portal/sessions/revoke', 'portal.revokeSessions', out.revokedSessionsOutput, "Revoke a consumer's portal sessions"),
+  route('GET', '/v1/projects/{id}', 'projects.get', out.projectOutput, 'Get a project (a consumer)'),
+  route('PATCH', '/v1/projects/{id}', 'projects.update', out.projectOutput, 'Update a project: its name or uid'),
   route('DELETE', '/v1/projects/{id}', 'projects.delete', out.deletedOutput, 'Delete a project (refused while webhooks use it)'),
 
   route('POST', '/v1/event-types', 'eventTypes.create', out.eventTypeOutput, 'Create an event type', { status: 201 }),

@@ -1,9 +1,12 @@
 /**
  * OAuth2 client-credentials tokens for receiver auth (RFC 6749 §4.4). A token is fetched on a
- * webhook's first attempt that needs it and kept in this worker process, keyed by webhook and
- * credential fingerprint (a credential change starts afresh), until REFRESH_MARGIN before it
- * expires. Concurrent attempts of one webhook share one fetch. Tokens live in memory only: never
- * in PostgreSQL, Temporal history, logs or metrics. Every worker process fetches its own.
+ * webhook's first attempt that needs it and kept, keyed by webhook and credential fingerprint (a
+ * credential change starts afresh), until REFRESH_MARGIN before it expires: in this process's
+ * memory, and in the TokenStore every worker process shares (PostgreSQL, the token sealed like
+ * signing secrets: repositories/oauth-token-store.ts), so a second worker takes the first one's
+ * token instead of fetching its own. Concurrent attempts in one process share one fetch; two
+ * processes missing at the same moment may each fetch one (the later one is kept). Never in
+ * Temporal history, logs or metrics. A store that fails is a miss: the token is fetched.
  */
 import { performance } from 'node:perf_hooks';
 import { request, type Dispatcher } from 'undici';
@@ -15,6 +18,22 @@ import { classifyNetworkError } from './send-attempt.js';
 type OAuth2 = Extract<ReceiverCredentials, { kind: 'oauth2_client_credentials' }>;
 
 export type TokenResult = { ok: true; token: string; fresh: boolean } | { ok: false; error: AttemptError; durationMs: number };
+
+/** Whose token: the webhook (and its team) and its credential fingerprint. */
+export interface TokenKey {
+  teamId: string;
+  webhookId: string;
+  fingerprint: string;
+}
+
+/** Tokens shared between worker processes. Each method may throw; OAuthTokens treats that as a miss. */
+export interface TokenStore {
+  /** A token stored for `key` whose renewal time is after `nowMs`. */
+  read(key: TokenKey, nowMs: number): Promise<{ token: string; renewAtMs: number } | undefined>;
+  write(key: TokenKey, token: string, renewAtMs: number): Promise<void>;
+  /** Drops the stored token for `key` if it is `token` (a receiver refused it). */
+  drop(key: TokenKey, token: string): Promise<void>;
+}
 
 /** A token is renewed this long before it expires (or at half its life, if that is shorter), ms. */
 export const REFRESH_MARGIN_MS = 60_000;
@@ -29,24 +48,45 @@ export class OAuthTokens {
   private readonly tokens = new Map<string, { token: string; renewAtMs: number }>();
   private readonly fetching = new Map<string, Promise<TokenResult>>();
 
-  constructor(private readonly timeoutMs: number) {}
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly store?: TokenStore,
+  ) {}
 
-  /** The cached token for `key`, or one fetched now through `dispatcher`. */
-  async get(key: string, creds: OAuth2, dispatcher: Dispatcher, opts: { allowPrivate: boolean; nowMs?: number }): Promise<TokenResult> {
+  /** The cached token for `key` (this process's, else the store's), or one fetched now through `dispatcher`. */
+  async get(key: TokenKey, creds: OAuth2, dispatcher: Dispatcher, opts: { allowPrivate: boolean; nowMs?: number }): Promise<TokenResult> {
     const now = opts.nowMs ?? Date.now();
-    const cached = this.tokens.get(key);
+    const id = `${key.webhookId}|${key.fingerprint}`;
+    const cached = this.tokens.get(id);
     if (cached && cached.renewAtMs > now) return { ok: true, token: cached.token, fresh: false };
-    let pending = this.fetching.get(key);
+    let pending = this.fetching.get(id);
     if (!pending) {
-      pending = this.fetch(key, creds, dispatcher, opts.allowPrivate).finally(() => this.fetching.delete(key));
-      this.fetching.set(key, pending);
+      pending = this.shared(key, id, now)
+        .then((hit) => hit ?? this.fetch(key, id, creds, dispatcher, opts.allowPrivate))
+        .finally(() => this.fetching.delete(id));
+      this.fetching.set(id, pending);
     }
     return pending;
   }
 
-  /** Drops `token` for `key` (the receiver answered 401 with it), unless a newer one replaced it already. */
-  invalidate(key: string, token: string): void {
-    if (this.tokens.get(key)?.token === token) this.tokens.delete(key);
+  /** Drops `token` for `key` (the receiver answered 401 with it), here and in the store, unless a newer one replaced it already. */
+  async invalidate(key: TokenKey, token: string): Promise<void> {
+    const id = `${key.webhookId}|${key.fingerprint}`;
+    if (this.tokens.get(id)?.token === token) this.tokens.delete(id);
+    await this.store?.drop(key, token).catch(() => undefined);
+  }
+
+  /** The store's token for `key`, kept here too; undefined on a miss or a failing store. */
+  private async shared(key: TokenKey, id: string, nowMs: number): Promise<TokenResult | undefined> {
+    const hit = await this.store?.read(key, nowMs).catch(() => undefined);
+    if (!hit) return undefined;
+    this.remember(id, hit.token, hit.renewAtMs);
+    return { ok: true, token: hit.token, fresh: false };
+  }
+
+  private remember(id: string, token: string, renewAtMs: number): void {
+    if (!this.tokens.has(id) && this.tokens.size >= MAX_TOKENS) this.tokens.delete(this.tokens.keys().next().value!);
+    this.tokens.set(id, { token, renewAtMs });
   }
 
   /** Tokens held now (tests). */
@@ -54,7 +94,7 @@ export class OAuthTokens {
     return this.tokens.size;
   }
 
-  private async fetch(key: string, creds: OAuth2, dispatcher: Dispatcher, allowPrivate: boolean): Promise<TokenResult> {
+  private async fetch(key: TokenKey, id: string, creds: OAuth2, dispatcher: Dispatcher, allowPrivate: boolean): Promise<TokenResult> {
     const t0 = performance.now();
     const failed = (message: string): TokenResult => ({
       ok: false,
@@ -104,8 +144,8 @@ export class OAuthTokens {
       return failed(`token endpoint answered ${status} without an access_token`);
     const lifetimeMs = (typeof answer.expires_in === 'number' && answer.expires_in > 0 ? answer.expires_in : DEFAULT_EXPIRES_IN_S) * 1000;
     const renewAtMs = Date.now() + lifetimeMs - Math.min(REFRESH_MARGIN_MS, lifetimeMs / 2);
-    if (this.tokens.size >= MAX_TOKENS) this.tokens.delete(this.tokens.keys().next().value!);
-    this.tokens.set(key, { token: answer.access_token, renewAtMs });
+    this.remember(id, answer.access_token, renewAtMs);
+    await this.store?.write(key, answer.access_token, renewAtMs).catch(() => undefined);
     return { ok: true, token: answer.access_token, fresh: true };
   }
 }

@@ -42,7 +42,7 @@ export async function send(deps: AttemptDeps, target: Ready, request: Request): 
       let result: SendResult;
       const auth = request.auth;
       if (auth?.kind === 'oauth2_client_credentials') {
-        const key = `${webhook.id}|${webhook.auth?.fingerprint ?? ''}`;
+        const key = { teamId: webhook.team_id, webhookId: webhook.id, fingerprint: webhook.auth?.fingerprint ?? '' };
         const token = () =>
           deps.oauthTokens.get(key, auth, deps.egress.for(webhook.team_id, webhook.id, route), {
             allowPrivate: deps.config.delivery.allowPrivateTargets,
@@ -51,7 +51,7 @@ export async function send(deps: AttemptDeps, target: Ready, request: Request): 
         if (!t.ok) return nothingSent(t.error, t.durationMs);
         result = await once(`Bearer ${t.token}`);
         if (result.statusCode === 401 && !t.fresh) {
-          deps.oauthTokens.invalidate(key, t.token);
+          await deps.oauthTokens.invalidate(key, t.token);
           t = await token();
           if (!t.ok) return nothingSent(t.error, t.durationMs);
           result = await once(`Bearer ${t.token}`);
