@@ -1,6 +1,8 @@
 import type http from 'node:http';
 import type { ApiDeps } from '../context.js';
 import { exchangePortalToken, sessionFromCookie } from '../../services/portal-sessions.js';
+import { csrfTokenOf, servePortalApi } from './portal-api.js';
+import { servePortalPage } from './portal-page.js';
 
 /** The portal session cookie: HttpOnly, Secure, scoped to /portal; SameSite=None so an embedding iframe keeps it. */
 export const PORTAL_COOKIE = 'herald_portal';
@@ -25,13 +27,17 @@ export function portalCookie(req: http.IncomingMessage): string | undefined {
  * - `GET /portal/session?token=…`: the link `portal.createSession` answers. Exchanges the
  *   one-time token for the session cookie and redirects to `/portal/` (303), so the token leaves
  *   the address bar; a used, expired or revoked token answers 401.
- * - `GET /portal/api/session`: who the cookie is (the consumer, permissions, expiry, theme), or 401.
+ * - `GET /portal/api/session`: who the cookie is (the consumer, permissions, expiry, theme, the
+ *   CSRF token mutations send back), or 401; the rest of `/portal/api/` is portal-api.ts.
+ * - `GET /portal/`: the portal's page and its assets (portal-page.ts).
  * Answers false for any other path.
  */
-export function createPortalHttp(deps: Pick<ApiDeps, 'db'>) {
+export function createPortalHttp(deps: ApiDeps) {
   return async function servePortal(req: http.IncomingMessage, res: http.ServerResponse, pathname: string): Promise<boolean> {
+    if (pathname === '/portal' || pathname === '/portal/' || pathname.startsWith('/portal/assets/'))
+      return servePortalPage(req, res, pathname);
     if (pathname !== '/portal/session' && !pathname.startsWith('/portal/api/')) return false;
-    if (req.method !== 'GET') {
+    if (req.method !== 'GET' && !pathname.startsWith('/portal/api/')) {
       json(res, 405, { error: { message: `${req.method} is not allowed on ${pathname}` } });
       return true;
     }
@@ -69,9 +75,16 @@ export function createPortalHttp(deps: Pick<ApiDeps, 'db'>) {
         json(res, 401, { error: { message: 'the consumer of this session no longer exists' } });
         return true;
       }
-      json(res, 200, { consumer, permissions: session.permissions, expiresAt: session.expiresAt.toISOString(), theme: session.theme });
+      json(res, 200, {
+        consumer,
+        permissions: session.permissions,
+        expiresAt: session.expiresAt.toISOString(),
+        theme: session.theme,
+        csrfToken: csrfTokenOf(cookie!),
+      });
       return true;
     }
+    if (await servePortalApi(deps, req, res, pathname.slice('/portal/api'.length), session, cookie!)) return true;
     json(res, 404, { error: { message: `no portal route: ${pathname}` } });
     return true;
   };
