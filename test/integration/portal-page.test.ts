@@ -1,0 +1,219 @@
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, type Harness } from '../support/harness.js';
+import { type Receiver, startReceiver, waitFor } from '../support/receiver.js';
+
+/**
+ * The consumer portal in a real headless Chromium (Debian's `chromium`, as docs-page.test.ts):
+ * real Temporal, PostgreSQL and a loopback receiver, the session link made by the admin API.
+ * Screenshots go to docs/images/.
+ */
+const CHROMIUM = '/usr/bin/chromium';
+const WAIT_MS = 30_000;
+// HERALD_PORTAL_SCREENSHOTS=1 writes them to docs/images/ (the README's); otherwise to a temporary folder.
+const SHOTS = process.env.HERALD_PORTAL_SCREENSHOTS
+  ? new URL('../../docs/images/', import.meta.url)
+  : pathToFileURL(`${mkdtempSync(join(tmpdir(), 'herald-portal-'))}/`);
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+describe('consumer portal in a browser', () => {
+  let h: Harness;
+  let browser: Browser;
+  let rx: Receiver;
+  let failing = false;
+  let team: Awaited<ReturnType<Harness['createTeam']>>;
+  let projectId: string;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM))
+      throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install -y chromium), as .ci/run does`);
+    h = await createHarness();
+    rx = await startReceiver(() => (failing ? { status: 500, body: 'broken today: disk full' } : { status: 200, body: 'thanks' }));
+    team = await h.createTeam();
+    const api = h.client(team.key);
+    await api.eventTypes.create.mutate({ name: 'video.ready', description: 'A video finished encoding' });
+    projectId = (await api.projects.create.mutate({ name: 'Acme Media', uid: 'acme' })).id;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+      ],
+    });
+    mkdirSync(SHOTS, { recursive: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await rx?.close();
+    await h?.close();
+  });
+
+  async function open(
+    permissions: 'manage' | 'read' = 'manage',
+    opts: { bypassCSP?: boolean } = {},
+  ): Promise<{ page: Page; foreign: string[] }> {
+    const s = await h.client(team.key).portal.createSession.mutate({ uid: 'acme', permissions });
+    const page = await browser.newPage(opts);
+    page.setDefaultTimeout(WAIT_MS);
+    page.on('dialog', (d) => d.accept());
+    const foreign: string[] = [];
+    page.on('request', (r) => {
+      if (!r.url().startsWith(h.apiUrl)) foreign.push(r.url());
+    });
+    // The link is on HERALD_PUBLIC_URL (or the configured host and port); this API listens on an ephemeral port.
+    const link = new URL(s.url);
+    await page.goto(`${h.apiUrl}${link.pathname}${link.search}`);
+    await page.getByRole('heading', { name: 'Endpoints' }).waitFor();
+    return { page, foreign };
+  }
+  const shot = (page: Page, name: string) => page.screenshot({ path: new URL(`portal-${name}.png`, SHOTS).pathname, fullPage: true });
+
+  it('adds an endpoint, sends a test event and shows its delivery, shows a failure with the response body, and retries it', async () => {
+    const { page, foreign } = await open();
+    // The token left the address bar for a cookie.
+    expect(page.url()).toBe(`${h.apiUrl}/portal/`);
+    await expect(page.locator('#consumer').innerText()).resolves.toBe('Webhooks · Acme Media');
+
+    await page.getByLabel('Name', { exact: true }).fill('Acme prod');
+    await page.getByLabel('URL').fill(`${rx.url}/acme`);
+    await page.getByLabel(/video\.ready/).check();
+    await shot(page, 'endpoints');
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    await page.getByRole('heading', { name: 'Acme prod' }).waitFor();
+    const [webhook] = (await h.client(team.key).webhooks.list.query({ projectId })).data;
+    expect(webhook).toMatchObject({ name: 'Acme prod', url: `${rx.url}/acme`, eventTypes: ['video.ready'], projectId });
+
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    await waitFor(() => rx.arrivals.some((a) => a.path === '/hook/acme'), WAIT_MS, 'the test event to arrive');
+    const row = page.locator('table.deliveries tbody tr').first();
+    await waitFor(
+      async () => {
+        await page.getByRole('button', { name: 'Refresh' }).click();
+        return (await row.innerText().catch(() => '')).includes('succeeded');
+      },
+      WAIT_MS,
+      'the test delivery to show as succeeded',
+    );
+    expect(await row.innerText()).toContain('webhook.test');
+
+    // The receiver fails: the delivery shows the failed attempt with what the receiver answered.
+    failing = true;
+    const e = await h.client(team.key).events.publish.mutate({ type: 'video.ready', data: { videoId: 'v1' }, projectId });
+    await waitFor(() => rx.arrivals.some((a) => a.body.includes(e.id)), WAIT_MS, 'the failing attempt');
+    await page.goto(`${h.apiUrl}/portal/#/deliveries/${encodeURIComponent(`delivery:${e.id}:${webhook!.id}`)}`);
+    await page.getByText('answered 500').waitFor();
+    await expect(page.locator('pre.body').first().innerText()).resolves.toBe('broken today: disk full');
+    await shot(page, 'delivery');
+
+    failing = false;
+    await page.getByRole('button', { name: 'Retry now' }).click();
+    await waitFor(
+      async () => {
+        await page.reload();
+        return (await page.locator('dd.st-succeeded').count()) > 0;
+      },
+      WAIT_MS,
+      'the retried delivery to succeed',
+    );
+    await page.getByText('answered 200').waitFor();
+    expect(foreign).toEqual([]);
+    await page.close();
+  }, 180_000);
+
+  it('rotates the signing secret; the next delivery verifies with the new secret and, during the grace period, the old one', async () => {
+    const { page } = await open();
+    const [webhook] = (await h.client(team.key).webhooks.list.query({ projectId })).data;
+    await page.goto(`${h.apiUrl}/portal/#/endpoints/${encodeURIComponent(webhook!.id)}`);
+    await page.getByRole('heading', { name: 'Acme prod' }).waitFor();
+    await page.getByRole('button', { name: 'Reveal' }).click();
+    await page.locator('code.secret', { hasText: 'whsec_' }).waitFor();
+    const oldSecret = await page.locator('code.secret').innerText();
+    await page.getByRole('button', { name: 'Rotate' }).click();
+    await page.getByText('Rotated: reveal to see the new secret').waitFor();
+    await page.getByRole('button', { name: 'Reveal' }).click();
+    await waitFor(async () => (await page.locator('code.secret').innerText()) !== oldSecret, WAIT_MS, 'the new secret');
+    const newSecret = await page.locator('code.secret').innerText();
+    expect(newSecret).toMatch(/^whsec_/);
+    await shot(page, 'endpoint');
+
+    const e = await h.client(team.key).events.publish.mutate({ type: 'video.ready', data: { videoId: 'v2' }, projectId });
+    const arrival = await waitFor(() => rx.arrivals.find((a) => a.body.includes(e.id)), WAIT_MS, 'the delivery after rotation');
+    const headers = arrival.headers as Record<string, string>;
+    expect(new Webhook(newSecret).verify(arrival.body, headers)).toMatchObject({ type: 'video.ready' });
+    expect(new Webhook(oldSecret).verify(arrival.body, headers)).toMatchObject({ type: 'video.ready' });
+    await page.close();
+  }, 120_000);
+
+  it('offers no change to a read session, and stays readable 375 px wide', async () => {
+    const { page } = await open('read');
+    await page.setViewportSize({ width: 375, height: 800 });
+    await page.getByText('This session can read, not change.').waitFor();
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+    await page.locator('table a').first().click();
+    await page.getByRole('button', { name: 'Send test event' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Send test event' }).isDisabled()).toBe(true);
+    await shot(page, 'mobile');
+    await page.close();
+  }, 60_000);
+
+  it('has no serious or critical axe-core violations on its pages, and is keyboard reachable', async () => {
+    // CSP bypassed for this page only, so the axe script can be injected.
+    const { page } = await open('manage', { bypassCSP: true });
+    const [webhook] = (await h.client(team.key).webhooks.list.query({ projectId })).data;
+    const { data } = await h.client(team.key).deliveries.list.query({ webhookId: webhook!.id, pageSize: 1 });
+    const pages = ['#/', `#/endpoints/${encodeURIComponent(webhook!.id)}`, `#/deliveries/${encodeURIComponent(data[0]!.id)}`, '#/events'];
+    const found: string[] = [];
+    for (const hash of pages) {
+      await page.goto(`${h.apiUrl}/portal/${hash}`);
+      await page.locator('main h1').waitFor();
+      await page.addScriptTag({ path: AXE });
+      const violations = (await page.evaluate('axe.run(document, { resultTypes: ["violations"] }).then((r) => r.violations)')) as {
+        id: string;
+        impact: string;
+      }[];
+      for (const v of violations) if (v.impact === 'serious' || v.impact === 'critical') found.push(`${hash} ${v.id} (${v.impact})`);
+    }
+    expect(found).toEqual([]);
+    // Each view takes the focus to its content; the skip link (first in the page) leads there, and Tab goes on through it.
+    await page.goto(`${h.apiUrl}/portal/#/events`);
+    await page.locator('main h1', { hasText: 'Events' }).waitFor();
+    expect(await page.evaluate('document.activeElement.id')).toBe('main');
+    expect(await page.evaluate('document.querySelector("a[href], button, input").textContent')).toBe('Skip to content');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.closest("main") !== null && document.activeElement.tagName')).toBe('A');
+    await page.keyboard.press('Enter');
+    await page.locator('main h1', { hasText: 'video.ready' }).waitFor();
+    await page.close();
+  }, 120_000);
+
+  it('cannot be framed by a page of another origin', async () => {
+    const { page } = await open();
+    const parent = http.createServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'text/html' }).end(`<iframe id="p" src="${h.apiUrl}/portal/"></iframe>`),
+    );
+    await new Promise<void>((r) => parent.listen(0, 'localhost', r));
+    try {
+      const blocked: string[] = [];
+      page.on('console', (m) => blocked.push(m.text()));
+      await page.goto(`http://localhost:${(parent.address() as AddressInfo).port}/`);
+      const frame = await waitFor(() => page.frames().find((f) => f !== page.mainFrame()), WAIT_MS, 'the iframe');
+      await waitFor(() => blocked.some((t) => t.includes('frame-ancestors')), WAIT_MS, 'the refusal');
+      expect(await frame.locator('#consumer').count()).toBe(0);
+    } finally {
+      parent.close();
+      await page.close();
+    }
+  }, 60_000);
+});
