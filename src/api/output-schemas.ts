@@ -38,6 +38,9 @@ export const portalSessionOutput = z.object({
   expiresAt: isoTime,
   url: z.string().describe('One-time link: its first load exchanges the token for an HttpOnly session cookie.'),
 });
+export const frameAncestorsOutput = z.object({
+  origins: z.array(z.string()).describe('Origins allowed to embed the portal, besides its own.'),
+});
 export const revokedSessionsOutput = z.object({ projectId: z.string(), revoked: z.number().int().describe('Live sessions revoked.') });
 export const deletedOutput = z.object({ id: z.string(), deleted: z.literal(true) });
 

@@ -17,6 +17,8 @@ export interface TeamsTable {
   created_at: Timestamp;
   /** Days events, deliveries and attempt records are kept; null: HERALD_RETENTION_DAYS. */
   retention_days: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Origins allowed to embed the team's consumer portal (CSP frame-ancestors, besides its own). */
+  portal_frame_ancestors: ColumnType<string[], string[] | undefined, string[]>;
 }
 
 export interface ApiKeysTable {

@@ -167,16 +167,124 @@ const SNIPPETS = [
   ['Go', 'wh, _ := standardwebhooks.NewWebhook(secret)\nerr := wh.Verify(rawBody, headers)'],
 ];
 
+/** The endpoint's settings as a form: URL, description, event types, rate limit, retry policy, custom headers. */
+function editForm(w, types) {
+  const err = h('div');
+  const policy = w.retryPolicy ?? { kind: 'window', windowMinutes: 1440 };
+  const boxes = types.map((t, i) =>
+    h(
+      'li',
+      {},
+      h('input', { type: 'checkbox', id: `edit-type-${i}`, name: 'eventTypes', value: t.name, checked: w.eventTypes.includes(t.name) }),
+      h('label', { for: `edit-type-${i}` }, h('code', {}, t.name)),
+    ),
+  );
+  const form = h(
+    'form',
+    {
+      onsubmit: async (e) => {
+        e.preventDefault();
+        const f = new FormData(form);
+        const headers = {};
+        for (const line of String(f.get('headers') ?? '').split('\n')) {
+          const at = line.indexOf(':');
+          if (line.trim() && at > 0) headers[line.slice(0, at).trim()] = line.slice(at + 1).trim();
+        }
+        const retryPolicy =
+          f.get('policyKind') === 'attempts'
+            ? {
+                kind: 'attempts',
+                maxAttempts: Number(f.get('maxAttempts')),
+                intervalSeconds: Number(f.get('intervalSeconds')),
+                backoff: policy.backoff ?? 'fixed',
+              }
+            : { kind: 'window', windowMinutes: Number(f.get('windowMinutes')) };
+        try {
+          await api('PATCH', `/endpoints/${encodeURIComponent(w.id)}`, {
+            url: f.get('url'),
+            description: f.get('description') || null,
+            eventTypes: f.getAll('eventTypes'),
+            rateLimitPerSecond: Number(f.get('rateLimitPerSecond')),
+            retryPolicy,
+            headers,
+          });
+          await route();
+        } catch (x) {
+          err.replaceChildren(errorBox(x));
+        }
+      },
+    },
+    h('label', { for: 'edit-url' }, 'URL'),
+    h('input', { id: 'edit-url', name: 'url', type: 'url', required: true, value: w.url }),
+    h('label', { for: 'edit-description' }, 'Description'),
+    h('input', { id: 'edit-description', name: 'description', maxlength: 255, value: w.description ?? '' }),
+    h('fieldset', {}, h('legend', {}, 'Event types'), h('ul', { class: 'types' }, boxes)),
+    h('label', { for: 'edit-rate' }, 'Rate limit (deliveries per second)'),
+    h('input', {
+      id: 'edit-rate',
+      name: 'rateLimitPerSecond',
+      type: 'number',
+      min: 1,
+      max: 1000,
+      required: true,
+      value: w.rateLimitPerSecond,
+    }),
+    h(
+      'fieldset',
+      {},
+      h('legend', {}, 'Retry policy'),
+      h('label', { for: 'edit-kind' }, 'Kind'),
+      h(
+        'select',
+        { id: 'edit-kind', name: 'policyKind' },
+        h('option', { value: 'window', selected: policy.kind === 'window' }, 'retry for a time window'),
+        h('option', { value: 'attempts', selected: policy.kind === 'attempts' }, 'a number of attempts'),
+      ),
+      h('label', { for: 'edit-window' }, 'Window (minutes)'),
+      h('input', { id: 'edit-window', name: 'windowMinutes', type: 'number', min: 0, max: 1440, value: policy.windowMinutes ?? 1440 }),
+      h('label', { for: 'edit-max' }, 'Attempts'),
+      h('input', { id: 'edit-max', name: 'maxAttempts', type: 'number', min: 1, max: 50, value: policy.maxAttempts ?? 3 }),
+      h('label', { for: 'edit-interval' }, 'Seconds between attempts'),
+      h('input', { id: 'edit-interval', name: 'intervalSeconds', type: 'number', min: 1, max: 86400, value: policy.intervalSeconds ?? 60 }),
+    ),
+    h('label', { for: 'edit-headers' }, 'Custom headers (one "Name: value" a line)'),
+    h(
+      'textarea',
+      { id: 'edit-headers', name: 'headers', rows: 3 },
+      Object.entries(w.headers ?? {})
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('\n'),
+    ),
+    h('button', { type: 'submit' }, 'Save'),
+    err,
+  );
+  return form;
+}
+
 async function endpointPage(id) {
-  const w = await api('GET', `/endpoints/${encodeURIComponent(id)}`);
+  const [w, types] = await Promise.all([api('GET', `/endpoints/${encodeURIComponent(id)}`), api('GET', '/event-types')]);
   const secretOut = h('code', { class: 'secret' }, '••••••••');
   const health = w.health ?? {};
   const deliveriesBox = h('div', {}, h('p', { class: 'muted' }, 'Loading deliveries…'));
+  const reload = () => loadDeliveries(w.id, filters(), deliveriesBox);
   const statusFilter = h(
     'select',
-    { id: 'status-filter', onchange: () => loadDeliveries(w.id, statusFilter.value, deliveriesBox) },
+    { id: 'status-filter', onchange: () => reload() },
     ['', 'pending', 'retrying', 'succeeded', 'failed', 'cancelled'].map((s) => h('option', { value: s }, s || 'any status')),
   );
+  const typeFilter = h(
+    'select',
+    { id: 'type-filter', onchange: () => reload() },
+    h('option', { value: '' }, 'any event type'),
+    ['webhook.test', ...w.eventTypes].map((t) => h('option', { value: t }, t)),
+  );
+  const sinceFilter = h('input', { id: 'since-filter', type: 'datetime-local', onchange: () => reload() });
+  const filters = () => ({
+    status: statusFilter.value,
+    eventType: typeFilter.value,
+    since: sinceFilter.value ? new Date(sinceFilter.value).toISOString() : '',
+  });
+  const recoverSince = h('input', { id: 'recover-since', type: 'datetime-local' });
   show(
     h('p', {}, h('a', { href: '#/' }, '← Endpoints')),
     h('h1', {}, w.name),
@@ -197,9 +305,10 @@ async function endpointPage(id) {
       h(
         'dd',
         {},
-        `${health.consecutiveFailures ?? 0} consecutive failures; last success ${when(health.lastSuccessAt)}; last failure ${when(health.lastFailureAt)}`,
+        `${health.consecutiveFailures ?? 0} consecutive failures; last success ${when(health.lastSuccessAt)}; last failure ${when(health.lastFailureAt)}${health.disabledAt ? `; disabled since ${when(health.disabledAt)}` : ''}`,
       ),
     ),
+    canManage() ? h('details', {}, h('summary', {}, 'Edit settings'), editForm(w, types.data)) : null,
     h(
       'section',
       { 'aria-labelledby': 'secret-h' },
@@ -246,20 +355,45 @@ async function endpointPage(id) {
     ),
     h(
       'section',
+      { 'aria-labelledby': 'recover-h' },
+      h('h2', { id: 'recover-h' }, 'Send failed deliveries again'),
+      h('label', { for: 'recover-since' }, 'Every delivery that failed since '),
+      recoverSince,
+      ' ',
+      actionButton(
+        'Recover',
+        async () => {
+          if (!recoverSince.value) throw new Error('since: pick a date and time');
+          return api('POST', `/endpoints/${encodeURIComponent(w.id)}/recover`, { since: new Date(recoverSince.value).toISOString() });
+        },
+        { rerender: false, done: () => 'Recovery started' },
+      ),
+    ),
+    h(
+      'section',
       { 'aria-labelledby': 'deliveries-h' },
       h('h2', { id: 'deliveries-h' }, 'Deliveries'),
-      h('label', { for: 'status-filter' }, 'Status '),
-      statusFilter,
-      actionButton('Refresh', async () => loadDeliveries(w.id, statusFilter.value, deliveriesBox), { rerender: false, done: () => '' }),
+      h(
+        'div',
+        { class: 'filters' },
+        h('label', { for: 'status-filter' }, 'Status'),
+        statusFilter,
+        h('label', { for: 'type-filter' }, 'Event type'),
+        typeFilter,
+        h('label', { for: 'since-filter' }, 'Since'),
+        sinceFilter,
+      ),
+      actionButton('Refresh', async () => reload(), { rerender: false, done: () => '' }),
       deliveriesBox,
     ),
   );
-  await loadDeliveries(w.id, '', deliveriesBox);
+  await reload();
 }
 
-async function loadDeliveries(endpointId, status, box) {
+async function loadDeliveries(endpointId, filters, box) {
   try {
-    const q = new URLSearchParams({ endpointId, pageSize: '50', ...(status ? { status } : {}) });
+    const q = new URLSearchParams({ endpointId, pageSize: '50' });
+    for (const [k, v] of Object.entries(filters)) if (v) q.set(k, v);
     const list = await api('GET', `/deliveries?${q}`);
     if (!list.data.length) return box.replaceChildren(h('p', { class: 'empty' }, 'No deliveries yet.'));
     box.replaceChildren(
@@ -414,6 +548,7 @@ async function start() {
   document.getElementById('consumer').textContent = `Webhooks · ${consumer.name}`;
   if (theme?.primaryColor) document.documentElement.style.setProperty('--primary', theme.primaryColor);
   if (theme?.mode === 'dark') document.documentElement.classList.add('dark');
+  if (theme?.logoUrl) document.getElementById('consumer').prepend(h('img', { src: theme.logoUrl, alt: '', class: 'logo' }));
   window.addEventListener('hashchange', route);
   await route();
 }

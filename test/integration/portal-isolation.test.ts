@@ -72,6 +72,7 @@ describe('portal API isolation', () => {
     ['POST', `/endpoints/${enc(w.webhookId)}/rotate-secret`, {}],
     ['POST', `/endpoints/${enc(w.webhookId)}/test`, {}],
     ['POST', `/endpoints/${enc(w.webhookId)}/enable`, {}],
+    ['POST', `/endpoints/${enc(w.webhookId)}/recover`, { since: new Date(Date.now() - 3_600_000).toISOString() }],
     ['GET', `/deliveries?endpointId=${enc(w.webhookId)}`],
     ['GET', `/deliveries/${enc(w.deliveryId)}`],
     ['POST', `/deliveries/${enc(w.deliveryId)}/retry`, {}],
@@ -87,7 +88,7 @@ describe('portal API isolation', () => {
       for (const [method, path, body] of idRoutes(other))
         answers.push(`${method} ${path.split('?')[0]} → ${(await call(a, method, path, body)).status}`);
     expect(answers.filter((x) => !x.endsWith('→ 404'))).toEqual([]);
-    expect(answers).toHaveLength(26);
+    expect(answers).toHaveLength(28);
     // Nothing of theirs changed.
     expect((await h.client(world.B.teamKey).webhooks.get.query({ id: world.B.webhookId })).name).toBe('b');
   });
@@ -104,6 +105,18 @@ describe('portal API isolation', () => {
     });
     const types = (await call(a, 'GET', '/event-types')).body.data as { name: string }[];
     expect(types.map((t) => t.name).sort()).toEqual(['portal.a', 'portal.b']);
+  });
+
+  it('filters the consumer’s deliveries by status, event type and time, naming a bad filter', async () => {
+    const a = await session(world.A, 'read');
+    const list = (q: string) => call(a, 'GET', `/deliveries?endpointId=${enc(world.A.webhookId)}&${q}`);
+    const ids = async (q: string) => ((await list(q)).body.data as { id: string }[]).map((d) => d.id);
+    expect(await ids('status=succeeded&eventType=portal.a')).toEqual([world.A.deliveryId]);
+    expect(await ids('eventType=portal.b')).toEqual([]);
+    expect(await ids(`since=${enc(new Date(Date.now() + 60_000).toISOString())}`)).toEqual([]);
+    expect(await ids(`until=${enc(new Date(Date.now() + 60_000).toISOString())}`)).toEqual([world.A.deliveryId]);
+    expect((await list('since=yesterday')).body).toEqual({ error: { message: 'since: must be an ISO-8601 date-time' } });
+    expect((await list('status=lost')).status).toBe(400);
   });
 
   it('refuses every mutation to a read session, and to any session without the CSRF token', async () => {

@@ -148,6 +148,17 @@ describe('consumer portal in a browser', () => {
     expect(newSecret).toMatch(/^whsec_/);
     await shot(page, 'endpoint');
 
+    // Settings edited in place.
+    await page.getByText('Edit settings').click();
+    await page.getByLabel('Rate limit (deliveries per second)').fill('25');
+    await page.getByLabel('Custom headers (one "Name: value" a line)').fill('X-Tenant: acme');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('25/s').waitFor();
+    expect(await h.client(team.key).webhooks.get.query({ id: webhook!.id })).toMatchObject({
+      rateLimitPerSecond: 25,
+      headers: { 'X-Tenant': 'acme' },
+    });
+
     const e = await h.client(team.key).events.publish.mutate({ type: 'video.ready', data: { videoId: 'v2' }, projectId });
     const arrival = await waitFor(() => rx.arrivals.find((a) => a.body.includes(e.id)), WAIT_MS, 'the delivery after rotation');
     const headers = arrival.headers as Record<string, string>;
@@ -198,22 +209,56 @@ describe('consumer portal in a browser', () => {
     await page.close();
   }, 120_000);
 
-  it('cannot be framed by a page of another origin', async () => {
-    const { page } = await open();
-    const parent = http.createServer((_req, res) =>
-      res.writeHead(200, { 'content-type': 'text/html' }).end(`<iframe id="p" src="${h.apiUrl}/portal/"></iframe>`),
-    );
-    await new Promise<void>((r) => parent.listen(0, 'localhost', r));
+  it('loads inside an iframe of an origin the team allows, and is refused by any other', async () => {
+    const parent = (src: string) =>
+      http.createServer((_req, res) =>
+        res.writeHead(200, { 'content-type': 'text/html' }).end(`<iframe title="portal" src="${src}"></iframe>`),
+      );
+    const link = async () => {
+      const s = await h.client(team.key).portal.createSession.mutate({ uid: 'acme', permissions: 'read' });
+      const u = new URL(s.url);
+      return `${h.apiUrl}${u.pathname}${u.search}`;
+    };
+    const allowed = parent(await link());
+    const other = parent(await link());
+    await Promise.all([allowed, other].map((s) => new Promise<void>((r) => s.listen(0, 'localhost', r))));
+    const origin = (s: http.Server) => `http://localhost:${(s.address() as AddressInfo).port}`;
+    expect(await h.client(team.key).portal.setFrameAncestors.mutate({ origins: [origin(allowed)] })).toEqual({
+      origins: [origin(allowed)],
+    });
     try {
-      const blocked: string[] = [];
-      page.on('console', (m) => blocked.push(m.text()));
-      await page.goto(`http://localhost:${(parent.address() as AddressInfo).port}/`);
-      const frame = await waitFor(() => page.frames().find((f) => f !== page.mainFrame()), WAIT_MS, 'the iframe');
-      await waitFor(() => blocked.some((t) => t.includes('frame-ancestors')), WAIT_MS, 'the refusal');
-      expect(await frame.locator('#consumer').count()).toBe(0);
-    } finally {
-      parent.close();
+      const page = await browser.newPage();
+      page.setDefaultTimeout(WAIT_MS);
+      await page.goto(`${origin(allowed)}/`);
+      const framed = await waitFor(() => page.frames().find((f) => f !== page.mainFrame()), WAIT_MS, 'the iframe');
+      await framed.locator('#consumer', { hasText: 'Webhooks · Acme Media' }).waitFor();
+      await framed.getByRole('heading', { name: 'Endpoints' }).waitFor();
       await page.close();
+
+      const refusedPage = await browser.newPage();
+      const logs: string[] = [];
+      refusedPage.on('console', (m) => logs.push(m.text()));
+      await refusedPage.goto(`${origin(other)}/`);
+      const frame = await waitFor(() => refusedPage.frames().find((f) => f !== refusedPage.mainFrame()), WAIT_MS, 'the iframe');
+      await waitFor(() => logs.some((t) => t.includes('frame-ancestors')), WAIT_MS, 'the refusal');
+      expect(await frame.locator('#consumer').count()).toBe(0);
+      await refusedPage.close();
+    } finally {
+      allowed.close();
+      other.close();
+      await h.client(team.key).portal.setFrameAncestors.mutate({ origins: [] });
     }
-  }, 60_000);
+  }, 90_000);
+
+  it('refuses an allowed origin that is not an origin, naming the field', async () => {
+    const err = await h
+      .client(team.key)
+      .portal.setFrameAncestors.mutate({ origins: ['https://app.example.com/path'] })
+      .then(
+        () => null,
+        (e: { data?: { httpStatus?: number }; message: string }) => e,
+      );
+    expect(err?.data?.httpStatus).toBe(400);
+    expect(err?.message).toMatch(/origins\.0.*must be an origin/);
+  });
 });

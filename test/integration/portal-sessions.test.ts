@@ -73,7 +73,9 @@ describe('consumers and portal sessions', () => {
     expect(first.headers.location).toBe('/portal/');
     expect(first.headers['referrer-policy']).toBe('no-referrer');
     const setCookie = String(first.headers['set-cookie']);
-    expect(setCookie).toMatch(/^herald_portal=[A-Za-z0-9_-]{43}; Path=\/portal; Max-Age=\d+; HttpOnly; Secure; SameSite=None$/);
+    expect(setCookie).toMatch(
+      /^herald_portal=[A-Za-z0-9_-]{43}; Path=\/portal; Max-Age=\d+; HttpOnly; Secure; SameSite=None; Partitioned$/,
+    );
     const cookie = setCookie.split(';')[0]!;
     expect(cookie.includes(token)).toBe(false);
 

@@ -70,6 +70,8 @@ describe('REST API contract', () => {
     const session = await rest.call('POST', '/v1/portal/sessions', { key, body: { uid: 'cust_studio', ttlSeconds: 120 } });
     expect(session.status).toBe(201);
     expect(session.body).toMatchObject({ projectId: ids.project, permissions: 'read' });
+    const framed = await rest.call('POST', '/v1/portal/frame-ancestors', { key, body: { origins: ['https://app.example.com'] } });
+    expect(framed.body).toEqual({ origins: ['https://app.example.com'] });
     const revoked = await rest.call('POST', '/v1/portal/sessions/revoke', { key, body: { projectId: ids.project } });
     expect(revoked.body).toEqual({ projectId: ids.project, revoked: 1 });
   });

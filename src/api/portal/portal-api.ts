@@ -7,6 +7,9 @@ import { isOperationalEventType } from '../../catalogs/operational-events.js';
 import type { ApiDeps, Context } from '../context.js';
 import { readRawBody } from '../raw-body.js';
 import type { PortalSession } from '../../services/portal-sessions.js';
+import { deliveryDto } from '../../services/read-delivery.js';
+import { queuePositions } from '../../core/ordering/queue-positions.js';
+import { DELIVERY_STATUSES } from '../../core/delivery-transitions.js';
 
 /** Bodies of portal mutations are small (an endpoint's settings). */
 const MAX_BODY_BYTES = 64 * 1024;
@@ -91,6 +94,15 @@ function endpointFields(body: Record<string, unknown>): Record<string, unknown> 
   return body;
 }
 
+/** An ISO-8601 time in the query, or undefined; anything else is a 400 naming it. */
+function timeParam(q: URLSearchParams, name: string): Date | undefined {
+  const v = q.get(name);
+  if (!v) return undefined;
+  const d = new Date(v);
+  if (Number.isNaN(d.getTime())) throw new TRPCError({ code: 'BAD_REQUEST', message: `${name}: must be an ISO-8601 date-time` });
+  return d;
+}
+
 const pageSize = (q: URLSearchParams) => Math.min(100, Math.max(1, Number(q.get('pageSize') ?? 25) || 25));
 
 /**
@@ -125,18 +137,30 @@ const ROUTES: [method: string, pattern: string, handler: Handler][] = [
   ['POST', '/endpoints/:id/test', async (c) => c.caller.webhooks.test({ id: await ownWebhook(c, c.params.id!) })],
   ['POST', '/endpoints/:id/enable', async (c) => c.caller.webhooks.enable({ ...c.body, id: await ownWebhook(c, c.params.id!) } as never)],
   [
+    'POST',
+    '/endpoints/:id/recover',
+    async (c) => c.caller.deliveries.recover({ ...c.body, webhookId: await ownWebhook(c, c.params.id!) } as never),
+  ],
+  [
     'GET',
     '/deliveries',
     async (c) => {
       const endpoint = c.query.get('endpointId');
       if (!endpoint) throw new TRPCError({ code: 'BAD_REQUEST', message: 'endpointId: is required' });
-      const status = c.query.get('status') ?? undefined;
-      return c.caller.deliveries.list({
-        webhookId: await ownWebhook(c, endpoint),
-        pageSize: pageSize(c.query),
-        ...(status ? { status: status as never } : {}),
-        ...(c.query.get('cursor') ? { cursor: c.query.get('cursor')! } : {}),
-      });
+      const webhookId = await ownWebhook(c, endpoint);
+      const status = c.query.get('status');
+      if (status && !(DELIVERY_STATUSES as readonly string[]).includes(status))
+        throw new TRPCError({ code: 'BAD_REQUEST', message: `status: must be one of ${DELIVERY_STATUSES.join(', ')}` });
+      const since = timeParam(c.query, 'since');
+      const until = timeParam(c.query, 'until');
+      let q = c.deps.db.selectFrom('deliveries').selectAll().where('team_id', '=', c.session.teamId).where('webhook_id', '=', webhookId);
+      if (status) q = q.where('status', '=', status);
+      if (c.query.get('eventType')) q = q.where('event_type', '=', c.query.get('eventType')!);
+      if (since) q = q.where('created_at', '>=', since);
+      if (until) q = q.where('created_at', '<', until);
+      const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(pageSize(c.query)).execute();
+      const positions = await queuePositions(c.deps.db, rows);
+      return { data: rows.map((d) => deliveryDto(d, positions.get(d.id) ?? null)) };
     },
   ],
   ['GET', '/deliveries/:id', async (c) => c.caller.deliveries.get({ id: await ownDelivery(c, c.params.id!) })],

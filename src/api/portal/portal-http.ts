@@ -4,7 +4,7 @@ import { exchangePortalToken, sessionFromCookie } from '../../services/portal-se
 import { csrfTokenOf, servePortalApi } from './portal-api.js';
 import { servePortalPage } from './portal-page.js';
 
-/** The portal session cookie: HttpOnly, Secure, scoped to /portal; SameSite=None so an embedding iframe keeps it. */
+/** The portal session cookie: HttpOnly, Secure, scoped to /portal; SameSite=None and Partitioned so an embedding iframe keeps it. */
 export const PORTAL_COOKIE = 'herald_portal';
 
 const NO_STORE = { 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' };
@@ -34,8 +34,14 @@ export function portalCookie(req: http.IncomingMessage): string | undefined {
  */
 export function createPortalHttp(deps: ApiDeps) {
   return async function servePortal(req: http.IncomingMessage, res: http.ServerResponse, pathname: string): Promise<boolean> {
-    if (pathname === '/portal' || pathname === '/portal/' || pathname.startsWith('/portal/assets/'))
-      return servePortalPage(req, res, pathname);
+    if (pathname === '/portal' || pathname === '/portal/' || pathname.startsWith('/portal/assets/')) {
+      const cookie = portalCookie(req);
+      const session = cookie ? await sessionFromCookie(deps.db, cookie) : null;
+      const team = session
+        ? await deps.db.selectFrom('teams').select('portal_frame_ancestors').where('id', '=', session.teamId).executeTakeFirst()
+        : undefined;
+      return servePortalPage(req, res, pathname, team?.portal_frame_ancestors ?? []);
+    }
     if (pathname !== '/portal/session' && !pathname.startsWith('/portal/api/')) return false;
     if (req.method !== 'GET' && !pathname.startsWith('/portal/api/')) {
       json(res, 405, { error: { message: `${req.method} is not allowed on ${pathname}` } });
@@ -52,7 +58,8 @@ export function createPortalHttp(deps: ApiDeps) {
       res
         .writeHead(303, {
           location: '/portal/',
-          'set-cookie': `${PORTAL_COOKIE}=${exchanged.cookie}; Path=/portal; Max-Age=${maxAge}; HttpOnly; Secure; SameSite=None`,
+          // Partitioned (CHIPS): inside a platform's iframe the cookie is kept per embedding site.
+          'set-cookie': `${PORTAL_COOKIE}=${exchanged.cookie}; Path=/portal; Max-Age=${maxAge}; HttpOnly; Secure; SameSite=None; Partitioned`,
           ...NO_STORE,
         })
         .end();

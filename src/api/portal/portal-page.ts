@@ -17,14 +17,20 @@ const file = (name: string) => {
 };
 
 /**
- * Everything from this origin only; no inline script or style; embedding only by this origin
- * (`frame-ancestors 'self'`: allowing a platform's own origins is not built yet, docs/consumers.md).
+ * Everything from this origin only; no inline script or style; embedding by this origin and the
+ * team's allowed origins (portal.setFrameAncestors), known once the request carries a session.
  */
-export const PORTAL_CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'self'";
+export function portalCsp(frameAncestors: readonly string[] = []): string {
+  return `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors ${["'self'", ...frameAncestors].join(' ')}`;
+}
 
 /** `GET /portal/` and `/portal/assets/<file>`. */
-export function servePortalPage(req: http.IncomingMessage, res: http.ServerResponse, pathname: string): boolean {
+export function servePortalPage(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  pathname: string,
+  frameAncestors: readonly string[] = [],
+): boolean {
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
   if (pathname === '/portal') {
     res.writeHead(308, { location: '/portal/' }).end();
@@ -36,7 +42,7 @@ export function servePortalPage(req: http.IncomingMessage, res: http.ServerRespo
   res
     .writeHead(200, {
       'content-type': type,
-      'content-security-policy': PORTAL_CSP,
+      'content-security-policy': portalCsp(frameAncestors),
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',
       'cache-control': 'no-cache',

@@ -66,6 +66,13 @@ export const REST_ROUTES: readonly RestRoute[] = [
   route('POST', '/v1/portal/sessions', 'portal.createSession', out.portalSessionOutput, 'Create a consumer-portal session link', {
     status: 201,
   }),
+  route(
+    'POST',
+    '/v1/portal/frame-ancestors',
+    'portal.setFrameAncestors',
+    out.frameAncestorsOutput,
+    'Set the origins allowed to embed the portal',
+  ),
   route('POST', '/v1/portal/sessions/revoke', 'portal.revokeSessions', out.revokedSessionsOutput, "Revoke a consumer's portal sessions"),
   route('GET', '/v1/projects/{id}', 'projects.get', out.projectOutput, 'Get a project (a consumer)'),
   route('PATCH', '/v1/projects/{id}', 'projects.update', out.projectOutput, 'Update a project: its name or uid'),

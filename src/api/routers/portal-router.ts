@@ -1,9 +1,12 @@
 import { z } from 'zod';
 import { createPortalSession, revokePortalSessions } from '../../services/portal-sessions.js';
+import { badRequest } from '../../services/errors.js';
 import { idText } from '../text-fields.js';
 import { adminProcedure, router } from '../trpc.js';
 
 const COLOUR = /^#[0-9a-fA-F]{6}$/;
+/** An origin as CSP frame-ancestors takes it: scheme, host and optional port. */
+const ORIGIN = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/;
 
 const themeSchema = z
   .object({
@@ -46,6 +49,25 @@ export const portalRouter = router({
         // One-time: its first load exchanges it for an HttpOnly cookie and drops it from the address bar.
         url: `${base}/portal/session?token=${token}`,
       };
+    }),
+  /** The origins that may embed the team's portal in an iframe (besides the portal's own); [] for none. */
+  setFrameAncestors: adminProcedure
+    .input(
+      z.object({
+        origins: z
+          .array(
+            z.string().max(255, 'must be at most 255 characters').regex(ORIGIN, 'must be an origin: https://host[:port], nothing after it'),
+          )
+          .max(20, 'at most 20 origins'),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const plain = input.origins.findIndex((o) => o.startsWith('http:'));
+      if (plain >= 0 && !ctx.deps.config.delivery.allowPrivateTargets)
+        throw badRequest(`origins[${plain}]`, 'must be https (http only with HERALD_ALLOW_PRIVATE_TARGETS, for development)');
+      const origins = [...new Set(input.origins.map((o) => new URL(o).origin))];
+      await ctx.deps.db.updateTable('teams').set({ portal_frame_ancestors: origins }).where('id', '=', ctx.team.id).execute();
+      return { origins };
     }),
   revokeSessions: adminProcedure.input(z.object({ projectId: idText(64) })).mutation(async ({ ctx, input }) => ({
     projectId: input.projectId,
