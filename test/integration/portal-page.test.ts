@@ -10,6 +10,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import { type Receiver, startReceiver, waitFor } from '../support/receiver.js';
+import { searchableHistory } from '../support/searchable-history.js';
 
 /**
  * The consumer portal in a real headless Chromium (Debian's `chromium`, as docs-page.test.ts):
@@ -31,11 +32,21 @@ describe('consumer portal in a browser', () => {
   let failing = false;
   let team: Awaited<ReturnType<Harness['createTeam']>>;
   let projectId: string;
+  /** Every session token and cookie value the tests used: none may reach a log or a history. */
+  const secrets: string[] = [];
+  const logged: string[] = [];
+  const writes = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM))
       throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install -y chromium), as .ci/run does`);
-    h = await createHarness();
+    process.stdout.write = ((chunk: unknown, ...rest: never[]) => (
+      logged.push(String(chunk)), writes.out(chunk as string, ...rest)
+    )) as typeof process.stdout.write;
+    process.stderr.write = ((chunk: unknown, ...rest: never[]) => (
+      logged.push(String(chunk)), writes.err(chunk as string, ...rest)
+    )) as typeof process.stderr.write;
+    h = await createHarness({ env: { HERALD_LOG_LEVEL: 'debug' } });
     rx = await startReceiver(() => (failing ? { status: 500, body: 'broken today: disk full' } : { status: 200, body: 'thanks' }));
     team = await h.createTeam();
     const api = h.client(team.key);
@@ -55,6 +66,8 @@ describe('consumer portal in a browser', () => {
     mkdirSync(SHOTS, { recursive: true });
   });
   afterAll(async () => {
+    process.stdout.write = writes.out;
+    process.stderr.write = writes.err;
     await browser?.close();
     await rx?.close();
     await h?.close();
@@ -74,7 +87,9 @@ describe('consumer portal in a browser', () => {
     });
     // The link is on HERALD_PUBLIC_URL (or the configured host and port); this API listens on an ephemeral port.
     const link = new URL(s.url);
+    secrets.push(link.searchParams.get('token')!);
     await page.goto(`${h.apiUrl}${link.pathname}${link.search}`);
+    for (const c of await page.context().cookies()) if (c.name === 'herald_portal') secrets.push(c.value);
     await page.getByRole('heading', { name: 'Endpoints' }).waitFor();
     return { page, foreign };
   }
@@ -260,5 +275,24 @@ describe('consumer portal in a browser', () => {
       );
     expect(err?.data?.httpStatus).toBe(400);
     expect(err?.message).toMatch(/origins\.0.*must be an origin/);
+  });
+
+  it('keeps every session token and cookie out of logs and workflow histories', async () => {
+    expect(secrets.length).toBeGreaterThanOrEqual(8);
+    // The test event, the failing one and the one after rotation.
+    const ids = await waitFor(
+      async () => {
+        const found: string[] = [];
+        for await (const wf of h.temporal.workflow.list({ query: `TaskQueue = "${h.config.temporal.taskQueue}"` }))
+          found.push(wf.workflowId);
+        return found.length >= 3 ? found : undefined;
+      },
+      WAIT_MS,
+      'the deliveries in visibility',
+    );
+    const histories = await Promise.all(ids.map(async (id) => searchableHistory(await h.temporal.workflow.getHandle(id).fetchHistory())));
+    expect(histories.join('')).toContain('video.ready');
+    const corpus = [...histories, logged.join('')].join('\n');
+    for (const s of secrets) expect(corpus.includes(s), `found a portal secret starting ${s.slice(0, 6)}`).toBe(false);
   });
 });
