@@ -22,6 +22,7 @@ import * as deliverySequenceIndex from './2026-12-08T100001_delivery_sequence_in
 import * as oauthTokens from './2026-12-09T100000_oauth_tokens.js';
 import * as consumers from './2026-12-10T100000_consumers.js';
 import * as portalFrameAncestors from './2026-12-10T100001_portal_frame_ancestors.js';
+import * as attemptRequestHeaders from './2026-12-10T100002_attempt_request_headers.js';
 
 /**
  * Registry of migrations in order; names are their timestamps and never change. A module that
@@ -51,4 +52,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-09T100000_oauth_tokens': oauthTokens,
   '2026-12-10T100000_consumers': consumers,
   '2026-12-10T100001_portal_frame_ancestors': portalFrameAncestors,
+  '2026-12-10T100002_attempt_request_headers': attemptRequestHeaders,
 };

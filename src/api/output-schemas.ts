@@ -176,6 +176,10 @@ const attemptRecord = z.object({
     .enum(['basic', 'bearer', 'oauth2_client_credentials', 'mtls'])
     .optional()
     .describe('The receiver-auth kind this attempt authenticated with (never the credential); absent: none.'),
+  requestHeaders: z
+    .record(z.string(), z.string())
+    .optional()
+    .describe('The headers sent, signatures and custom values masked; in records read from PostgreSQL (a finished delivery).'),
 });
 export const deliveryDetailOutput = deliveryOutput.extend({
   reason: z.string().nullable(),

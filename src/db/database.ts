@@ -218,6 +218,8 @@ export interface DeliveryAttemptsTable {
   transformation_version: Generated<number | null>;
   /** The receiver-auth kind the attempt authenticated with (security/receiver-auth.ts); null: none. */
   auth_kind: Generated<string | null>;
+  /** The headers the attempt sent, secrets masked (delivery/shown-request-headers.ts); null: none recorded. Written as JSON text. */
+  request_headers: ColumnType<Record<string, string> | null, string | null | undefined, string | null>;
 }
 
 export interface RateLimitsTable {

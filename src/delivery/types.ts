@@ -80,4 +80,6 @@ export interface AttemptRecord {
   transformationVersion?: number;
   /** The receiver-auth kind this attempt authenticated with (never a credential); absent: none. */
   auth?: 'basic' | 'bearer' | 'oauth2_client_credentials' | 'mtls';
+  /** The headers sent, secrets masked: in records read from PostgreSQL only (never in workflow state). */
+  requestHeaders?: Record<string, string>;
 }

@@ -476,6 +476,20 @@ async function deliveryPage(id) {
                 a.responseStatusCode !== null ? `answered ${a.responseStatusCode}` : `error ${a.error?.kind}: ${a.error?.message}`,
               ),
               h('p', { class: 'url' }, a.address),
+              a.requestHeaders
+                ? h(
+                    'details',
+                    { class: 'request-headers' },
+                    h('summary', {}, 'Request headers sent'),
+                    h(
+                      'pre',
+                      {},
+                      Object.entries(a.requestHeaders)
+                        .map(([k, v]) => `${k}: ${v}`)
+                        .join('\n'),
+                    ),
+                  )
+                : null,
               Object.keys(a.responseHeaders).length
                 ? h(
                     'details',

@@ -17,21 +17,30 @@ export function attemptLogSql(a: {
   teamId: string;
   record: AttemptRecord;
   outcome: RecordedOutcome;
+  /** What the attempt sent, masked (delivery/shown-request-headers.ts); null: nothing sent. Kept here only, not in workflow state. */
+  requestHeaders: Record<string, string> | null;
 }): RawBuilder<unknown> {
   const { deliveryId, runId, teamId, record: r, outcome } = a;
+  const sent =
+    a.requestHeaders === null
+      ? null
+      : JSON.stringify(Object.fromEntries(Object.entries(a.requestHeaders).map(([k, v]) => [pgText(k), pgText(v)])));
   const headers = Object.fromEntries(Object.entries(r.responseHeaders).map(([k, v]) => [k, pgText(v)]));
   const error = r.error ? JSON.stringify({ kind: r.error.kind, message: pgText(r.error.message) }) : null;
   return sql`insert into delivery_attempts as d (delivery_id, run_id, attempt, id, team_id, webhook_id, address, created_at, duration_ms,
-        response_status_code, response_headers, response_body, error, max_attempts, next_attempt_at, status, reason, transformation_version, auth_kind)
+        response_status_code, response_headers, response_body, error, max_attempts, next_attempt_at, status, reason, transformation_version, auth_kind,
+        request_headers)
       values (${deliveryId}, ${runId}, ${r.attempt}, ${r.id}, ${teamId}, ${r.webhookId}, ${pgText(r.address)}, ${r.createdAt}::timestamptz, ${r.durationMs},
         ${r.responseStatusCode}, ${JSON.stringify(headers)}::jsonb, ${pgText(r.responseBody)}, ${error}::jsonb, ${r.maxAttempts}, ${r.nextAttemptAt}::timestamptz,
-        ${outcome.status}, ${outcome.reason === null ? null : pgText(outcome.reason)}, ${r.transformationVersion ?? null}::int, ${r.auth ?? null})
+        ${outcome.status}, ${outcome.reason === null ? null : pgText(outcome.reason)}, ${r.transformationVersion ?? null}::int, ${r.auth ?? null},
+        ${sent}::jsonb)
       on conflict (delivery_id, run_id, attempt) do update set
         id = excluded.id, webhook_id = excluded.webhook_id, address = excluded.address, created_at = excluded.created_at,
         duration_ms = excluded.duration_ms, response_status_code = excluded.response_status_code,
         response_headers = excluded.response_headers, response_body = excluded.response_body, error = excluded.error,
         max_attempts = excluded.max_attempts, next_attempt_at = excluded.next_attempt_at, status = excluded.status,
-        reason = excluded.reason, transformation_version = excluded.transformation_version, auth_kind = excluded.auth_kind, recorded_at = now()`;
+        reason = excluded.reason, transformation_version = excluded.transformation_version, auth_kind = excluded.auth_kind,
+        request_headers = excluded.request_headers, recorded_at = now()`;
 }
 
 /** An attempt's decided outcome as its record keeps it. */
@@ -78,6 +87,7 @@ export interface RecordedAttemptJson {
   reason: string | null;
   transformation_version: number | null;
   auth_kind: string | null;
+  request_headers?: Record<string, string> | null;
 }
 
 /** The attempt records of one run of a delivery, in order, shaped as the workflow's state has them. */
@@ -89,7 +99,7 @@ export async function findAttempts(db: Kysely<Database>, deliveryId: string, run
     .where('run_id', '=', runId)
     .orderBy('attempt')
     .execute();
-  return rows.map(attemptRecordOf);
+  return rows.map((r) => attemptRecordOf(r, true));
 }
 
 /** A `delivery_attempts` row, as selected (timestamps as Date) or as `to_jsonb` gives it (ISO text). */
@@ -99,7 +109,7 @@ type AttemptRow = Omit<RecordedAttemptJson, 'created_at' | 'next_attempt_at' | '
 };
 
 /** A `delivery_attempts` row shaped as the workflow's state has the record. */
-function attemptRecordOf(r: AttemptRow): AttemptRecord {
+function attemptRecordOf(r: AttemptRow, withRequestHeaders = false): AttemptRecord {
   return {
     id: r.id,
     attempt: r.attempt,
@@ -115,5 +125,7 @@ function attemptRecordOf(r: AttemptRow): AttemptRecord {
     nextAttemptAt: r.next_attempt_at === null ? null : new Date(r.next_attempt_at).toISOString(),
     ...(r.transformation_version === null ? {} : { transformationVersion: r.transformation_version }),
     ...(r.auth_kind === null || r.auth_kind === undefined ? {} : { auth: r.auth_kind as NonNullable<AttemptRecord['auth']> }),
+    // Only for readers: a re-run's answer goes into workflow state, which never holds them.
+    ...(withRequestHeaders && r.request_headers ? { requestHeaders: r.request_headers } : {}),
   };
 }

@@ -143,6 +143,12 @@ describe('consumer portal in a browser', () => {
       'the retried delivery to succeed',
     );
     await page.getByText('answered 200').waitFor();
+    // Finished, read from PostgreSQL: the request headers each attempt sent, signatures masked.
+    await page.getByText('Request headers sent').first().click();
+    const sent = await page.locator('details.request-headers pre').first().innerText();
+    expect(sent).toMatch(/^webhook-id: msg_/m);
+    expect(sent).toMatch(/^webhook-signature: v1,\*\*\*$/m);
+    expect(sent).toContain('content-type: application/json');
     expect(foreign).toEqual([]);
     await page.close();
   }, 180_000);

@@ -13,6 +13,8 @@ export interface RecordInput {
   runId: string;
   teamId: string;
   record: AttemptRecord;
+  /** What was sent, masked (delivery/shown-request-headers.ts); null: nothing was sent. */
+  requestHeaders: Record<string, string> | null;
   status: AttemptStatus;
   health: Pick<HealthInput, 'verdict' | 'disableAfterFailingMs' | 'disableReason'>;
   raise: Pick<RaiseInput, 'redactedUrl' | 'exhausted' | 'eventId' | 'eventType'>;
@@ -37,7 +39,7 @@ export async function recordAttempt(db: Kysely<Database>, a: RecordInput): Promi
   const { deliveryId, runId, teamId, record: r } = a;
   const { rows } = await sql<{ raised: RaisedEvent[] | null }>`/*prepare*/
     with attempt as (
-      ${attemptLogSql({ deliveryId, runId, teamId, record: r, outcome: { status: a.status.status, reason: a.status.reason?.text ?? null } })}
+      ${attemptLogSql({ deliveryId, runId, teamId, record: r, requestHeaders: a.requestHeaders, outcome: { status: a.status.status, reason: a.status.reason?.text ?? null } })}
     ), progress as (
       ${attemptStatusSql(deliveryId, runId, a.status)}
     ), released as (

@@ -10,6 +10,7 @@ import { redactUrl } from '../../security/redact-url.js';
 import { markCancelled } from '../delivery-status.js';
 import { reasons } from '../delivery-reasons.js';
 import { transformEngine } from '../../delivery/transform-sandbox.js';
+import { shownRequestHeaders } from '../../delivery/shown-request-headers.js';
 import { disableReason } from '../endpoint-health-sql.js';
 import { startRaisedEvents } from '../start-raised-events.js';
 import { admit } from './admit.js';
@@ -102,6 +103,11 @@ export async function runAttempt(deps: AttemptDeps, input: AttemptInput, runId: 
       runId,
       teamId: input.teamId,
       record,
+      // None when the request never left (refused before or while connecting, or by the token endpoint).
+      requestHeaders:
+        prepared.ok && !(result.error && NOT_SENT.has(result.error.kind))
+          ? shownRequestHeaders(prepared.headers, authSchemeOf(webhook.auth?.kind))
+          : null,
       status: {
         status: decision.status,
         attempts: input.attempt,
@@ -147,4 +153,12 @@ export async function runAttempt(deps: AttemptDeps, input: AttemptInput, runId: 
 /** A timestamp column as epoch ms; NaN when it is not a Date (pg returns Infinity for 'infinity'), so poison rows never throw here. */
 function epochMsOf(value: unknown): number {
   return value instanceof Date ? value.getTime() : Number.NaN;
+}
+
+/** Error kinds of an attempt whose request never reached the receiver. */
+const NOT_SENT = new Set(['dns', 'connect', 'blocked', 'tls', 'auth', 'invalid', 'transform']);
+
+/** The `Authorization` scheme receiver auth sends (send.ts), shown in the record without its credential. */
+function authSchemeOf(kind: string | undefined): 'Basic' | 'Bearer' | null {
+  return kind === 'basic' ? 'Basic' : kind === 'bearer' || kind === 'oauth2_client_credentials' ? 'Bearer' : null;
 }
