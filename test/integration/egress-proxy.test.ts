@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureOutput } from '../support/capture-output.js';
 import { createHarness, type Harness, mapResolver } from '../support/harness.js';
 import { type ConnectProxy, startConnectProxy } from '../support/connect-proxy.js';
 import { type Receiver, startReceiver } from '../support/receiver.js';
@@ -22,16 +23,10 @@ describe('egress through a forward proxy', () => {
   let own: ConnectProxy;
   let rx: Receiver;
   const proxyPassword = `pp_${randomBytes(8).toString('hex')}`;
-  const logged: string[] = [];
-  const writes = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
+  const output = captureOutput();
 
   beforeAll(async () => {
-    process.stdout.write = ((chunk: unknown, ...rest: never[]) => (
-      logged.push(String(chunk)), writes.out(chunk as string, ...rest)
-    )) as typeof process.stdout.write;
-    process.stderr.write = ((chunk: unknown, ...rest: never[]) => (
-      logged.push(String(chunk)), writes.err(chunk as string, ...rest)
-    )) as typeof process.stderr.write;
+    output.start();
     deployment = await startConnectProxy();
     own = await startConnectProxy({ username: 'tenant', password: proxyPassword });
     rx = await startReceiver();
@@ -46,8 +41,7 @@ describe('egress through a forward proxy', () => {
     t = await teamWithType(h);
   });
   afterAll(async () => {
-    process.stdout.write = writes.out;
-    process.stderr.write = writes.err;
+    output.stop();
     await h?.close();
     await Promise.all([deployment?.close(), own?.close(), rx?.close()]);
   });
@@ -124,7 +118,7 @@ describe('egress through a forward proxy', () => {
     const histories = await Promise.all(ids.map(async (id) => searchableHistory(await h.temporal.workflow.getHandle(id).fetchHistory())));
     const answers = JSON.stringify(await t.api.webhooks.list.query({}));
     expect(answers).toContain('***@127.0.0.1');
-    const corpus = [...histories, logged.join(''), answers].join('\n');
+    const corpus = [...histories, output.text(), answers].join('\n');
     expect(corpus).toContain('responseStatusCode');
     for (const s of [proxyPassword, Buffer.from(`tenant:${proxyPassword}`).toString('base64')]) expect(corpus.includes(s)).toBe(false);
   });

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureOutput } from '../support/capture-output.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { type Receiver, startReceiver, waitFor } from '../support/receiver.js';
 import { searchableHistory } from '../support/searchable-history.js';
@@ -34,18 +35,12 @@ describe('consumer portal in a browser', () => {
   let projectId: string;
   /** Every session token and cookie value the tests used: none may reach a log or a history. */
   const secrets: string[] = [];
-  const logged: string[] = [];
-  const writes = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
+  const output = captureOutput();
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM))
       throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install -y chromium), as .ci/run does`);
-    process.stdout.write = ((chunk: unknown, ...rest: never[]) => (
-      logged.push(String(chunk)), writes.out(chunk as string, ...rest)
-    )) as typeof process.stdout.write;
-    process.stderr.write = ((chunk: unknown, ...rest: never[]) => (
-      logged.push(String(chunk)), writes.err(chunk as string, ...rest)
-    )) as typeof process.stderr.write;
+    output.start();
     h = await createHarness({ env: { HERALD_LOG_LEVEL: 'debug' } });
     rx = await startReceiver(() => (failing ? { status: 500, body: 'broken today: disk full' } : { status: 200, body: 'thanks' }));
     team = await h.createTeam();
@@ -66,8 +61,7 @@ describe('consumer portal in a browser', () => {
     mkdirSync(SHOTS, { recursive: true });
   });
   afterAll(async () => {
-    process.stdout.write = writes.out;
-    process.stderr.write = writes.err;
+    output.stop();
     await browser?.close();
     await rx?.close();
     await h?.close();
@@ -298,7 +292,7 @@ describe('consumer portal in a browser', () => {
     );
     const histories = await Promise.all(ids.map(async (id) => searchableHistory(await h.temporal.workflow.getHandle(id).fetchHistory())));
     expect(histories.join('')).toContain('video.ready');
-    const corpus = [...histories, logged.join('')].join('\n');
+    const corpus = [...histories, output.text()].join('\n');
     for (const s of secrets) expect(corpus.includes(s), `found a portal secret starting ${s.slice(0, 6)}`).toBe(false);
   });
 });

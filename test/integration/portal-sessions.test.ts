@@ -1,5 +1,6 @@
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureOutput } from '../support/capture-output.js';
 import { createHarness, type Harness } from '../support/harness.js';
 
 /**
@@ -8,20 +9,13 @@ import { createHarness, type Harness } from '../support/harness.js';
  */
 describe('consumers and portal sessions', () => {
   let h: Harness;
-  const logged: string[] = [];
-  const writes = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
+  const output = captureOutput();
   beforeAll(async () => {
-    process.stdout.write = ((chunk: unknown, ...rest: never[]) => (
-      logged.push(String(chunk)), writes.out(chunk as string, ...rest)
-    )) as typeof process.stdout.write;
-    process.stderr.write = ((chunk: unknown, ...rest: never[]) => (
-      logged.push(String(chunk)), writes.err(chunk as string, ...rest)
-    )) as typeof process.stderr.write;
+    output.start();
     h = await createHarness({ worker: false, env: { HERALD_LOG_LEVEL: 'debug' } });
   });
   afterAll(async () => {
-    process.stdout.write = writes.out;
-    process.stderr.write = writes.err;
+    output.stop();
     await h?.close();
   });
 
@@ -90,7 +84,7 @@ describe('consumers and portal sessions', () => {
     const rows = await h.db.selectFrom('portal_sessions').selectAll().where('team_id', '=', team.teamId).execute();
     expect(JSON.stringify(rows).includes(token)).toBe(false);
     expect(JSON.stringify(rows).includes(cookie.split('=')[1]!)).toBe(false);
-    expect(logged.join('').includes(token)).toBe(false);
+    expect(output.text().includes(token)).toBe(false);
   });
 
   it('ends sessions when revoked or expired', async () => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from 'undici';
 import { OAuthTokens } from '../../src/core/attempt/oauth-tokens.js';
 import { pgTokenStore } from '../../src/repositories/oauth-token-store.js';
+import { captureOutput } from '../support/capture-output.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { type Receiver, startReceiver, waitFor } from '../support/receiver.js';
 import { type OAuthServer, startOAuthServer } from '../support/oauth-server.js';
@@ -36,16 +37,10 @@ describe('receiver authentication', () => {
     token: `bt_${randomBytes(9).toString('hex')}`,
     clientSecret: `cs_${randomBytes(9).toString('hex')}`,
   };
-  const logged: string[] = [];
-  const writes = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
+  const output = captureOutput();
 
   beforeAll(async () => {
-    process.stdout.write = ((chunk: unknown, ...rest: never[]) => (
-      logged.push(String(chunk)), writes.out(chunk as string, ...rest)
-    )) as typeof process.stdout.write;
-    process.stderr.write = ((chunk: unknown, ...rest: never[]) => (
-      logged.push(String(chunk)), writes.err(chunk as string, ...rest)
-    )) as typeof process.stderr.write;
+    output.start();
     pki = makeTestPki();
     oauth = await startOAuthServer({ id: 'herald', secret: secrets.clientSecret });
     hangingOauth = await startOAuthServer({ id: 'herald', secret: secrets.clientSecret });
@@ -82,8 +77,7 @@ describe('receiver authentication', () => {
     t = await teamWithType(h, undefined, { maxActiveWebhooks: 50 });
   });
   afterAll(async () => {
-    process.stdout.write = writes.out;
-    process.stderr.write = writes.err;
+    output.stop();
     await h?.close();
     await Promise.all([oauth?.close(), hangingOauth?.close(), rx?.close()]);
     for (const s of [mtlsRx, otherRx]) {
@@ -282,7 +276,7 @@ describe('receiver authentication', () => {
       await t.api.webhooks.list.query({}),
       ...(await Promise.all(withAuth.map((r) => t.api.webhooks.get.query({ id: r.id })))),
     ]);
-    const corpus = [JSON.stringify(rows), ...histories, logged.join(''), answers].join('\n');
+    const corpus = [JSON.stringify(rows), ...histories, output.text(), answers].join('\n');
     // The search is real: the attempt records are there…
     expect(histories.join('')).toContain('oauth2_client_credentials');
     // …and no credential, issued token or private key is.

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureOutput } from '../support/capture-output.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { startReceiver, waitFor } from '../support/receiver.js';
 import { deliveryIdOf, teamWithType, waitForDelivery } from '../support/scenario.js';
@@ -10,20 +11,13 @@ describe('secrets never reach workflow history or logs', () => {
   // Secrets at rest are sealed with this key (two keys: one current, one old, as during a rotation).
   const encryptionKeyBytes = [randomBytes(32), randomBytes(32)];
   const encryptionKey = `current:${encryptionKeyBytes[0]!.toString('base64')},old:${encryptionKeyBytes[1]!.toString('base64')}`;
-  const logged: string[] = [];
-  const writes = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
+  const output = captureOutput();
   beforeAll(async () => {
-    process.stdout.write = ((chunk: unknown, ...rest: never[]) => (
-      logged.push(String(chunk)), writes.out(chunk as string, ...rest)
-    )) as typeof process.stdout.write;
-    process.stderr.write = ((chunk: unknown, ...rest: never[]) => (
-      logged.push(String(chunk)), writes.err(chunk as string, ...rest)
-    )) as typeof process.stderr.write;
+    output.start();
     h = await createHarness({ env: { HERALD_LOG_LEVEL: 'debug', HERALD_ENCRYPTION_KEY: encryptionKey } });
   });
   afterAll(async () => {
-    process.stdout.write = writes.out;
-    process.stderr.write = writes.err;
+    output.stop();
     await h?.close();
   });
 
@@ -78,7 +72,7 @@ describe('secrets never reach workflow history or logs', () => {
       const histories = await Promise.all(
         ids.map(async (wid) => searchableHistory(await h.temporal.workflow.getHandle(wid).fetchHistory())),
       );
-      const corpus = [...histories, logged.join('')].join('\n');
+      const corpus = [...histories, output.text()].join('\n');
       // The search is real: ids and the payload are there…
       expect(histories.join('')).toContain(e.id);
       expect(histories.join('')).toContain('responseStatusCode');
