@@ -2,7 +2,7 @@
 // with the session cookie. Every value from the API goes into the page as text, never as HTML.
 'use strict';
 
-const state = { session: null };
+const state = { session: null, live: undefined };
 const main = () => document.getElementById('main');
 
 /** An element: h('p', { class: 'x' }, 'text', child, …); attributes starting with "on" are listeners. */
@@ -34,7 +34,7 @@ async function api(method, path, body) {
 
 function show(...nodes) {
   const m = main();
-  m.replaceChildren(...nodes);
+  m.replaceChildren(...nodes.flat().filter((n) => n !== null && n !== undefined && n !== false));
   m.focus();
 }
 const errorBox = (err) => h('p', { class: 'error', role: 'alert' }, err instanceof Error ? err.message : String(err));
@@ -49,7 +49,7 @@ function actionButton(label, action, opts = {}) {
     {
       type: 'button',
       class: opts.danger ? 'danger' : undefined,
-      disabled: !canManage(),
+      disabled: !opts.read && !canManage(),
       onclick: async () => {
         if (opts.confirm && !window.confirm(opts.confirm)) return;
         button.disabled = true;
@@ -61,7 +61,7 @@ function actionButton(label, action, opts = {}) {
         } catch (err) {
           status.replaceChildren(errorBox(err));
         } finally {
-          button.disabled = !canManage();
+          button.disabled = !opts.read && !canManage();
         }
       },
     },
@@ -383,11 +383,15 @@ async function endpointPage(id) {
         h('label', { for: 'since-filter' }, 'Since'),
         sinceFilter,
       ),
-      actionButton('Refresh', async () => reload(), { rerender: false, done: () => '' }),
+      actionButton('Refresh', async () => reload(), { read: true, rerender: false, done: () => '' }),
       deliveriesBox,
     ),
   );
   await reload();
+  // Live: the list refreshes every 3 s while this page is shown and visible (route() stops it).
+  state.live = setInterval(() => {
+    if (document.visibilityState === 'visible' && !deliveriesBox.contains(document.activeElement)) reload();
+  }, 3000);
 }
 
 async function loadDeliveries(endpointId, filters, box) {
@@ -539,6 +543,7 @@ async function eventPage(id) {
 }
 
 async function route() {
+  clearInterval(state.live);
   const parts = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
   try {
     if (parts[0] === 'endpoints' && parts[1]) await endpointPage(parts[1]);

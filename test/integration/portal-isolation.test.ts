@@ -119,6 +119,13 @@ describe('portal API isolation', () => {
     expect((await list('status=lost')).status).toBe(400);
   });
 
+  it('lists a consumer’s events and deliveries in the admin API too', async () => {
+    const api = h.client(world.A.teamKey);
+    expect((await api.events.list.query({ projectId: world.A.projectId })).data.map((e) => e.id)).toEqual([world.A.eventId]);
+    expect((await api.deliveries.list.query({ projectId: world.B.projectId })).data.map((d) => d.id)).toEqual([world.B.deliveryId]);
+    expect((await api.deliveries.list.query({ projectId: world.C.projectId })).data).toEqual([]);
+  });
+
   it('refuses every mutation to a read session, and to any session without the CSRF token', async () => {
     const read = await session(world.A, 'read');
     const manage = await session(world.A, 'manage');

@@ -63,10 +63,11 @@ describe('rate limit with slow replies', () => {
       }
       expect(rx.arrivals).toHaveLength(N);
       // The first attempts teach the worker the delay; after them, a send keeps its first slot. The
-      // behaviour this guards against re-reserved on every send (N). A send that starts more than
-      // MAX_LATE_MS after its slot gives it up by design, and a loaded CI box's event-loop stalls
-      // caused one such extra re-reservation (3); so the bound is "learned", not "never late".
-      expect(reReservations).toBeLessThanOrEqual(4);
+      // behaviour this guards against re-reserved on every send (N = 12). A send that starts more
+      // than MAX_LATE_MS after its slot gives it up by design, one re-reservation per such stall;
+      // with the other test files running beside it, CI boxes showed 3 and then 5 (the files in
+      // parallel stall the event loop). So the bound is "learned, well under every send": half.
+      expect(reReservations).toBeLessThanOrEqual(N / 2);
     } finally {
       await rx.close();
     }

@@ -42,6 +42,7 @@ export const deliveriesRouter = router({
         .object({
           webhookId: idText(64, 0).optional(),
           eventId: idText(128, 0).optional(),
+          projectId: idText(64).optional().describe("The deliveries to one consumer's (project's) webhooks only."),
           status: z.enum(DELIVERY_STATUSES).optional(),
           pageSize: z.number().int().min(1, 'must be 1–100').max(100, 'must be 1–100').default(25),
           cursor: z.string().max(400).optional(),
@@ -52,6 +53,12 @@ export const deliveriesRouter = router({
       let q = ctx.deps.db.selectFrom('deliveries').selectAll().where('team_id', '=', ctx.team.id);
       if (input.webhookId) q = q.where('webhook_id', '=', input.webhookId);
       if (input.eventId) q = q.where('event_id', '=', input.eventId);
+      if (input.projectId) {
+        const projectId = input.projectId;
+        q = q.where('webhook_id', 'in', (eb) =>
+          eb.selectFrom('webhooks').select('id').where('team_id', '=', ctx.team.id).where('project_id', '=', projectId),
+        );
+      }
       if (input.status) q = q.where('status', '=', input.status);
       const { page, nextCursor } = await keysetPage<typeof q, DeliveryRow>(q, input);
       const positions = await queuePositions(ctx.deps.db, page);

@@ -135,6 +135,7 @@ export const eventsRouter = router({
       z
         .object({
           type: idText(128, 0).optional(),
+          projectId: idText(64).optional().describe("One consumer's (project's) events only."),
           pageSize: z.number().int().min(1, 'must be 1–100').max(100, 'must be 1–100').default(25),
           cursor: z.string().max(200).optional(),
         })
@@ -143,6 +144,7 @@ export const eventsRouter = router({
     .query(async ({ ctx, input }) => {
       let q = ctx.deps.db.selectFrom('events').selectAll().where('team_id', '=', ctx.team.id);
       if (input.type) q = q.where('type', '=', input.type);
+      if (input.projectId) q = q.where('project_id', '=', input.projectId);
       const { page, nextCursor } = await keysetPage<typeof q, EventRow>(q, input);
       return { data: page.map(toDto), nextCursor };
     }),
