@@ -1,9 +1,24 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { TokenKey, TokenStore } from '../core/attempt/oauth-tokens.js';
 import type { Database } from '../db/database.js';
 import type { Keyring } from '../security/encryption-keys.js';
 import { openSecret, sealSecret } from '../security/secret-envelope.js';
+
+/** Whose token: the webhook (and its team) and its credential fingerprint. */
+export interface TokenKey {
+  teamId: string;
+  webhookId: string;
+  fingerprint: string;
+}
+
+/** Tokens shared between worker processes (core/attempt/oauth-tokens.ts). Each method may throw; the cache treats that as a miss. */
+export interface TokenStore {
+  /** A token stored for `key` whose renewal time is after `nowMs`. */
+  read(key: TokenKey, nowMs: number): Promise<{ token: string; renewAtMs: number } | undefined>;
+  write(key: TokenKey, token: string, renewAtMs: number): Promise<void>;
+  /** Drops the stored token for `key` if it is `token` (a receiver refused it). */
+  drop(key: TokenKey, token: string): Promise<void>;
+}
 
 const PURPOSE = 'oauth-token';
 const hashOf = (token: string) => createHash('sha256').update(token).digest('hex');

@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/chromium.js';
 import { createHarness, type Harness } from '../support/harness.js';
 
 /**
@@ -8,7 +8,6 @@ import { createHarness, type Harness } from '../support/harness.js';
  * the reference loads from this API alone, lists the webhook operations, and "Try it out"
  * calls the running API with the key entered under "Authorize".
  */
-const CHROMIUM = '/usr/bin/chromium';
 // Chromium parsing Swagger UI's 1.4 MB bundle took ~45 s on a loaded 2-core box; these bounds leave room.
 const UI_WAIT_MS = 90_000;
 
@@ -18,23 +17,11 @@ describe('API reference page (/docs)', () => {
   let key: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install -y chromium), as .ci/run does`);
     h = await createHarness({ worker: false });
     ({ key } = await h.createTeam());
     await h.caller(key).eventTypes.create({ name: 'order.paid' });
     await h.caller(key).webhooks.create({ name: 'docs-hook', url: 'http://127.0.0.1:9/in', eventTypes: ['order.paid'] });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,14 +1,15 @@
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureOutput } from '../support/capture-output.js';
+import { launchChromium } from '../support/chromium.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { type Receiver, startReceiver, waitFor } from '../support/receiver.js';
 import { searchableHistory } from '../support/searchable-history.js';
@@ -18,7 +19,6 @@ import { searchableHistory } from '../support/searchable-history.js';
  * real Temporal, PostgreSQL and a loopback receiver, the session link made by the admin API.
  * Screenshots go to docs/images/.
  */
-const CHROMIUM = '/usr/bin/chromium';
 const WAIT_MS = 30_000;
 // HERALD_PORTAL_SCREENSHOTS=1 writes them to docs/images/ (the README's); otherwise to a temporary folder.
 const SHOTS = process.env.HERALD_PORTAL_SCREENSHOTS
@@ -38,8 +38,6 @@ describe('consumer portal in a browser', () => {
   const output = captureOutput();
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install -y chromium), as .ci/run does`);
     output.start();
     h = await createHarness({ env: { HERALD_LOG_LEVEL: 'debug' } });
     rx = await startReceiver(() => (failing ? { status: 500, body: 'broken today: disk full' } : { status: 200, body: 'thanks' }));
@@ -47,17 +45,7 @@ describe('consumer portal in a browser', () => {
     const api = h.client(team.key);
     await api.eventTypes.create.mutate({ name: 'video.ready', description: 'A video finished encoding' });
     projectId = (await api.projects.create.mutate({ name: 'Acme Media', uid: 'acme' })).id;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     mkdirSync(SHOTS, { recursive: true });
   });
   afterAll(async () => {

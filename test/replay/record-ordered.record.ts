@@ -49,18 +49,23 @@ describe('recording ordered delivery histories', () => {
     return { w, publish, id: (e: string) => deliveryIdOf(`r${n}-${e}`, w.id) };
   }
 
-  it('records ordered-head and ordered-waited-for-release: a head that goes at once, and the next woken by its release', async () => {
+  /** A fifo webhook whose head `a` is held in flight at the receiver while `b` waits its turn (a release-signal wait). */
+  async function headInFlightNextWaiting() {
     const f = await fifo(true);
     holding.add(`r${n}-a`);
     await f.publish('a');
     await f.publish('b');
     await waitFor(() => held.has(`r${n}-a`), 20_000, 'the head in flight');
-    // b has checked its turn and waits for the release signal.
     await waitFor(
       async () => (await fetchRunHistory(h, f.id('b'))).events!.some((e) => e.timerStartedEventAttributes),
       20_000,
       'b to wait',
     );
+    return f;
+  }
+
+  it('records ordered-head and ordered-waited-for-release: a head that goes at once, and the next woken by its release', async () => {
+    const f = await headInFlightNextWaiting();
     held.get(`r${n}-a`)!();
     expect((await deliveryResult(h.temporal, f.id('b'))).status).toBe('succeeded');
     await save('ordered-head', f.id('a'));
@@ -68,16 +73,7 @@ describe('recording ordered delivery histories', () => {
   });
 
   it('records ordered-cancelled-while-waiting: a cancel signal to a delivery waiting its turn', async () => {
-    const f = await fifo(true);
-    holding.add(`r${n}-a`);
-    await f.publish('a');
-    await f.publish('b');
-    await waitFor(() => held.has(`r${n}-a`), 20_000, 'the head in flight');
-    await waitFor(
-      async () => (await fetchRunHistory(h, f.id('b'))).events!.some((e) => e.timerStartedEventAttributes),
-      20_000,
-      'b to wait',
-    );
+    const f = await headInFlightNextWaiting();
     await t.api.deliveries.cancel.mutate({ id: f.id('b'), reason: 'recorder cancels' });
     expect(await deliveryResult(h.temporal, f.id('b'))).toMatchObject({ status: 'cancelled' });
     held.get(`r${n}-a`)!();

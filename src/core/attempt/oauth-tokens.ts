@@ -13,27 +13,14 @@ import { request, type Dispatcher } from 'undici';
 import type { AttemptError } from '../../delivery/types.js';
 import type { ReceiverCredentials } from '../../security/receiver-auth.js';
 import { checkUrlSyntax } from '../../security/url-safety.js';
+import type { TokenKey, TokenStore } from '../../repositories/oauth-token-store.js';
 import { classifyNetworkError } from './send-attempt.js';
+
+export type { TokenKey, TokenStore };
 
 type OAuth2 = Extract<ReceiverCredentials, { kind: 'oauth2_client_credentials' }>;
 
 export type TokenResult = { ok: true; token: string; fresh: boolean } | { ok: false; error: AttemptError; durationMs: number };
-
-/** Whose token: the webhook (and its team) and its credential fingerprint. */
-export interface TokenKey {
-  teamId: string;
-  webhookId: string;
-  fingerprint: string;
-}
-
-/** Tokens shared between worker processes. Each method may throw; OAuthTokens treats that as a miss. */
-export interface TokenStore {
-  /** A token stored for `key` whose renewal time is after `nowMs`. */
-  read(key: TokenKey, nowMs: number): Promise<{ token: string; renewAtMs: number } | undefined>;
-  write(key: TokenKey, token: string, renewAtMs: number): Promise<void>;
-  /** Drops the stored token for `key` if it is `token` (a receiver refused it). */
-  drop(key: TokenKey, token: string): Promise<void>;
-}
 
 /** A token is renewed this long before it expires (or at half its life, if that is shorter), ms. */
 export const REFRESH_MARGIN_MS = 60_000;
