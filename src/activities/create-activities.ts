@@ -1,5 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { AttemptDeps } from '../core/attempt/attempt-deps.js';
+import { AttemptRuns } from '../core/attempt/attempt-runs.js';
 import { runAttempt } from '../core/attempt/run-attempt.js';
 import { cancelReasonOf } from '../core/delivery-reasons.js';
 import { markCancelled } from '../core/delivery-status.js';
@@ -21,21 +22,30 @@ function workflowRunId(): string {
 
 /**
  * The activities the workflows call, by these names and signatures (recorded histories name
- * them). Thin: each delegates to the delivery core. They close over their deps; nothing here is
- * module-level state.
+ * them). Thin: each delegates to the delivery core. They close over their deps and the attempts
+ * in progress (`runs`, one set per call); nothing here is module-level state.
  */
-export function createActivities(deps: ActivityDeps) {
+export function createActivities(deps: ActivityDeps, runs = new AttemptRuns()) {
   return {
     /** One page of matching webhooks, with their pending delivery rows written in one statement. */
     async findSubscribers(input: DispatchPageInput) {
       return dispatchPage(deps.db, input);
     },
 
-    /** The workflow's run id makes its attempt records idempotent; it needs no workflow input. */
+    /**
+     * The workflow's run id makes its attempt records idempotent; it needs no workflow input. A
+     * run of an attempt already in progress in this process joins it (attempt-runs.ts).
+     */
     async attemptDelivery(input: AttemptInput) {
       const runId = workflowRunId();
       const ctx = Context.current();
-      return withHeartbeat(() => runAttempt(deps, input, runId, () => ctx.client));
+      const key = { deliveryId: input.deliveryId, runId, attempt: input.attempt };
+      if (runs.has(key))
+        deps.log.info('attempt already in progress here: answering its outcome, not sending again', {
+          deliveryId: input.deliveryId,
+          attempt: input.attempt,
+        });
+      return runs.join(key, () => withHeartbeat(() => runAttempt(deps, input, runId, () => ctx.client)));
     },
 
     /** The workflows call it for `cancelled` only (delivery-workflow.ts finishCancelled). */

@@ -191,6 +191,39 @@ describe('attempt records in PostgreSQL', () => {
     }
   });
 
+  it('an attempt run again while its first run is still sending joins it: one request, one record, the same outcome', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const rx = await startReceiver(async () => {
+      await held;
+      return { status: 200, body: 'once' };
+    });
+    try {
+      const w = await t.api.webhooks.create.mutate({ name: 'rerun-concurrent', url: rx.url, eventTypes: [t.type] });
+      const eventId = 'evt_rerun_concurrent';
+      const id = await pendingDeliveryWithoutWorkflow(h, t, eventId, w.id);
+      const { attempt } = handDriven(id, 'run-c');
+      const input = { deliveryId: id, teamId: t.teamId, eventId, webhookId: w.id, attempt: 1 };
+
+      const first = attempt(input);
+      await waitFor(() => rx.arrivals.length === 1, 10_000, 'the first run at the receiver');
+      // As a local activity runs again when its workflow task times out mid-attempt.
+      const second = attempt(input);
+      release();
+      const [a, b] = await Promise.all([first, second]);
+      expect(b).toEqual(a);
+      expect(a.status).toBe('succeeded');
+      expect(rx.arrivals).toHaveLength(1);
+      const rows = await h.db.selectFrom('delivery_attempts').select(['run_id', 'attempt']).where('delivery_id', '=', id).execute();
+      expect(rows).toEqual([{ run_id: 'run-c', attempt: 1 }]);
+    } finally {
+      release();
+      await rx.close();
+    }
+  });
+
   it('a re-run answers a recorded retry with its wait, and a recorded 410 as failed although the webhook is now inactive', async () => {
     let status = 500;
     const rx = await startReceiver(() => ({ status }));
