@@ -6,6 +6,7 @@ import { cancelReasonOf } from '../core/delivery-reasons.js';
 import { markCancelled } from '../core/delivery-status.js';
 import { dispatchPage, type DispatchPageInput } from '../core/dispatch-page.js';
 import { recoverPage, type RecoverPageInput } from '../core/recover-page.js';
+import { startSubscriberPage } from '../core/start-subscriber-page.js';
 import { recordDeliveryEnded } from '../observability/attempt-metrics.js';
 import type { AttemptInput } from '../core/attempt/attempt-types.js';
 import { withHeartbeat } from './with-heartbeat.js';
@@ -30,6 +31,14 @@ export function createActivities(deps: ActivityDeps, runs = new AttemptRuns()) {
     /** One page of matching webhooks, with their pending delivery rows written in one statement. */
     async findSubscribers(input: DispatchPageInput) {
       return dispatchPage(deps.db, input);
+    },
+
+    /** One page of matching webhooks: their pending rows written, their deliveries started (dispatchWorkflowV2). */
+    async startSubscriberPage(input: DispatchPageInput) {
+      const ctx = Context.current();
+      return startSubscriberPage({ db: deps.db, temporal: ctx.client, taskQueue: deps.config.temporal.taskQueue }, input, () =>
+        ctx.heartbeat(),
+      );
     },
 
     /**

@@ -11,7 +11,8 @@ import { type DeliveryTarget, deliveryStartSpec, dispatchStartSpec } from '../wo
 export async function startDispatch(client: Client, taskQueue: string, input: DispatchInput): Promise<void> {
   try {
     // By name: the workflow modules are the bundle's, not imported here (their args are the spec's).
-    await client.workflow.start('dispatchWorkflow', {
+    // Every dispatch started now pages with its activity starting the deliveries (dispatch-workflow-v2.ts).
+    await client.workflow.start('dispatchWorkflowV2', {
       ...dispatchStartSpec(input),
       taskQueue,
       // Inherited by every delivery it starts and by its activity.

@@ -15,10 +15,11 @@ export interface DispatchPageInput {
 }
 
 /**
- * The dispatch workflow's page of the fan-out corridor (activity `findSubscribers`): the next
- * `limit` matching webhooks after `afterWebhookId`, with their pending rows written in one
- * statement. The workflow starts each with the delivery start spec (delivery-start-spec.ts); the
- * URL it gets is redacted (it is recorded in history and shown in the UI summary).
+ * A dispatch page of the fan-out corridor: the next `limit` matching webhooks after
+ * `afterWebhookId`, with their pending rows written in one statement. dispatchWorkflowV2's
+ * activity starts them itself (start-subscriber-page.ts); the first dispatchWorkflow's activity
+ * (`findSubscribers`) returned them for the workflow to start as children. The URL is redacted
+ * (it is shown in the UI summary, and was recorded in the first type's history).
  */
 export async function dispatchPage(db: Kysely<Database>, input: DispatchPageInput) {
   const hooks = await findMatchingWebhookIds(

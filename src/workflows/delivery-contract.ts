@@ -18,6 +18,9 @@ export interface DispatchInput {
   projectId: string | null;
   /** Last webhook id already fanned out to (continue-as-new cursor). */
   afterWebhookId?: string | null;
+  /** dispatchWorkflowV2: webhooks per page (default DISPATCH_PAGE_SIZE) and pages per run before continue-as-new (default DISPATCH_PAGES_PER_RUN). */
+  pageSize?: number;
+  pagesPerRun?: number;
 }
 
 export interface DeliveryState {

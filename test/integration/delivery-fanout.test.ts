@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.js';
 import { startReceiver, waitFor } from '../support/receiver.js';
 import { deliveryIdOf, teamWithType } from '../support/scenario.js';
-import { DISPATCH_BATCH_SIZE } from '../../src/workflows/dispatch-workflow.js';
+import { DISPATCH_PAGE_SIZE } from '../../src/workflows/dispatch-workflow-v2.js';
+import { dispatchWorkflowId } from '../../src/workflows/delivery-contract.js';
 
 describe('fan-out', () => {
   let h: Harness;
@@ -52,10 +53,10 @@ describe('fan-out', () => {
     }
   });
 
-  it('fans one event out to 450 webhooks across three dispatch batches (two continue-as-new), each once', async () => {
+  it('fans one event out to 450 webhooks in three pages of one dispatch run, each webhook once', async () => {
     const rx = await startReceiver();
     try {
-      const n = 2 * DISPATCH_BATCH_SIZE + 50;
+      const n = 2 * DISPATCH_PAGE_SIZE + 50;
       const t0 = Date.now();
       const t = await teamWithType(h, 'video.batch.ready', { maxActiveWebhooks: n });
       for (let i = 0; i < n; i++)
@@ -63,29 +64,57 @@ describe('fan-out', () => {
       const created = Date.now();
       const e = await t.api.events.publish.mutate({ type: 'video.batch.ready', data: { n } });
       await waitFor(() => rx.arrivals.length >= n, 200_000, `${n} deliveries`);
-      // Let a duplicate start (if any) arrive before counting.
-      await waitFor(
-        async () => (await h.db.selectFrom('events').select('dispatched_at').where('id', '=', e.id).executeTakeFirst())?.dispatched_at,
-      );
+      const dispatch = h.temporal.workflow.getHandle(dispatchWorkflowId(t.teamId, e.id));
+      // The dispatch ends once every page is started; a duplicate start (if any) would come before it.
+      expect(await dispatch.result()).toEqual({ started: n });
       expect(rx.arrivals).toHaveLength(n);
       expect(new Set(rx.arrivals.map((a) => a.path)).size).toBe(n);
-      // The dispatch workflow ran as three runs: two continued as new, the last completed.
-      const runs = async () => {
-        const statuses: string[] = [];
-        for await (const w of h.temporal.workflow.list({ query: `WorkflowType = 'dispatchWorkflow' AND EventId = '${e.id}'` }))
-          statuses.push(w.status.name);
-        return statuses.sort();
-      };
-      // Visibility is eventually consistent: wait for the last run's close to be indexed.
-      await waitFor(
-        async () => (await runs()).length === 3 && (await runs()).includes('COMPLETED'),
-        30_000,
-        'three dispatch runs in visibility',
-      );
-      expect(await runs()).toEqual(['COMPLETED', 'CONTINUED_AS_NEW', 'CONTINUED_AS_NEW']);
+      // One run, one activity per page (three), and no child workflow events.
+      const history = await dispatch.fetchHistory();
+      const kinds = (history.events ?? []).map((ev) => Object.keys(ev).find((k) => k.endsWith('EventAttributes')));
+      expect(kinds.filter((k) => k === 'activityTaskScheduledEventAttributes')).toHaveLength(3);
+      expect(kinds.filter((k) => k?.startsWith('startChildWorkflow'))).toHaveLength(0);
+      expect(history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId).toBeFalsy();
       console.log(`fan-out ${n}: webhooks created in ${created - t0} ms, delivered in ${Date.now() - created} ms`);
     } finally {
       await rx.close();
     }
   }, 240_000);
+
+  it('a dispatch that continues as new after every page still reaches each webhook once', async () => {
+    const rx = await startReceiver();
+    try {
+      const t = await teamWithType(h, 'video.pages.ready', { maxActiveWebhooks: 30 });
+      // Published with no subscriber; the dispatch is then started by hand with pages of 10, one page a run.
+      const e = await t.api.events.publish.mutate({ type: 'video.pages.ready', data: { pages: true } });
+      for (let i = 0; i < 25; i++)
+        await t.api.webhooks.create.mutate({ name: `p${i}`, url: `${rx.url}/${i}`, eventTypes: ['video.pages.ready'] });
+      const workflowId = `${dispatchWorkflowId(t.teamId, e.id)}:by-hand`;
+      const handle = await h.temporal.workflow.start('dispatchWorkflowV2', {
+        workflowId,
+        taskQueue: h.config.temporal.taskQueue,
+        args: [{ teamId: t.teamId, eventId: e.id, eventType: 'video.pages.ready', projectId: null, pageSize: 10, pagesPerRun: 1 }],
+      });
+      // result() follows the continue-as-new chain to the last run (pages of 10, 10 and 5).
+      expect(await handle.result()).toEqual({ started: 5 });
+      await waitFor(() => rx.arrivals.length >= 25, 60_000, '25 deliveries');
+      expect(new Set(rx.arrivals.map((a) => a.path)).size).toBe(25);
+      const runs: string[] = [];
+      await waitFor(
+        async () => {
+          runs.length = 0;
+          for await (const w of h.temporal.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push(w.status.name);
+          return runs.length === 3 && runs.includes('COMPLETED');
+        },
+        30_000,
+        'three dispatch runs in visibility',
+      );
+      expect(runs.sort()).toEqual(['COMPLETED', 'CONTINUED_AS_NEW', 'CONTINUED_AS_NEW']);
+      const rows = await h.db.selectFrom('deliveries').select('webhook_id').where('event_id', '=', e.id).execute();
+      expect(rows).toHaveLength(25);
+      expect(rx.arrivals).toHaveLength(25);
+    } finally {
+      await rx.close();
+    }
+  }, 120_000);
 });

@@ -65,7 +65,7 @@ describe('subscriber matching on every corridor', () => {
     const e = await t.api.events.publish.mutate({ type: 'a.b.c', data: { corridor: 'dispatch' } });
     await waitFor(() => rx.arrivals.length >= 12, 30_000, 'twelve arrivals');
     const dispatch = await h.temporal.workflow.getHandle(`dispatch:${t.teamId}:${e.id}`).describe();
-    expect(dispatch.type).toBe('dispatchWorkflow');
+    expect(dispatch.type).toBe('dispatchWorkflowV2');
     expect(rx.arrivals.some((a) => a.path === '/hook/12')).toBe(false);
     expect(new Set(pathsOf(rx)).size).toBe(12);
   });

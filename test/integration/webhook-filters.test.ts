@@ -136,7 +136,7 @@ describe('webhook filters', () => {
     );
     const workflows = async () => {
       const found: string[] = [];
-      for await (const w of h.temporal.workflow.list({ query: `EventId = '${e.id}' AND WorkflowType != 'dispatchWorkflow'` }))
+      for await (const w of h.temporal.workflow.list({ query: `EventId = '${e.id}' AND WorkflowType != 'dispatchWorkflowV2'` }))
         found.push(w.workflowId);
       return found;
     };

@@ -25,6 +25,8 @@ export const SHAPES = [
   'dispatch-continue-as-new',
   'dispatch-last-batch',
   'delivery-started-by-dispatch',
+  'dispatch-v2-continue-as-new',
+  'dispatch-v2-last-page',
   'ordered-head',
   'ordered-waited-for-release',
   'ordered-cancelled-while-waiting',
