@@ -51,6 +51,8 @@ function rows(b: SideFigures, n: SideFigures, node: string): [string, (s: SideFi
     ]),
     [`CPU ms per delivery at ${cr}/s, Temporal dev server`, (s) => s.cpuPerDelivery.temporal, 2],
     [`CPU ms per delivery at ${cr}/s, PostgreSQL`, (s) => s.cpuPerDelivery.postgres, 2],
+    [`CPU ms per publish with no subscriber at ${cr}/s, ${node}`, (s) => s.publishOnlyCpuPerPublish?.herald, 2],
+    [`CPU ms per publish with no subscriber at ${cr}/s, PostgreSQL`, (s) => s.publishOnlyCpuPerPublish?.postgres, 2],
     ['**sustained deliveries/s (ladder)**', (s) => s.sustainedDeliveriesPerSecond, 0],
     ['startup to "Herald is running", s', (s) => s.startupSeconds, 1],
   ];

@@ -9,6 +9,8 @@ import type { SpawnedHerald } from './spawn-herald.js';
 import { stackCpuSnapshot } from './stack-cpu.js';
 
 const EVENT_TYPE = 'bench.load';
+/** An event type with no subscriber: the publish-only phase's. */
+const NOBODY_TYPE = 'bench.nobody';
 const PATH_PREFIX = '/load/';
 /** The receiver path of the side's one webhook (the floor POSTs there too). */
 export const LOAD_TARGET_PATH = `${PATH_PREFIX}0`;
@@ -36,6 +38,11 @@ export type SideFigures = {
   cpuPerDelivery: CpuSplit & { rate: number };
   /** Highest ladder rate sustained (1 webhook, so events/s = deliveries/s); 0 if none was. */
   sustainedDeliveriesPerSecond: number;
+  /**
+   * At `cpuRate` events/s of a type nobody subscribes to: CPU ms per accepted publish, per process
+   * (issue 23's publish-path target). Absent for a side without Herald's API (the floor).
+   */
+  publishOnlyCpuPerPublish?: CpuSplit & { rate: number };
 };
 
 /** Everything measured, for the JSON: the figures and the steps they came from. */
@@ -74,6 +81,7 @@ export async function runSide(
   if (apiSetUp) {
     const api = createHeraldClient({ url: h.apiUrl, apiKey: h.apiKey });
     await api.eventTypes.create.mutate({ name: EVENT_TYPE, description: 'bench --compare load' });
+    await api.eventTypes.create.mutate({ name: NOBODY_TYPE, description: 'bench --compare publish only: no subscriber' });
     await api.webhooks.create.mutate({
       name: 'load-0',
       url: `${rx.url}${LOAD_TARGET_PATH}`,
@@ -129,6 +137,19 @@ export async function runSide(
       `CPU at ${cpu.rate}/s: ${c.total} ms/delivery (Herald ${c.herald}, Temporal ${c.temporal}, Postgres ${c.postgres}), ${cpu.delivered}/${cpu.offeredDeliveries} delivered`,
     );
 
+    let publishOnlyCpuPerPublish: SideFigures['publishOnlyCpuPerPublish'];
+    if (apiSetUp) {
+      const nobody = publisher(http.publish, NOBODY_TYPE, PAYLOAD_BYTES);
+      const p0 = snapshot();
+      const p = await openLoad({ rate: opts.cpuRate, seconds: opts.durationSeconds, send: nobody, drainCapMs: 30_000 });
+      check('publish-only phase', p.ok);
+      publishOnlyCpuPerPublish = { rate: opts.cpuRate, ...cpuPer(p0, snapshot(), p.ok) };
+      const q = publishOnlyCpuPerPublish;
+      say(
+        `publish only at ${opts.cpuRate}/s (no subscriber): ${q.total} CPU ms/publish (Herald ${q.herald}, Temporal ${q.temporal}, Postgres ${q.postgres}), ${p.ok} accepted`,
+      );
+    }
+
     const ladder: StepResult[] = [];
     for (const rate of opts.ladder) {
       const r = await step(ctx, rate, opts.durationSeconds, send, 1, PATH_PREFIX, true, snapshot);
@@ -149,6 +170,7 @@ export async function runSide(
         latencyCpuPerDelivery: { rate: lat.rate, ...lat.cpuPerDelivery },
         cpuPerDelivery: { rate: cpu.rate, ...cpu.cpuPerDelivery },
         sustainedDeliveriesPerSecond: best?.rate ?? 0,
+        ...(publishOnlyCpuPerPublish ? { publishOnlyCpuPerPublish } : {}),
       },
       raw: { warmup, latency: lat, cpu, ladder, firstPublishError: firstError ?? null },
     };
