@@ -64,7 +64,7 @@ export async function reconcileDeliveries(deps: ReconcileDeps): Promise<Reconcil
 export async function reconcileRecentlyClosed(deps: ReconcileDeps, lookbackMs = CLOSED_LOOKBACK_MS): Promise<ReconcileResult> {
   const since = new Date(Date.now() - lookbackMs).toISOString();
   const query =
-    `(WorkflowType = 'deliveryWorkflow' OR WorkflowType = 'deliveryWorkflowV2') AND TaskQueue = '${deps.taskQueue.replaceAll("'", '')}' AND CloseTime > '${since}' ` +
+    `(WorkflowType = 'deliveryWorkflow' OR WorkflowType = 'deliveryWorkflowV2' OR WorkflowType = 'orderedDeliveryWorkflow') AND TaskQueue = '${deps.taskQueue.replaceAll("'", '')}' AND CloseTime > '${since}' ` +
     `AND (ExecutionStatus = 'Terminated' OR ExecutionStatus = 'Canceled' OR ExecutionStatus = 'TimedOut')`;
   const ids = new Set<string>();
   for await (const wf of deps.temporal.workflow.list({ query })) ids.add(wf.workflowId);

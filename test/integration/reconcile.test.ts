@@ -55,6 +55,34 @@ describe('deliveries rows are reconciled with workflows closed from outside Hera
     }
   });
 
+  it('a fifo delivery terminated in Temporal is set cancelled by the recently-closed pass too', async () => {
+    const t = await teamWithType(h);
+    const rx = await startReceiver(() => ({ status: 500 }));
+    try {
+      const w = await t.api.webhooks.create.mutate({
+        name: 'rc-fifo',
+        url: rx.url,
+        eventTypes: [t.type],
+        retryPolicy: slowRetries,
+        ordering: 'fifo',
+      });
+      const e = await t.api.events.publish.mutate({ type: t.type, data: {} });
+      const id = deliveryIdOf(e.id, w.id);
+      await waitForDelivery(t.api, id, ['retrying']);
+      expect((await h.temporal.workflow.getHandle(id).describe()).type).toBe('orderedDeliveryWorkflow');
+      await h.temporal.workflow.getHandle(id).terminate('operator stopped the sequence head');
+      await waitFor(
+        async () => (await reconcileRecentlyClosed(deps)).settled.some((s) => s.id === id),
+        20_000,
+        'the terminated fifo workflow to be listed',
+      );
+      const row = await h.db.selectFrom('deliveries').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      expect(row).toMatchObject({ status: 'cancelled', reason: 'workflow terminated in Temporal: operator stopped the sequence head' });
+    } finally {
+      await rx.close();
+    }
+  });
+
   it('deliveries.get tells the truth about a terminated delivery at once, before any sweep, without writing the row; the sweep sets it', async () => {
     const { rx, id, row, t } = await parked();
     try {
