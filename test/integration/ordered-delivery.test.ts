@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIRECT_FANOUT_MAX } from '../../src/core/fan-out.js';
 import { insertEventWithDeliveries } from '../../src/core/insert-event-with-deliveries.js';
 import { sweepUndispatched } from '../../src/worker/sweep-undispatched.js';
+import { releaseSignal } from '../../src/workflows/delivery-contract.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { type Arrival, type Receiver, startReceiver, waitFor } from '../support/receiver.js';
 import { deliveryIdOf, teamWithType, waitForDelivery } from '../support/scenario.js';
@@ -110,15 +111,20 @@ describe('ordered delivery', () => {
     const described = await handle.describe();
     expect(described.type).toBe('orderedDeliveryWorkflow');
     expect(await described.staticSummary()).toMatch(/ · fifo k #2$/);
+    // The count is read at each check of the turn: h2's first check may have run before h3's row
+    // was stored. A release signal (what a closing predecessor sends) makes it check again now
+    // that the list above shows h3 queued.
+    await handle.signal(releaseSignal);
+    const expected = `Waiting for ${delivery(w, 'h1')} (#1 of ordering key "k"); 1 queued behind this one.`;
     const meta = await waitFor(
       async () => {
         const m = (await handle.query('__temporal_workflow_metadata')) as { currentDetails?: string };
-        return m.currentDetails ? m : undefined;
+        return m.currentDetails === expected ? m : undefined;
       },
       10_000,
-      'current details',
+      'current details naming the head and one queued behind',
     );
-    expect(meta.currentDetails).toBe(`Waiting for ${delivery(w, 'h1')} (#1 of ordering key "k"); 1 queued behind this one.`);
+    expect(meta.currentDetails).toBe(expected);
     expect(arrivalsOf(w.path).every((a) => eventIdOf(a) === `${w.path}-h1`)).toBe(true);
 
     await t.api.deliveries.cancel.mutate({ id: delivery(w, 'h1'), reason: 'stuck head' });
