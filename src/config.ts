@@ -28,6 +28,7 @@ const schema = z.object({
   DATABASE_URL: optionalString,
   HERALD_EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(5433),
   HERALD_DB_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
+  HERALD_DB_IDLE_TIMEOUT_MS: z.coerce.number().int().min(0).max(86_400_000).default(0),
   // Milliseconds; 0 = no limit. API and delivery statements / sweeps / migrations (db/create-db.ts).
   HERALD_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
   HERALD_DB_BACKGROUND_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
@@ -129,6 +130,8 @@ export interface HeraldConfig {
   readonly db: {
     /** Connections of the main pool (API requests and delivery activities) per process. */
     readonly poolSize: number;
+    /** How long a pooled connection may sit idle before it is closed, ms; 0 = never (db/create-db.ts). */
+    readonly idleTimeoutMs: number;
     /** statement_timeout of the main pool. */
     readonly statementTimeoutMs: number;
     /** statement_timeout of the sweeps' own small pool (undispatched events, reconcile). */
@@ -274,6 +277,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
     embeddedPgPort: e.HERALD_EMBEDDED_PG_PORT,
     db: {
       poolSize: e.HERALD_DB_POOL_SIZE,
+      idleTimeoutMs: e.HERALD_DB_IDLE_TIMEOUT_MS,
       statementTimeoutMs: e.HERALD_DB_STATEMENT_TIMEOUT_MS,
       backgroundStatementTimeoutMs: e.HERALD_DB_BACKGROUND_STATEMENT_TIMEOUT_MS,
       migrationStatementTimeoutMs: e.HERALD_DB_MIGRATION_STATEMENT_TIMEOUT_MS,

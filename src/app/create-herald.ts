@@ -93,6 +93,7 @@ export async function createHerald(baseConfig: HeraldConfig, opts: CreateHeraldO
     // other's connections; migrations run on a pool of their own (migrate()).
     const db = createDb(infra.databaseUrl, {
       max: config.db.poolSize,
+      idleTimeoutMs: config.db.idleTimeoutMs,
       statementTimeoutMs: config.db.statementTimeoutMs,
       applicationName: 'herald',
     });
@@ -164,6 +165,7 @@ export async function createHerald(baseConfig: HeraldConfig, opts: CreateHeraldO
         const temporal = conns.client;
         const sweepDb = createDb(infra.databaseUrl, {
           max: 2,
+          idleTimeoutMs: config.db.idleTimeoutMs,
           statementTimeoutMs: config.db.backgroundStatementTimeoutMs,
           applicationName: 'herald-sweeps',
         });
