@@ -6,6 +6,7 @@ import { startInfrastructure } from '../../src/app/start-infrastructure.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { clientOn, connectWorker } from '../../src/temporal/connect.js';
+import { bundleWorkflowsInChild } from '../../src/worker/bundle-workflows.js';
 import { installRuntime } from '../../src/worker/install-runtime.js';
 import { createFloorActivities } from './floor-activities.js';
 import { FLOOR_RUNNING, FLOOR_TARGET_ENV } from './floor-start.js';
@@ -16,7 +17,8 @@ import { floorWorkerOptions } from './floor-worker-options.js';
 // Herald around it. One process, run with Herald's environment (loadConfig), holding
 // - the Temporal dev server, started by Herald's own startInfrastructure (same binary, flags,
 //   GOGC, GOMAXPROCS, fairness, SQLite file under the data dir); no PostgreSQL;
-// - the Temporal runtime (installRuntime) and a Worker with Herald's settings (floor-worker-options);
+// - the Temporal runtime (installRuntime) and a Worker with Herald's settings (floor-worker-options),
+//   its bundle built the way Herald builds its own;
 // - an HTTP endpoint taking the bench's publish (`POST /trpc/events.publish`, `{ type, data }`):
 //   it builds Herald's body `{ id, type, timestamp, data }` and starts floorDeliveryWorkflow on
 //   the worker's connection with eager start (HERALD_EAGER_START, as Herald), answering 200 once
@@ -40,7 +42,8 @@ async function run(): Promise<void> {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    workflowsPath: fileURLToPath(new URL('./floor-workflow.ts', import.meta.url)),
+    // Bundled as Herald bundles its own (off the main heap, bundle-workflows.ts).
+    workflowBundle: await bundleWorkflowsInChild({ workflowsPath: fileURLToPath(new URL('./floor-workflow.ts', import.meta.url)) }),
     activities: createFloorActivities(agent, config.delivery.timeoutMs),
     ...floorWorkerOptions(config),
   });

@@ -83,17 +83,15 @@ export function workflowInterceptorModules(config: HeraldConfig): string[] {
 }
 
 /**
- * Worker options for tracing: workflow interceptor modules (bundled when the worker builds its
- * own bundle; a pre-built bundle must have been built with `workflowInterceptorModules(config)`), the
- * activity interceptors (local activities included) and the sink that exports workflow spans.
+ * Worker options for tracing: the activity interceptors (local activities included) and the sink
+ * that exports workflow spans. The workflow interceptors are in the bundle, which the worker
+ * always gets pre-built with `workflowInterceptorModules(config)` (worker/bundle-workflows.ts).
  */
-export function tracingWorkerOptions(config: HeraldConfig, prebuiltBundle = false): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
+export function tracingWorkerOptions(config: HeraldConfig): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
   const t = startTracing(config);
   if (!t) return {};
   return {
     interceptors: {
-      // The SDK ignores (and warns about) workflow modules next to a pre-built bundle.
-      ...(prebuiltBundle ? {} : { workflowModules: workflowInterceptorModules(config) }),
       activity: [
         (ctx) => ({
           inbound: new OpenTelemetryActivityInboundInterceptor(ctx, { tracer: t.tracer }),

@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { type ActivityDeps, createActivities } from '../activities/create-activities.js';
-import { tracingWorkerOptions } from '../observability/tracing.js';
+import { tracingWorkerOptions, workflowInterceptorModules } from '../observability/tracing.js';
+import { bundleWorkflowsInChild } from './bundle-workflows.js';
 
 /**
  * Workflows kept in memory between tasks, and the most workflow tasks in progress at once (the
@@ -37,12 +38,20 @@ export async function createHeraldWorker(opts: HeraldWorkerOptions): Promise<Wor
   // Read by the workflow threads the SDK starts (they copy process.env when created); see
   // patches/@temporalio+worker+1.24.0.patch.
   process.env.TEMPORAL_WORKFLOW_STACK_TRACES = String(opts.deps.config.temporal.workflowStackTraces);
+  // Built off the main heap (bundle-workflows.ts); with tracing on it holds the OTel workflow interceptors.
+  const workflowBundle =
+    opts.workflowBundle ??
+    (await bundleWorkflowsInChild({
+      workflowsPath: WORKFLOWS_PATH,
+      workflowInterceptorModules: workflowInterceptorModules(opts.deps.config),
+      onWarning: (message) => opts.deps.log.warn('workflow bundle', { message }),
+    }));
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     activities: createActivities(opts.deps),
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    workflowBundle,
     maxConcurrentActivityTaskExecutions: 200,
     maxConcurrentLocalActivityExecutions: MAX_CACHED_WORKFLOWS,
     maxConcurrentWorkflowTaskExecutions: opts.maxConcurrentWorkflowTasks ?? MAX_CACHED_WORKFLOWS,
@@ -68,7 +77,7 @@ export async function createHeraldWorker(opts: HeraldWorkerOptions): Promise<Wor
     ...({ isolateExecutionTimeout: opts.deps.config.temporal.workflowDeadlockTimeoutMs } as Partial<WorkerOptions>),
     // HERALD_OTEL_ENABLED only: workflow and activity interceptors and the workflow span sink.
     // Off, the bundle holds no interceptor module at all (observability/tracing.ts).
-    ...tracingWorkerOptions(opts.deps.config, Boolean(opts.workflowBundle)),
+    ...tracingWorkerOptions(opts.deps.config),
   });
 }
 

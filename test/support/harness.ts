@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { appRouter } from '../../src/api/app-router.js';
 import { createContextInner } from '../../src/api/context.js';
@@ -10,18 +9,15 @@ import { loadConfig, type HeraldConfig } from '../../src/config.js';
 import { ensureDatabase } from '../../src/embedded/embedded-postgres.js';
 import { createTeamWithKey } from '../../src/app/bootstrap-team.js';
 import type { Resolver } from '../../src/security/url-safety.js';
+import { bundleWorkflowsInChild } from '../../src/worker/bundle-workflows.js';
 import { WORKFLOWS_PATH } from '../../src/worker/create-worker.js';
 import { workflowInterceptorModules } from '../../src/observability/tracing.js';
 
-let bundlePromise: ReturnType<typeof bundleWorkflowCode> | undefined;
+let bundlePromise: ReturnType<typeof bundleWorkflowsInChild> | undefined;
 /** One workflow bundle per test file (webpack is the slow part of worker start); with tracing on, it holds the OTel workflow interceptors. */
 export function workflowBundle(config?: HeraldConfig) {
   const workflowInterceptorModulesList = config ? workflowInterceptorModules(config) : [];
-  bundlePromise ??= bundleWorkflowCode({
-    workflowsPath: WORKFLOWS_PATH,
-    workflowInterceptorModules: workflowInterceptorModulesList,
-    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never,
-  });
+  bundlePromise ??= bundleWorkflowsInChild({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: workflowInterceptorModulesList });
   return bundlePromise;
 }
 

@@ -1,10 +1,11 @@
 import { Resource } from '@opentelemetry/resources';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry';
-import { bundleWorkflowCode, DefaultLogger, type ReplayResult, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, type ReplayResult, Runtime, Worker } from '@temporalio/worker';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { workflowInterceptorModules } from '../../src/observability/tracing.js';
+import { bundleWorkflowsInChild } from '../../src/worker/bundle-workflows.js';
 import { WORKFLOWS_PATH } from '../../src/worker/create-worker.js';
 import { loadFixtures } from '../replay/fixtures.js';
 
@@ -14,18 +15,13 @@ import { loadFixtures } from '../replay/fixtures.js';
  * with tracing off, replays with them in. (workflow-replay.test.ts covers tracing off.)
  */
 const fixtures = loadFixtures();
-const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 describe('recorded workflow histories replay with the OpenTelemetry workflow interceptors bundled', () => {
   const results = new Map<string, ReplayResult>();
   const modules = workflowInterceptorModules(loadConfig({ HERALD_OTEL_ENABLED: 'true' }));
   beforeAll(async () => {
     Runtime.install({ logger: new DefaultLogger('WARN') });
-    const workflowBundle = await bundleWorkflowCode({
-      workflowsPath: WORKFLOWS_PATH,
-      workflowInterceptorModules: modules,
-      logger: silent as never,
-    });
+    const workflowBundle = await bundleWorkflowsInChild({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: modules });
     const sinks = {
       exporter: makeWorkflowExporter(new SimpleSpanProcessor(new InMemorySpanExporter()), new Resource({ 'service.name': 'replay' })),
     };

@@ -1,5 +1,6 @@
-import { bundleWorkflowCode, DefaultLogger, type ReplayResult, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, type ReplayResult, Runtime, Worker } from '@temporalio/worker';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { bundleWorkflowsInChild } from '../../src/worker/bundle-workflows.js';
 import { WORKFLOWS_PATH } from '../../src/worker/create-worker.js';
 import { loadFixtures, searchableText, SHAPES, shapeOf } from '../replay/fixtures.js';
 
@@ -10,14 +11,14 @@ import { loadFixtures, searchableText, SHAPES, shapeOf } from '../replay/fixture
  * No server is needed: the replayer runs the workflow bundle against each history.
  */
 const fixtures = loadFixtures();
-const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 describe('recorded workflow histories replay on the current workflow code', () => {
   const results = new Map<string, ReplayResult>();
   beforeAll(async () => {
     // Warnings and errors only: the replay worker's lifecycle lines are noise here.
     Runtime.install({ logger: new DefaultLogger('WARN') });
-    const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: silent as never });
+    // Built the way the worker builds it (worker/bundle-workflows.ts).
+    const workflowBundle = await bundleWorkflowsInChild({ workflowsPath: WORKFLOWS_PATH });
     const histories = fixtures.map((f) => ({ workflowId: f.name, history: f.history }));
     for await (const r of Worker.runReplayHistories({ workflowBundle, replayName: 'herald-fixtures' }, histories))
       results.set(r.workflowId, r);
