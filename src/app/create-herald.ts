@@ -12,12 +12,11 @@ import { createLogger, type Logger } from '../log.js';
 import { ensureDefaultTeam } from './bootstrap-team.js';
 import type { Infrastructure } from './start-infrastructure.js';
 import { startWorkerMetricsServer } from '../observability/metrics-endpoint.js';
-import { startTracing, tracingOn, workflowInterceptorModules } from '../observability/tracing.js';
+import { startTracing, tracingOn } from '../observability/tracing.js';
 import { checkSecretKeys } from '../repositories/secret-key-usage.js';
 import { systemResolver } from '../security/url-safety.js';
-import { bundleWorkflowsInChild } from '../worker/bundle-workflows.js';
 import { createActivityDeps } from '../worker/create-activity-deps.js';
-import { createHeraldWorker, WORKFLOWS_PATH } from '../worker/create-worker.js';
+import { createHeraldWorker, heraldWorkflowBundle } from '../worker/create-worker.js';
 import { startReconciler } from '../worker/reconcile-deliveries.js';
 import { startSweeper } from '../worker/sweep-undispatched.js';
 import { startRetention } from '../worker/purge-expired.js';
@@ -79,14 +78,7 @@ export async function createHerald(baseConfig: HeraldConfig, opts: CreateHeraldO
   const steps = createStopSteps(log);
   // The workflow bundle builds in its own process (bundle-workflows.ts) while the infrastructure,
   // pool and connections come up; the worker waits for it only when it is created.
-  const bundle =
-    roles.worker && !o.noTemporal && !o.workflowBundle
-      ? bundleWorkflowsInChild({
-          workflowsPath: WORKFLOWS_PATH,
-          workflowInterceptorModules: workflowInterceptorModules(baseConfig),
-          onWarning: (message) => log.warn('workflow bundle', { message }),
-        })
-      : undefined;
+  const bundle = roles.worker && !o.noTemporal && !o.workflowBundle ? heraldWorkflowBundle(baseConfig, log) : undefined;
   bundle?.catch(() => undefined); // awaited (and its error thrown) where the worker is created
   try {
     if (roles.worker) await installRuntimeOnce(baseConfig);
@@ -157,7 +149,7 @@ export async function createHerald(baseConfig: HeraldConfig, opts: CreateHeraldO
           namespace: config.temporal.namespace,
           taskQueue: config.temporal.taskQueue,
           deps: createActivityDeps({ db, config, log, resolve }),
-          workflowBundle: o.workflowBundle ?? (await bundle),
+          workflowBundle: o.workflowBundle ?? (await bundle)!,
           maxConcurrentWorkflowTasks: o.maxConcurrentWorkflowTasks,
         });
         alive();

@@ -67,8 +67,8 @@ export interface DbOptions {
    * How long a connection may sit idle in the pool before it is closed, ms; 0 or unset = never.
    * pg's own default (10 s) closes the pool down after every pause in traffic, and the next burst
    * then pays for new backends: a connection's start-up, a cold catalog cache and every prepared
-   * statement parsed and planned again (PreparingClient), which showed as a p99 of ~0.5 s for the
-   * first seconds of 25/s after 40 s of quiet (~0.1 s with the connections kept).
+   * statement parsed and planned again (PreparingClient). Kept, the bench's p99 at 25/s, measured
+   * right after 40 s of idle, was 0.38× (bench/results/compare-2026-12-04T02-30-26.md).
    */
   idleTimeoutMs?: number;
   /** application_name, so pg_stat_activity tells the pools apart. */

@@ -1,6 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { type ActivityDeps, createActivities } from '../activities/create-activities.js';
+import type { HeraldConfig } from '../config.js';
+import type { Logger } from '../log.js';
 import { tracingWorkerOptions, workflowInterceptorModules } from '../observability/tracing.js';
 import { bundleWorkflowsInChild } from './bundle-workflows.js';
 
@@ -24,8 +26,8 @@ export interface HeraldWorkerOptions {
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
-  /** Reuse a pre-built bundle (tests build it once per file); with tracing on, built with workflowInterceptorModules(config). */
-  workflowBundle?: WorkerOptions['workflowBundle'];
+  /** heraldWorkflowBundle()'s, or one built by a test once per file; with tracing on, built with workflowInterceptorModules(config). */
+  workflowBundle: WorkerOptions['workflowBundle'];
   /** Most workflow tasks (and so attempts) in progress at once; default 200. Tests use 2 (the least with a cache) to see dispatch order. */
   maxConcurrentWorkflowTasks?: number;
 }
@@ -38,20 +40,12 @@ export async function createHeraldWorker(opts: HeraldWorkerOptions): Promise<Wor
   // Read by the workflow threads the SDK starts (they copy process.env when created); see
   // patches/@temporalio+worker+1.24.0.patch.
   process.env.TEMPORAL_WORKFLOW_STACK_TRACES = String(opts.deps.config.temporal.workflowStackTraces);
-  // Built off the main heap (bundle-workflows.ts); with tracing on it holds the OTel workflow interceptors.
-  const workflowBundle =
-    opts.workflowBundle ??
-    (await bundleWorkflowsInChild({
-      workflowsPath: WORKFLOWS_PATH,
-      workflowInterceptorModules: workflowInterceptorModules(opts.deps.config),
-      onWarning: (message) => opts.deps.log.warn('workflow bundle', { message }),
-    }));
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     activities: createActivities(opts.deps),
-    workflowBundle,
+    workflowBundle: opts.workflowBundle,
     maxConcurrentActivityTaskExecutions: 200,
     maxConcurrentLocalActivityExecutions: MAX_CACHED_WORKFLOWS,
     maxConcurrentWorkflowTaskExecutions: opts.maxConcurrentWorkflowTasks ?? MAX_CACHED_WORKFLOWS,
@@ -75,9 +69,22 @@ export async function createHeraldWorker(opts: HeraldWorkerOptions): Promise<Wor
     // Not in the SDK's public options type, but honoured (and 0 made legal by
     // patches/@temporalio+worker+1.24.0.patch): 0 skips the watchdog thread Node starts per call.
     ...({ isolateExecutionTimeout: opts.deps.config.temporal.workflowDeadlockTimeoutMs } as Partial<WorkerOptions>),
-    // HERALD_OTEL_ENABLED only: workflow and activity interceptors and the workflow span sink.
-    // Off, the bundle holds no interceptor module at all (observability/tracing.ts).
+    // HERALD_OTEL_ENABLED only: activity interceptors and the workflow span sink (the workflow
+    // interceptors are in the bundle). Off, the bundle holds no interceptor module at all.
     ...tracingWorkerOptions(opts.deps.config),
+  });
+}
+
+/**
+ * Herald's workflow bundle, built off the worker's heap (bundle-workflows.ts); with tracing on it
+ * holds the OTel workflow interceptors. createHerald starts it first, so it builds while the rest
+ * comes up.
+ */
+export function heraldWorkflowBundle(config: HeraldConfig, log: Logger): Promise<{ code: string }> {
+  return bundleWorkflowsInChild({
+    workflowsPath: WORKFLOWS_PATH,
+    workflowInterceptorModules: workflowInterceptorModules(config),
+    onWarning: (message) => log.warn('workflow bundle', { message }),
   });
 }
 
