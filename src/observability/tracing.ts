@@ -1,18 +1,20 @@
-import { createRequire } from 'node:module';
-import { type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
+import { fileURLToPath } from 'node:url';
+import { createTraceState, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
+import { hrTimeDuration, millisToHrTime } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { Resource } from '@opentelemetry/resources';
-import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { ClientInterceptors } from '@temporalio/client';
 import {
-  makeWorkflowExporter,
   OpenTelemetryActivityInboundInterceptor,
   OpenTelemetryActivityOutboundInterceptor,
   OpenTelemetryWorkflowClientInterceptor,
 } from '@temporalio/interceptors-opentelemetry';
-import type { WorkerOptions } from '@temporalio/worker';
+import type { InjectedSinks, WorkerOptions } from '@temporalio/worker';
+import type { WorkflowInfo } from '@temporalio/workflow';
 import type { HeraldConfig } from '../config.js';
+import type { WorkflowSpan } from '../temporal/workflow-span.js';
 
 /**
  * OpenTelemetry traces, off unless HERALD_OTEL_ENABLED: one trace per publish, from the API's
@@ -75,11 +77,57 @@ export function temporalClientInterceptors(config: HeraldConfig): ClientIntercep
   return { workflow: [new OpenTelemetryWorkflowClientInterceptor({ tracer: t.tracer })] };
 }
 
-const require = createRequire(import.meta.url);
+/** Herald's workflow interceptors (plain span data to a sink; see the module for why not the SDK's). */
+export const TRACE_INTERCEPTORS_PATH = fileURLToPath(new URL('../workflows/trace-interceptors.ts', import.meta.url));
 
 /** Modules the workflow bundle must include for workflow spans (none when tracing is off). */
 export function workflowInterceptorModules(config: HeraldConfig): string[] {
-  return config.observability.otelEnabled ? [require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')] : [];
+  return config.observability.otelEnabled ? [TRACE_INTERCEPTORS_PATH] : [];
+}
+
+const WORKFLOW_SCOPE = { name: '@temporalio/interceptor-workflow' };
+
+/** One sandbox span as the ReadableSpan OpenTelemetry's processors and exporters take. */
+export function readableWorkflowSpan(info: WorkflowInfo, s: WorkflowSpan, resource: Resource): ReadableSpan {
+  const spanContext = {
+    traceId: s.traceId,
+    spanId: s.spanId,
+    traceFlags: s.traceFlags,
+    ...(s.traceState ? { traceState: createTraceState(s.traceState) } : {}),
+  };
+  const startTime = millisToHrTime(s.startMs);
+  const endTime = millisToHrTime(Math.max(s.endMs, s.startMs));
+  return {
+    name: s.name,
+    kind: SpanKind.INTERNAL,
+    spanContext: () => spanContext,
+    parentSpanId: s.parentSpanId,
+    startTime,
+    endTime,
+    duration: hrTimeDuration(startTime, endTime),
+    status: s.error === undefined ? { code: SpanStatusCode.OK } : { code: SpanStatusCode.ERROR, message: s.error },
+    attributes: { temporalWorkflowId: info.workflowId, run_id: info.runId, temporalWorkflowType: info.workflowType },
+    links: [],
+    events: [],
+    ended: true,
+    resource,
+    instrumentationLibrary: WORKFLOW_SCOPE,
+    droppedAttributesCount: 0,
+    droppedEventsCount: 0,
+    droppedLinksCount: 0,
+  };
+}
+
+/** The `heraldTrace` sink of workflows/trace-interceptors.ts: sandbox spans to `processor` (not called during replay). */
+export function workflowTraceSinks(
+  processor: SpanProcessor,
+  resource: Resource,
+): InjectedSinks<{ heraldTrace: { export(spans: WorkflowSpan[]): void } }> {
+  return {
+    heraldTrace: {
+      export: { fn: (info, spans) => spans.forEach((s) => processor.onEnd(readableWorkflowSpan(info, s, resource))) },
+    },
+  };
 }
 
 /**
@@ -99,7 +147,7 @@ export function tracingWorkerOptions(config: HeraldConfig): Pick<WorkerOptions, 
         }),
       ],
     },
-    sinks: { exporter: makeWorkflowExporter(t.processor, t.resource) },
+    sinks: workflowTraceSinks(t.processor, t.resource),
   };
 }
 

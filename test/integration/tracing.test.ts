@@ -65,6 +65,11 @@ describe('OpenTelemetry traces (HERALD_OTEL_ENABLED=true, OTLP/HTTP to an in-pro
     const ids = new Set(trace.map((s) => s.spanId));
     expect(trace.filter((s) => s.parentSpanId && !ids.has(s.parentSpanId)).map((s) => s.name)).toEqual([]);
     expect(new Set(trace.map((s) => s.serviceName))).toEqual(new Set(['herald-test']));
+    // The workflow's spans are made in the sandbox and exported through Herald's sink, with the run's identity.
+    expect(chain[2]!.attributes).toMatchObject({
+      temporalWorkflowId: `delivery:${event.id}:${hook.id}`,
+      temporalWorkflowType: 'deliveryWorkflowV2',
+    });
     const http = chain[chain.length - 1]!;
     expect(http.attributes).toMatchObject({ 'http.request.method': 'POST', 'http.response.status_code': 200 });
     expect(http.kind).toBe(3); // SPAN_KIND_CLIENT

@@ -1,17 +1,16 @@
 import { Resource } from '@opentelemetry/resources';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry';
 import { DefaultLogger, type ReplayResult, Runtime, Worker } from '@temporalio/worker';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { workflowInterceptorModules } from '../../src/observability/tracing.js';
+import { workflowInterceptorModules, workflowTraceSinks } from '../../src/observability/tracing.js';
 import { bundleWorkflowsInChild } from '../../src/worker/bundle-workflows.js';
 import { WORKFLOWS_PATH } from '../../src/worker/create-worker.js';
 import { loadFixtures } from '../replay/fixtures.js';
 
 /**
- * Turning tracing on (HERALD_OTEL_ENABLED) adds the OpenTelemetry workflow interceptors to the
- * bundle. They must not change any workflow's commands: every recorded history, all recorded
+ * Turning tracing on (HERALD_OTEL_ENABLED) adds Herald's trace interceptors
+ * (src/workflows/trace-interceptors.ts) to the bundle. They must not change any workflow's commands: every recorded history, all recorded
  * with tracing off, replays with them in. (workflow-replay.test.ts covers tracing off.)
  */
 const fixtures = loadFixtures();
@@ -22,9 +21,7 @@ describe('recorded workflow histories replay with the OpenTelemetry workflow int
   beforeAll(async () => {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     const workflowBundle = await bundleWorkflowsInChild({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: modules });
-    const sinks = {
-      exporter: makeWorkflowExporter(new SimpleSpanProcessor(new InMemorySpanExporter()), new Resource({ 'service.name': 'replay' })),
-    };
+    const sinks = workflowTraceSinks(new SimpleSpanProcessor(new InMemorySpanExporter()), new Resource({ 'service.name': 'replay' }));
     const histories = fixtures.map((f) => ({ workflowId: f.name, history: f.history }));
     for await (const r of Worker.runReplayHistories({ workflowBundle, replayName: 'herald-fixtures-traced', sinks }, histories))
       results.set(r.workflowId, r);
@@ -32,7 +29,7 @@ describe('recorded workflow histories replay with the OpenTelemetry workflow int
 
   it('bundles exactly the one interceptor module when tracing is on, and none when off', () => {
     expect(modules).toHaveLength(1);
-    expect(modules[0]).toMatch(/interceptors-opentelemetry[\\/]lib[\\/]workflow-interceptors\.js$/);
+    expect(modules[0]).toMatch(/src[\\/]workflows[\\/]trace-interceptors\.ts$/);
     expect(workflowInterceptorModules(loadConfig({}))).toEqual([]);
   });
 
