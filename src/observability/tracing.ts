@@ -125,7 +125,11 @@ export function workflowTraceSinks(
 ): InjectedSinks<{ heraldTrace: { export(spans: WorkflowSpan[]): void } }> {
   return {
     heraldTrace: {
-      export: { fn: (info, spans) => spans.forEach((s) => processor.onEnd(readableWorkflowSpan(info, s, resource))) },
+      export: {
+        fn: (info, spans) => {
+          for (const s of spans) processor.onEnd(readableWorkflowSpan(info, s, resource));
+        },
+      },
     },
   };
 }
