@@ -3,6 +3,7 @@ import { flushTracing } from '../../src/observability/tracing.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { type CollectedSpan, startOtlpCollector } from '../support/otlp-collector.js';
 import { type Receiver, startReceiver, waitFor } from '../support/receiver.js';
+import { waitForDelivery } from '../support/scenario.js';
 
 /** The chain one publish must produce, root first; each span's parent is the one before it. */
 const CHAIN = [
@@ -73,5 +74,41 @@ describe('OpenTelemetry traces (HERALD_OTEL_ENABLED=true, OTLP/HTTP to an in-pro
     const http = chain[chain.length - 1]!;
     expect(http.attributes).toMatchObject({ 'http.request.method': 'POST', 'http.response.status_code': 200 });
     expect(http.kind).toBe(3); // SPAN_KIND_CLIENT
+  });
+
+  it('an operator signal is traced into the workflow: SignalWorkflow:cancel → HandleSignal:cancel, and the run span ends', async () => {
+    const { key } = await h.createTeam();
+    const api = h.client(key);
+    await api.eventTypes.create.mutate({ name: 'video.media.failed', description: 'Media failed' });
+    const failing = await startReceiver(() => ({ status: 500 }));
+    try {
+      const retryPolicy = { kind: 'attempts', maxAttempts: 5, intervalSeconds: 60, backoff: 'fixed' } as const;
+      const hook = await api.webhooks.create.mutate({ name: 'parked', url: failing.url, eventTypes: ['video.media.failed'], retryPolicy });
+      const event = await api.events.publish.mutate({ type: 'video.media.failed', data: {} });
+      const id = `delivery:${event.id}:${hook.id}`;
+      await waitForDelivery(api, id, ['retrying']);
+      await api.deliveries.cancel.mutate({ id, reason: 'traced cancel' });
+      await waitForDelivery(api, id, ['cancelled']);
+
+      const named = (name: string) => collector.spans.filter((s) => s.name === name && s.attributes.temporalWorkflowId === id);
+      await waitFor(
+        async () => {
+          await flushTracing();
+          return named('HandleSignal:cancel').length === 1 && named('RunWorkflow:deliveryWorkflowV2').length === 1;
+        },
+        30_000,
+        'HandleSignal:cancel and the run span exported',
+      );
+      const handled = named('HandleSignal:cancel')[0]!;
+      const sent = collector.spans.find((s) => s.spanId === handled.parentSpanId);
+      expect(sent?.name).toBe('SignalWorkflow:cancel');
+      const run = named('RunWorkflow:deliveryWorkflowV2')[0]!;
+      // The run span hangs off the publish's trace, so its start is in the same trace.
+      expect(collector.spans.some((s) => s.name === 'StartWorkflow:deliveryWorkflowV2' && s.traceId === run.traceId)).toBe(true);
+      // Two attempts' spans would mean one was exported twice (sinks are not called during replay).
+      expect(collector.spans.filter((s) => s.name === 'StartActivity:attemptDelivery' && s.traceId === run.traceId)).toHaveLength(1);
+    } finally {
+      await failing.close();
+    }
   });
 });
