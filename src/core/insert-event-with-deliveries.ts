@@ -34,27 +34,33 @@ export async function insertEventWithDeliveries(
   directMax: number,
 ): Promise<{ event: EventRow; hooks: MatchedWebhook[]; ordered: OrderedTarget[] } | undefined> {
   const projectMatch = e.projectId === null ? sql`w.project_id is null` : sql`(w.project_id is null or w.project_id = ${e.projectId})`;
-  const matches = sql`exists (select 1 from ins) and w.team_id = ${e.teamId} and w.active
+  // Matched on the statement's own snapshot, before the insert, so the insert knows whether anyone
+  // matched; every write below still waits on `ins` (a duplicate publish writes nothing).
+  const matches = sql`w.team_id = ${e.teamId} and w.active
         and ${subscribesSql('w.event_types', e.type)} and ${projectMatch}
-        and ${passesFilterSql('w.filter_path', sql`(select ${filterDocSql(sql`ins.type`, sql`ins.data_raw::jsonb`)} from ins)`)}`;
+        and ${passesFilterSql('w.filter_path', sql`(select ${filterDocSql(sql`${e.type}::text`, sql`arg.data_raw::jsonb`)} from arg)`)}`;
   const key = e.orderingKey ?? '';
   const { rows } = await sql<EventRow & { hooks: MatchedWebhook[]; ordered: OrderedTarget[] }>`/*prepare*/
-    with ins as (
-      insert into events (team_id, id, type, project_id, data_raw, created_at, ordering_key)
-      values (${e.teamId}, ${e.id}, ${e.type}, ${e.projectId}, ${e.data}, now(), ${e.orderingKey})
-      on conflict (team_id, id) do nothing
-      returning team_id, id, type, project_id, created_at, dispatched_at, dispatch_failures, dispatch_error, data_raw, ordering_key
+    with arg as (select ${e.data}::text as data_raw
     ), hooks as (
       select w.id, w.http_method, w.url from webhooks w
       where ${matches} and w.ordering <> 'fifo'
       order by w.id limit ${directMax + 1}
-    ), pending as (
-      ${pendingRowsSql({ id: sql`${deliveryIdPrefix} || h.id`, teamId: e.teamId, eventId: e.id, webhookId: sql`h.id`, eventType: e.type }, sql`from hooks h where (select count(*) from hooks) <= ${directMax}`)}
     ), fifo as (
       select w.id, w.http_method, w.url from webhooks w where ${matches} and w.ordering = 'fifo'
+    ), ins as (
+      insert into events (team_id, id, type, project_id, data_raw, created_at, ordering_key, dispatched_at)
+      select ${e.teamId}, ${e.id}, ${e.type}, ${e.projectId}, arg.data_raw, now(), ${e.orderingKey},
+        -- Nobody to deliver to: dispatched as it is stored (no mark to write later, nothing to sweep).
+        case when exists (select 1 from hooks) or exists (select 1 from fifo) then null else now() end
+      from arg
+      on conflict (team_id, id) do nothing
+      returning team_id, id, type, project_id, created_at, dispatched_at, dispatch_failures, dispatch_error, data_raw, ordering_key
+    ), pending as (
+      ${pendingRowsSql({ id: sql`${deliveryIdPrefix} || h.id`, teamId: e.teamId, eventId: e.id, webhookId: sql`h.id`, eventType: e.type }, sql`from hooks h where exists (select 1 from ins) and (select count(*) from hooks) <= ${directMax}`)}
     ), numbered as (
       insert into delivery_sequences as s (webhook_id, ordering_key, team_id, last_sequence)
-      select f.id, ${key}, ${e.teamId}, 1 from fifo f
+      select f.id, ${key}, ${e.teamId}, 1 from fifo f where exists (select 1 from ins)
       on conflict (webhook_id, ordering_key) do update set last_sequence = s.last_sequence + 1
       returning s.webhook_id, s.ordering_key, s.last_sequence
     ), ordered_pending as (

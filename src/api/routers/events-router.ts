@@ -96,6 +96,8 @@ export const eventsRouter = router({
         deliveryWorkflowId(id, ''),
         DIRECT_FANOUT_MAX,
       );
+      // Nobody subscribes: the row is dispatched already (insertEventWithDeliveries), nothing to start.
+      if (inserted?.event.dispatched_at) return { ...toDto(inserted.event), duplicate: false };
       if (inserted) {
         await startWithinPublishDeadline(ctx.deps, id, () =>
           fanOut({ ...ctx.deps, marker: ctx.deps.dispatched }, inserted.event, planFor(inserted.hooks, inserted.ordered)),
