@@ -89,19 +89,19 @@ export const eventsRouter = router({
     const id = input.id ?? newId('evt');
     // Store and start in the team's lane: a team flooding the API waits for its own turn.
     return ctx.deps.publishLanes.run(teamId, async () => {
-      // One round trip: event, matching webhooks and their pending rows (publish-repo.ts).
+      // One round trip: event, matching webhooks and their pending rows (insert-event-with-deliveries.ts).
       const inserted = await insertEventWithDeliveries(
         db,
         { teamId, id, type: input.type, projectId: input.projectId ?? null, data: dataText, orderingKey: input.orderingKey ?? null },
         deliveryWorkflowId(id, ''),
         DIRECT_FANOUT_MAX,
       );
-      // Nobody subscribes: the row is dispatched already (insertEventWithDeliveries), nothing to start.
-      if (inserted?.event.dispatched_at) return { ...toDto(inserted.event), duplicate: false };
       if (inserted) {
-        await startWithinPublishDeadline(ctx.deps, id, () =>
-          fanOut({ ...ctx.deps, marker: ctx.deps.dispatched }, inserted.event, planFor(inserted.hooks, inserted.ordered)),
-        );
+        // Stored dispatched when nobody subscribes (insertEventWithDeliveries): nothing to start then.
+        if (!inserted.event.dispatched_at)
+          await startWithinPublishDeadline(ctx.deps, id, () =>
+            fanOut({ ...ctx.deps, marker: ctx.deps.dispatched }, inserted.event, planFor(inserted.hooks, inserted.ordered)),
+          );
         return { ...toDto(inserted.event), duplicate: false };
       }
       const event = await db.selectFrom('events').selectAll().where('team_id', '=', teamId).where('id', '=', id).executeTakeFirstOrThrow();
